@@ -1,0 +1,2 @@
+// @stylegpu/adapt: the public surface grows here as its issue lands (see README).
+export {};

@@ -1,0 +1,2 @@
+// @stylegpu/discovery: the public surface grows here as its issue lands (see README).
+export {};

@@ -1,0 +1,2 @@
+// @stylegpu/stylegan: the public surface grows here as its issue lands (see README).
+export {};
