@@ -1,2 +1,7 @@
-// @stylegpu/stylegan: the public surface grows here as its issue lands (see README).
-export {};
+// @stylegpu/stylegan public surface.
+export {
+  Mt19937,
+  NumpyRandomState,
+  assertLegacySeed,
+  randomStateRandn,
+} from './numpy-random.js';
