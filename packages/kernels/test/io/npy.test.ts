@@ -1,0 +1,97 @@
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { type HostTensor } from '../../src/io/host-tensor.js';
+import { readNpy, readNpz, writeNpy } from '../../src/io/npy.js';
+import { expectTensor, expected, fixture, rng, truncations } from './helpers.js';
+
+describe('npy', () => {
+  const names = Object.keys(expected.npy);
+
+  it.each(names)('reads %s.npy exactly', (name) => {
+    expectTensor(readNpy(fixture(`${name}.npy`)), expected.npy[name], name);
+  });
+
+  it.each(['f4_v2.npy', 'f4_v3.npy'])('reads header version 2/3 (%s)', (file) => {
+    expect(fixture(file)[6]).toBe(Number(file[4]));
+    expectTensor(readNpy(fixture(file)), expected.npy.f4, file);
+  });
+
+  it.each(['f4', 'f8', 'i8', 'i4', 'u1', 'f2', 'scalar_f4', 'empty_f4'])('writes %s.npy byte-identical to numpy', (name) => {
+    const bytes = fixture(`${name}.npy`);
+    expect(writeNpy(readNpy(bytes))).toEqual(bytes);
+  });
+
+  it('round-trips random data of odd shapes', () => {
+    const next = rng(11);
+    const cases: HostTensor[] = [
+      { dtype: 'f32', shape: [3, 1, 7], data: Float32Array.from({ length: 21 }, () => next() * 2 - 1) },
+      { dtype: 'f64', shape: [13], data: Float64Array.from({ length: 13 }, () => next() * 1e6) },
+      { dtype: 'i64', shape: [2, 5], data: BigInt64Array.from({ length: 10 }, () => BigInt(Math.floor((next() - 0.5) * 2 ** 53))) },
+      { dtype: 'f32', shape: [1, 18, 512], data: Float32Array.from({ length: 18 * 512 }, () => next()) },
+      { dtype: 'f32', shape: [], data: new Float32Array([next()]) },
+    ];
+    for (const t of cases) {
+      const bytes = writeNpy(t);
+      const headerLen = new DataView(bytes.buffer).getUint16(8, true);
+      expect((10 + headerLen) % 64).toBe(0);
+      expect(readNpy(bytes)).toEqual(t);
+    }
+  });
+
+  it('refuses Fortran-ordered arrays with a clear error', () => {
+    expect(() => readNpy(fixture('fortran.npy'), 'fortran.npy')).toThrow(
+      /fortran\.npy is stored in Fortran \(column-major\) order.*np\.ascontiguousarray/,
+    );
+  });
+
+  it('refuses non-numeric dtypes, naming the dtype', () => {
+    expect(() => readNpy(fixture('unicode.npy'))).toThrow(/has dtype '<U1', which is not supported/);
+  });
+
+  it('refuses a wrong magic string and an unknown version', () => {
+    const bytes = fixture('f4.npy').slice();
+    bytes[1] = 0x41;
+    expect(() => readNpy(bytes)).toThrow(/does not start with the \\x93NUMPY magic string/);
+    const v9 = fixture('f4.npy').slice();
+    v9[6] = 9;
+    expect(() => readNpy(v9)).toThrow(/format version 9\.0; only versions 1, 2 and 3/);
+  });
+
+  it('refuses truncated files at several cut points', () => {
+    const bytes = fixture('f4.npy');
+    for (const [cut, part] of truncations(bytes, [0, 5, 9])) {
+      expect(() => readNpy(part), `cut ${cut}`).toThrow(/magic string/);
+    }
+    for (const [cut, part] of truncations(bytes, [10, 40, 127])) {
+      expect(() => readNpy(part), `cut ${cut}`).toThrow(/header length 118 runs past the end/);
+    }
+    for (const [cut, part] of truncations(bytes, [128, 200, -1])) {
+      expect(() => readNpy(part), `cut ${cut}`).toThrow(/is truncated: f32 \[2, 3, 5\] needs 120 data bytes/);
+    }
+  });
+
+  it('refuses malformed headers without evaluating them', () => {
+    const bytes = fixture('f4.npy').slice();
+    const text = "{'descr': __import__('os'), }";
+    for (let i = 0; i < text.length; i++) bytes[10 + i] = text.charCodeAt(i);
+    expect(() => readNpy(bytes)).toThrow(/malformed header \(unexpected token/);
+  });
+});
+
+describe('npz', () => {
+  it.each(['arrays.npz', 'arrays_compressed.npz'])('reads %s', (file) => {
+    const arrays = readNpz(fixture(file));
+    expect([...arrays.keys()].sort()).toEqual(Object.keys(expected.npz).sort());
+    for (const [name, desc] of Object.entries(expected.npz)) expectTensor(arrays.get(name), desc as never, name);
+  });
+
+  it('names the bad member of an archive', () => {
+    const zip = zipSync({ 'good.npy': fixture('f8.npy'), 'bad.npy': fixture('fortran.npy') });
+    expect(() => readNpz(zip)).toThrow(/npz member 'bad\.npy' is stored in Fortran/);
+  });
+
+  it('refuses bytes that are not a zip archive', () => {
+    expect(() => readNpz(fixture('f4.npy'))).toThrow(/npz: not a readable zip archive/);
+    expect(() => readNpz(fixture('arrays.npz').slice(0, 300))).toThrow(/npz: not a readable zip archive/);
+  });
+});
