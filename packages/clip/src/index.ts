@@ -1,2 +1,12 @@
-// @stylegpu/clip: the public surface grows here as its issue lands (see README).
-export {};
+// @stylegpu/clip public surface (browser-safe; the file loader is in ./node).
+export {
+  CLIP_CONTEXT_LENGTH,
+  ClipTokenizer,
+  END_OF_TEXT,
+  OPENAI_MERGE_COUNT,
+  START_OF_TEXT,
+  type TokenizeOptions,
+} from './tokenizer.js';
+export { cleanClipText, fixText } from './text-fixing.js';
+export { htmlUnescape } from './html-unescape.js';
+export { BYTE_TO_UNICODE, UNICODE_TO_BYTE } from './bytes-to-unicode.js';

@@ -1,0 +1,3 @@
+// @stylegpu/clip/node: everything in the main entry plus the file-system loader.
+export * from './index.js';
+export { loadTokenizer } from './tokenizer-node.js';
