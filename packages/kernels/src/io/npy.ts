@@ -83,7 +83,7 @@ export function readNpy(bytes: Uint8Array, name = '.npy'): HostTensor {
         'save it with np.save(path, np.ascontiguousarray(a)) instead',
     );
   }
-  const { dtype, bigEndian } = parseDescr(header.descr, name);
+  const { dtype, bigEndian } = parseNumpyDescr(header.descr, name);
   const count = numel(header.shape);
   const needed = count * dtypeByteSize(dtype);
   if (bytes.length - dataStart < needed) {
@@ -225,7 +225,7 @@ function parseHeader(text: string, name: string): NpyHeader {
   return { descr, fortranOrder: fortran as boolean, shape: shape as number[] };
 }
 
-function parseDescr(descr: unknown, name: string): { dtype: DType; bigEndian: boolean } {
+export function parseNumpyDescr(descr: unknown, name: string): { dtype: DType; bigEndian: boolean } {
   if (typeof descr !== 'string') {
     throw new Error(`npy: ${name} holds a structured array (descr ${JSON.stringify(descr)}); only plain numeric arrays are supported`);
   }
@@ -240,7 +240,7 @@ function parseDescr(descr: unknown, name: string): { dtype: DType; bigEndian: bo
   return { dtype, bigEndian: order === '>' && dtypeByteSize(dtype) > 1 };
 }
 
-function byteSwapped(bytes: Uint8Array, size: number): Uint8Array {
+export function byteSwapped(bytes: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i += size) {
     for (let j = 0; j < size; j++) out[i + j] = bytes[i + size - 1 - j];

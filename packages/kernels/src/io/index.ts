@@ -1,0 +1,55 @@
+/**
+ * Public surface of the CPU-side I/O layer, safe for browsers and Node alike. The Node-only file helpers
+ * (`readFileBytes`, `writeFileAtomic`) are deliberately not here: the Node entry point re-exports `./fs-node.js`.
+ */
+
+export {
+  DTYPES,
+  allocHostData,
+  dtypeByteSize,
+  float16BitsToNumber,
+  hostDataBytes,
+  hostDataFromBytes,
+  hostTensor,
+  isDType,
+  numberToFloat16Bits,
+  numel,
+  toFloat32,
+  toNumbers,
+  type DType,
+  type HostData,
+  type HostTensor,
+} from './host-tensor.js';
+export { readSafetensors, writeSafetensors, type SafetensorsFile } from './safetensors.js';
+export { readNpy, readNpz, writeNpy } from './npy.js';
+export {
+  checkRaster,
+  convertChannels,
+  decodeImage,
+  decodeJpeg,
+  decodePng,
+  encodeJpeg,
+  encodePng,
+  type Channels,
+  type DecodeOptions,
+  type RasterImage,
+} from './image-codec.js';
+export { imageGrid, type GridOptions } from './image-grid.js';
+export {
+  PickleGlobal,
+  PickledObject,
+  unpickle,
+  type GlobalHandler,
+  type GlobalHandlers,
+  type UnpickleOptions,
+  type UnpickleResult,
+} from './torch/pickle.js';
+export { TorchStorage, TorchTensor } from './torch/storage.js';
+export { NumpyArray, NumpyDtype, PersistentModule, torchGlobals } from './torch/torch-globals.js';
+export {
+  readTorchCheckpoint,
+  type ReadTorchOptions,
+  type TorchCheckpoint,
+  type TorchCheckpointFormat,
+} from './torch/checkpoint.js';
+export { flattenStateDict } from './torch/state-dict.js';

@@ -1,0 +1,78 @@
+/**
+ * flattenStateDict: turn an unpickled checkpoint tree into `Map<'a.b.c', HostTensor>`, the names PyTorch's
+ * `module.state_dict()` would give.
+ *
+ * Three shapes of tree hold tensors:
+ * - dicts (Maps) of tensors and dicts, as `torch.save({'g_ema': G.state_dict(), …})` writes: keys join with '.';
+ * - module state with `_parameters`, `_buffers`, `_modules` (NVIDIA's PersistentModule, or any pickled nn.Module
+ *   state): like `state_dict()`, a module contributes its parameters, then its buffers except those in
+ *   `_non_persistent_buffers_set`, then each child module under the child's name; None entries are skipped;
+ * - TorchScript objects, whose state holds parameters, buffers and submodules as plain attributes: tensors first
+ *   (in attribute order), then submodules, matching `state_dict()` order for the usual module layouts. A tensor
+ *   attribute that is neither a parameter nor a buffer would also appear (TorchScript pickles do not say which is
+ *   which; that lives in the archive's code/).
+ * Lists and tuples are walked with their index as the key. Other leaves (numbers, strings, None) are ignored.
+ */
+
+import { type HostTensor } from '../host-tensor.js';
+import { PickledObject } from './pickle.js';
+import { NumpyArray, PersistentModule } from './torch-globals.js';
+import { TorchTensor } from './storage.js';
+
+export function flattenStateDict(tree: unknown, prefix = ''): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  const onPath = new Set<unknown>(); // guards against reference cycles (the memo can make them)
+
+  const visit = (value: unknown, name: string): void => {
+    if (value instanceof TorchTensor || value instanceof NumpyArray) {
+      out.set(name, value);
+      return;
+    }
+    if (value === null || typeof value !== 'object' || onPath.has(value)) return;
+    onPath.add(value);
+    const child = (key: unknown) => (name === '' ? String(key) : `${name}.${String(key)}`);
+    if (value instanceof PersistentModule) {
+      visitModuleState(value.state, child);
+    } else if (value instanceof PickledObject) {
+      const state = value.state instanceof Map ? value.state : value.dictItems;
+      if (state && isModuleState(state)) visitModuleState(state, child);
+      else if (state) visitAttributes(state, child);
+    } else if (value instanceof Map) {
+      if (isModuleState(value)) visitModuleState(value, child);
+      else for (const [k, v] of value) visit(v, child(k));
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, child(i)));
+    }
+    onPath.delete(value);
+  };
+
+  const visitModuleState = (state: Map<unknown, unknown>, child: (k: unknown) => string): void => {
+    const params = state.get('_parameters');
+    const buffers = state.get('_buffers');
+    const modules = state.get('_modules');
+    const nonPersistent = state.get('_non_persistent_buffers_set');
+    if (params instanceof Map) for (const [k, t] of params) if (t !== null) visit(t, child(k));
+    if (buffers instanceof Map) {
+      for (const [k, t] of buffers) {
+        if (t !== null && !(nonPersistent instanceof Set && nonPersistent.has(k))) visit(t, child(k));
+      }
+    }
+    if (modules instanceof Map) for (const [k, m] of modules) if (m !== null) visit(m, child(k));
+  };
+
+  const visitAttributes = (state: Map<unknown, unknown>, child: (k: unknown) => string): void => {
+    const nested: Array<[unknown, unknown]> = [];
+    for (const [k, v] of state) {
+      if (v instanceof TorchTensor || v instanceof NumpyArray) visit(v, child(k));
+      else nested.push([k, v]);
+    }
+    for (const [k, v] of nested) visit(v, child(k));
+  };
+
+  visit(tree, prefix); // names start from `prefix` ('' gives bare keys; a lone root tensor is named `prefix`)
+  return out;
+}
+
+function isModuleState(state: Map<unknown, unknown>): boolean {
+  return state.get('_parameters') instanceof Map && state.get('_modules') instanceof Map;
+}

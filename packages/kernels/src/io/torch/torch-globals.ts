@@ -1,0 +1,246 @@
+/**
+ * The allowlist of Python globals a tensor checkpoint may name, each with a JS handler that builds a plain value.
+ *
+ * What the handlers stand in for (semantics read from torch/_utils.py, torch/serialization.py, torch/storage.py,
+ * numpy's pickling, and NVlabs' torch_utils/persistence.py):
+ * - torch._utils._rebuild_tensor(_v2)(storage, offset, size, stride, …) → a strided view of a storage
+ * - torch._utils._rebuild_parameter(_with_state)(tensor, requires_grad, hooks[, state]) → the same tensor
+ * - torch.<X>Storage, torch.<dtype> → type tags, read by the checkpoint reader's persistent-id handler
+ * - torch.storage._load_from_bytes(b) → a nested torch.save blob (how a plain pickle.dump stores storages)
+ * - collections.OrderedDict, builtins.set/frozenset, dnnlib.util.EasyDict → Map / Set
+ * - numpy scalars, dtypes and arrays → numbers and HostTensors
+ * - torch_utils.persistence._reconstruct_persistent_obj(meta) → a PersistentModule holding the module's pickled
+ *   state. The real function execs `meta.module_src`; here that source is kept as an inert string and never run.
+ */
+
+import { dtypeByteSize, float16BitsToNumber, hostDataFromBytes, numel, type DType, type HostData, type HostTensor } from '../host-tensor.js';
+import { byteSwapped, parseNumpyDescr } from '../npy.js';
+import { PickleGlobal, type GlobalHandler, type GlobalHandlers } from './pickle.js';
+import { gatherStrided, STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
+
+/** A module from an NVIDIA network pickle (`torch_utils.persistence`), as data: class name and `__dict__` state. */
+export class PersistentModule {
+  constructor(
+    readonly className: string,
+    /** The module's `__dict__`: `_parameters`, `_buffers`, `_modules` (Maps), `_init_args`, `_init_kwargs`, … */
+    readonly state: Map<unknown, unknown>,
+    /** The Python source NVIDIA embeds so the class can be rebuilt. Kept for inspection; never executed. */
+    readonly moduleSource: string,
+    readonly version: number,
+  ) {}
+  get parameters(): Map<unknown, unknown> {
+    return asMap(this.state.get('_parameters'));
+  }
+  get buffers(): Map<unknown, unknown> {
+    return asMap(this.state.get('_buffers'));
+  }
+  get modules(): Map<unknown, unknown> {
+    return asMap(this.state.get('_modules'));
+  }
+  get initArgs(): unknown[] {
+    const args = this.state.get('_init_args');
+    return Array.isArray(args) ? args : [];
+  }
+  get initKwargs(): Map<unknown, unknown> {
+    return asMap(this.state.get('_init_kwargs'));
+  }
+}
+
+function asMap(v: unknown): Map<unknown, unknown> {
+  return v instanceof Map ? v : new Map();
+}
+
+/** `numpy.dtype(code, align, copy)`; BUILD then supplies the byte order. */
+export class NumpyDtype {
+  byteOrder = '=';
+  constructor(readonly code: string) {}
+  __setstate__(state: unknown): void {
+    if (Array.isArray(state) && typeof state[1] === 'string') this.byteOrder = state[1];
+  }
+  resolve(): { dtype: DType; bigEndian: boolean } {
+    return parseNumpyDescr(`${this.byteOrder === '=' ? '<' : this.byteOrder}${this.code}`, `numpy dtype '${this.code}'`);
+  }
+}
+
+/** A numpy array inside a pickle: `_reconstruct(ndarray, (0,), b'b')` makes it empty, BUILD fills it. */
+export class NumpyArray implements HostTensor {
+  dtype: DType = 'f32';
+  shape: number[] = [0];
+  data: HostData = new Float32Array(0);
+  __setstate__(state: unknown): void {
+    // (version, shape, dtype, is_fortran, raw); very old numpy omits the version.
+    const s = Array.isArray(state) && state.length === 4 ? [1, ...state] : state;
+    if (!Array.isArray(s) || s.length !== 5) throw new Error('numpy array state is not (version, shape, dtype, fortran, data)');
+    const [, shape, dtype, fortran, raw] = s;
+    Object.assign(this, arrayFromBytes(shape, dtype, raw, fortran === true));
+  }
+}
+
+function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: boolean): HostTensor {
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number')) throw new Error('numpy array shape is not a tuple of ints');
+  if (!(dtype instanceof NumpyDtype)) throw new Error('numpy array dtype is not a numpy.dtype');
+  if (!(raw instanceof Uint8Array)) throw new Error(`numpy arrays of dtype '${dtype.code}' (object arrays) are not supported`);
+  const { dtype: dt, bigEndian } = dtype.resolve();
+  const n = numel(shape as number[]);
+  const bytes = bigEndian ? byteSwapped(raw, dtypeByteSize(dt)) : raw;
+  let data = hostDataFromBytes(dt, bytes, 0, n);
+  if (fortran && shape.length > 1) {
+    // Column-major: the first axis varies fastest. Reorder to C order with the matching strides.
+    const stride: number[] = [];
+    let s = 1;
+    for (const d of shape as number[]) {
+      stride.push(s);
+      s *= d;
+    }
+    data = gatherStrided(data, dt, 0, shape as number[], stride);
+  }
+  return { dtype: dt, shape: shape as number[], data };
+}
+
+function numpyScalar(args: unknown[]): unknown {
+  const [dtype, raw] = args;
+  if (!(dtype instanceof NumpyDtype) || !(raw instanceof Uint8Array)) throw new Error('expected (numpy.dtype, bytes)');
+  const t = arrayFromBytes([], dtype, raw, false);
+  const v = t.data[0];
+  if (t.dtype === 'bool') return v !== 0;
+  if (t.dtype === 'f16') return float16BitsToNumber(v as number);
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tensor rebuilding
+// ---------------------------------------------------------------------------------------------------------------
+
+function ints(v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error(`${what} must be a tuple of ints`);
+  return v as number[];
+}
+
+const rebuildTensor: GlobalHandler = (args) => {
+  const [storage, offset, size, stride, requiresGrad] = args;
+  if (!(storage instanceof TorchStorage)) throw new Error('first argument is not a storage');
+  if (typeof offset !== 'number') throw new Error('storage offset must be an int');
+  const t = new TorchTensor(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
+  t.requiresGrad = requiresGrad === true;
+  return t;
+};
+
+const rebuildParameter: GlobalHandler = (args) => {
+  const [data, requiresGrad] = args;
+  if (data instanceof TorchTensor) data.requiresGrad = requiresGrad === true;
+  return data;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface TorchGlobalsOptions {
+  /** Reads a nested `torch.save` blob (for `torch.storage._load_from_bytes`). */
+  loadNested: (bytes: Uint8Array) => unknown;
+}
+
+const identity: GlobalHandler = (args) => args[0];
+
+const dictFrom: GlobalHandler = (args) => {
+  const map = new Map<unknown, unknown>();
+  const init = args[0];
+  if (init instanceof Map) for (const [k, v] of init) map.set(k, v);
+  else if (Array.isArray(init)) for (const pair of init) if (Array.isArray(pair)) map.set(pair[0], pair[1]);
+  return map;
+};
+
+const setFrom: GlobalHandler = (args) => new Set(Array.isArray(args[0]) ? args[0] : args[0] instanceof Set ? args[0] : []);
+
+export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
+  const table: GlobalHandlers = {
+    'collections.OrderedDict': dictFrom,
+    'builtins.set': setFrom,
+    'builtins.frozenset': setFrom,
+    '__builtin__.set': setFrom, // protocol ≤ 2 pickles spell builtins the Python 2 way
+    '__builtin__.frozenset': setFrom,
+    // Protocol 2 pickles bytes as _codecs.encode(<latin-1 text>, 'latin1') so Python 2 can read them.
+    '_codecs.encode': (args) => {
+      const [text, encoding] = args;
+      if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
+        throw new Error(`only latin1-encoded bytes are supported, got encoding ${String(encoding)}`);
+      }
+      return Uint8Array.from(text, (c) => c.charCodeAt(0));
+    },
+
+    'torch._utils._rebuild_tensor': rebuildTensor,
+    'torch._utils._rebuild_tensor_v2': rebuildTensor,
+    'torch._utils._rebuild_parameter': rebuildParameter,
+    'torch._utils._rebuild_parameter_with_state': rebuildParameter,
+    // Tensor subclasses: _rebuild_from_type_v2(func, type, args, state) → func(*args); the subclass is dropped.
+    'torch._tensor._rebuild_from_type_v2': (args) => {
+      const [func, , fargs] = args;
+      if (!(func instanceof PickleGlobal) || !func.handler || !Array.isArray(fargs)) throw new Error('expected (func, type, args, state)');
+      return func.handler(fargs);
+    },
+    'torch.nn.parameter.Parameter': null,
+    'torch.Tensor': null,
+    'torch._tensor.Tensor': null,
+    'torch.Size': (args) => (Array.isArray(args[0]) ? [...args[0]] : []),
+    'torch.device': (args) => (args.length > 1 && args[1] !== null ? `${String(args[0])}:${String(args[1])}` : String(args[0])),
+    'torch.storage._load_from_bytes': (args) => {
+      if (!(args[0] instanceof Uint8Array)) throw new Error('expected bytes');
+      return options.loadNested(args[0]);
+    },
+    'torch.storage.UntypedStorage': null,
+    'torch.storage.TypedStorage': null,
+    'torch.TypedStorage': null,
+    // TorchScript archives wrap some attribute values in type-tag helpers that return their first argument.
+    'torch.jit._pickle.restore_type_tag': identity,
+    'torch.jit._pickle.build_intlist': identity,
+    'torch.jit._pickle.build_doublelist': identity,
+    'torch.jit._pickle.build_boollist': identity,
+    'torch.jit._pickle.build_tensorlist': identity,
+
+    'numpy.dtype': (args) => {
+      if (typeof args[0] !== 'string') throw new Error('expected a type code string');
+      return new NumpyDtype(args[0]);
+    },
+    'numpy.ndarray': null,
+    'numpy.core.multiarray.scalar': numpyScalar,
+    'numpy._core.multiarray.scalar': numpyScalar,
+    'numpy.core.multiarray._reconstruct': () => new NumpyArray(),
+    'numpy._core.multiarray._reconstruct': () => new NumpyArray(),
+    'numpy.core.numeric._frombuffer': frombuffer,
+    'numpy._core.numeric._frombuffer': frombuffer,
+
+    'torch_utils.persistence._reconstruct_persistent_obj': (args) => {
+      const meta = args[0];
+      if (!(meta instanceof Map)) throw new Error('meta is not a dict');
+      const state = meta.get('state');
+      return new PersistentModule(
+        String(meta.get('class_name')),
+        state instanceof Map ? state : new Map(),
+        String(meta.get('module_src') ?? ''),
+        Number(meta.get('version')),
+      );
+    },
+    'dnnlib.util.EasyDict': dictFrom,
+  };
+  for (const name of Object.keys(STORAGE_DTYPES)) {
+    table[`torch.${name}`] = null;
+    table[`torch.cuda.${name}`] = null;
+  }
+  for (const name of Object.keys(TORCH_DTYPES)) table[`torch.${name}`] = null;
+  return table;
+}
+
+function frombuffer(args: unknown[]): HostTensor {
+  const [buf, dtype, shape, order] = args;
+  return arrayFromBytes(shape, dtype, buf, order === 'F');
+}
+
+/** dtype named by a storage-type global (`torch.FloatStorage`) or a dtype global (`torch.float32`). */
+export function dtypeOfTorchGlobal(v: unknown): DType | undefined {
+  if (!(v instanceof PickleGlobal)) return undefined;
+  if (v.module === 'torch' || v.module === 'torch.cuda' || v.module === 'torch.storage') {
+    return STORAGE_DTYPES[v.name] ?? TORCH_DTYPES[v.name];
+  }
+  return undefined;
+}
