@@ -1,0 +1,119 @@
+/**
+ * Opening a WebGPU device with the limits and features the kernels need.
+ *
+ * The GPU object comes from the entry point: `webgpu` (Dawn) in Node, `navigator.gpu` in a
+ * browser. Everything after that is shared, so both runtimes see the same requests and errors.
+ */
+
+/** Limits the kernels are designed to: the smaller of Dawn/lavapipe and Chromium/SwiftShader. */
+export const DESIGN_LIMITS = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxStorageBufferBindingSize: 128 * 1024 * 1024,
+  maxComputeWorkgroupStorageSize: 32 * 1024,
+} as const;
+
+/** Limits we ask for, each up to what the adapter offers. */
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'timestamp-query', 'subgroups'];
+
+export interface DeviceOptions {
+  /** `'high-performance'` by default. */
+  powerPreference?: GPUPowerPreference;
+  /** Request `shader-f16` where the adapter has it (default true). */
+  f16?: boolean;
+  /** Called once if the device is lost after creation. */
+  onLost?: (info: GPUDeviceLostInfo) => void;
+}
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** A device with what the adapter told us, kept together because kernels choose variants by it. */
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: AdapterReport;
+  features: ReadonlySet<string>;
+  limits: Readonly<Record<(typeof WANTED_LIMITS)[number], number>>;
+  /** Resolves if the device is lost; rejecting nothing, as the WebGPU spec does. */
+  lost: Promise<GPUDeviceLostInfo>;
+}
+
+export const NO_ADAPTER_HELP =
+  'No WebGPU adapter was found. On Linux without a GPU, install the software Vulkan driver ' +
+  '(Mesa lavapipe from bookworm-backports): run `sudo bash scripts/setup-webgpu.sh` from the stylegpu ' +
+  'repository, or install `libvulkan1` and `mesa-vulkan-drivers` (Mesa 23 or newer) yourself, and make ' +
+  'sure XDG_RUNTIME_DIR points to a writable folder. In a browser, WebGPU must be enabled ' +
+  '(Chromium without a GPU needs --enable-unsafe-webgpu).';
+
+/** Opens a device on the given GPU object. Both entry points call this. */
+export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {}): Promise<GpuContext> {
+  if (!gpu) throw new Error(`createDevice: WebGPU is not available in this runtime. ${NO_ADAPTER_HELP}`);
+  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new Error(`createDevice: ${NO_ADAPTER_HELP}`);
+
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures = OPTIONAL_FEATURES.filter(
+    (f) => adapter.features.has(f) && (f !== 'shader-f16' || opts.f16 !== false),
+  );
+
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  } catch (err) {
+    throw new Error(`createDevice: the adapter refused a device (${(err as Error).message}). ${NO_ADAPTER_HELP}`);
+  }
+
+  const info = adapter.info;
+  const report: AdapterReport = {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    // `isFallbackAdapter` moved from the adapter to its info; lavapipe and SwiftShader both say true.
+    isFallbackAdapter: Boolean(
+      (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+        (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+    ),
+  };
+  const limits = {} as Record<(typeof WANTED_LIMITS)[number], number>;
+  for (const name of WANTED_LIMITS) limits[name] = device.limits[name];
+
+  const lost = device.lost.then((lostInfo) => {
+    if (lostInfo.reason !== 'destroyed') {
+      console.error(
+        `stylegpu: the WebGPU device was lost (${lostInfo.reason}: ${lostInfo.message}). ` +
+          'Create a new device with createDevice(); tensors of the old device are gone.',
+      );
+    }
+    opts.onLost?.(lostInfo);
+    return lostInfo;
+  });
+  device.addEventListener?.('uncapturederror', (ev) => {
+    console.error(`stylegpu: uncaptured WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
+  });
+
+  return { device, adapter: report, features: new Set(device.features), limits, lost };
+}
+
+/** A one-line description of the adapter, for logs and reports. */
+export function describeAdapter(a: AdapterReport): string {
+  const name = a.description || a.device || '(unnamed)';
+  return `${a.vendor || 'unknown vendor'} / ${a.architecture || 'unknown architecture'} — ${name}${a.isFallbackAdapter ? ' [fallback adapter]' : ''}`;
+}

@@ -1,0 +1,276 @@
+/**
+ * Elementwise ops: unary (with an optional scalar parameter), binary with NumPy broadcasting,
+ * comparisons, `where`, and `lerp`.
+ *
+ * Each unary op is one row of a table: its WGSL forward expression in `x` (and parameter `p`),
+ * and its derivative in `x`, `y` (the output) and `p`, which a second fused kernel multiplies by
+ * the incoming gradient. Binary ops have a same-shape fast path and a rank-specialised
+ * broadcasting path (strides of 0 on broadcast axes).
+ */
+import { attach } from '../autograd.js';
+import { bindings, f32, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
+import { Tensor, formatShape } from '../tensor.js';
+import { sumTo } from './reduce.js';
+
+const WG = 256;
+
+// ------------------------------------------------------------------------------------ unary
+
+interface UnaryDef {
+  /** Forward, in x and p. */
+  f: string;
+  /** d y / d x, in x, y and p; null if not differentiable (the op then has no backward). */
+  df: string | null;
+  /** Float64 CPU twin of f, for the tests. */
+  ref: (x: number, p: number) => number;
+}
+
+/** tanh written to stay finite for large |x| (exp overflow would give inf/inf). */
+const TANH = '(sign(x) * (1.0 - exp(-2.0 * abs(x))) / (1.0 + exp(-2.0 * abs(x))))';
+
+export const UNARY = {
+  neg: { f: '-x', df: '-1.0', ref: (x) => -x },
+  exp: { f: 'exp(x)', df: 'y', ref: Math.exp },
+  log: { f: 'log(x)', df: '1.0 / x', ref: Math.log },
+  sqrt: { f: 'sqrt(x)', df: '0.5 / y', ref: Math.sqrt },
+  rsqrt: { f: 'inverseSqrt(x)', df: '-0.5 * y * y * y', ref: (x) => 1 / Math.sqrt(x) },
+  abs: { f: 'abs(x)', df: 'sign(x)', ref: Math.abs },
+  sin: { f: 'sin(x)', df: 'cos(x)', ref: Math.sin },
+  cos: { f: 'cos(x)', df: '-sin(x)', ref: Math.cos },
+  tanh: { f: TANH, df: '1.0 - y * y', ref: Math.tanh },
+  sigmoid: { f: '1.0 / (1.0 + exp(-x))', df: 'y * (1.0 - y)', ref: (x) => 1 / (1 + Math.exp(-x)) },
+  relu: { f: 'max(x, 0.0)', df: 'select(0.0, 1.0, x > 0.0)', ref: (x) => Math.max(x, 0) },
+  square: { f: 'x * x', df: '2.0 * x', ref: (x) => x * x },
+  reciprocal: { f: '1.0 / x', df: '-y * y', ref: (x) => 1 / x },
+  addScalar: { f: 'x + p', df: '1.0', ref: (x, p) => x + p },
+  mulScalar: { f: 'x * p', df: 'p', ref: (x, p) => x * p },
+  /** x^p for x > 0 (or any x when p is an integer written as such). */
+  powScalar: {
+    f: 'select(pow(abs(x), p) * select(1.0, -1.0, x < 0.0 && fract(p * 0.5) != 0.0), pow(x, p), x > 0.0)',
+    df: 'select(p * y / x, p * pow(x, p - 1.0), x > 0.0)',
+    ref: (x, p) => x ** p,
+  },
+  clampMin: { f: 'max(x, p)', df: 'select(0.0, 1.0, x > p)', ref: (x, p) => Math.max(x, p) },
+  clampMax: { f: 'min(x, p)', df: 'select(0.0, 1.0, x < p)', ref: (x, p) => Math.min(x, p) },
+  sign: { f: 'sign(x)', df: null, ref: Math.sign },
+} satisfies Record<string, UnaryDef>;
+export type UnaryOp = keyof typeof UNARY;
+
+const unaryKernels = new Map<string, Kernel>();
+function unaryKernel(op: UnaryOp, grad: boolean): Kernel {
+  const key = `${op}:${grad}`;
+  let k = unaryKernels.get(key);
+  if (!k) {
+    const def: UnaryDef = UNARY[op];
+    k = grad
+      ? kernel('unaryGrad', key, () => `
+${bindings([['X', 'f32'], ['Y', 'f32'], ['G', 'f32']], [['out', 'f32']], 'n: u32, p: f32')}
+${flatMain(WG, `  if (idx >= u.n) { return; }
+  let x = X[idx]; let y = Y[idx]; let p = u.p;
+  out[idx] = G[idx] * (${def.df});`)}`)
+      : kernel('unary', key, () => `
+${bindings([['X', 'f32']], [['out', 'f32']], 'n: u32, p: f32')}
+${flatMain(WG, `  if (idx >= u.n) { return; }
+  let x = X[idx]; let p = u.p;
+  out[idx] = ${def.f};`)}`);
+    unaryKernels.set(key, k);
+  }
+  return k;
+}
+
+/** Applies a unary op from the table. `p` is the scalar parameter of the ops that take one. */
+export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
+  checkF32(op, x);
+  const rt = x.rt;
+  const y = rt.empty(x.shape, 'f32', op);
+  rt.dispatch(unaryKernel(op, false), { read: [x], write: [y], uniforms: [x.size, f32(p)], workgroups: Math.ceil(x.size / WG) });
+  if (UNARY[op].df === null) return y;
+  return attach(y, op, [x], (g) => {
+    const dx = rt.empty(x.shape, 'f32', `${op} backward`);
+    rt.dispatch(unaryKernel(op, true), { read: [x, y, g], write: [dx], uniforms: [x.size, f32(p)], workgroups: Math.ceil(x.size / WG) });
+    return [dx];
+  });
+}
+
+export const neg = (x: Tensor) => unary('neg', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const log = (x: Tensor) => unary('log', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const rsqrt = (x: Tensor) => unary('rsqrt', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const sin = (x: Tensor) => unary('sin', x);
+export const cos = (x: Tensor) => unary('cos', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const relu = (x: Tensor) => unary('relu', x);
+export const square = (x: Tensor) => unary('square', x);
+export const reciprocal = (x: Tensor) => unary('reciprocal', x);
+export const addScalar = (x: Tensor, s: number) => unary('addScalar', x, s);
+export const mulScalar = (x: Tensor, s: number) => unary('mulScalar', x, s);
+export const powScalar = (x: Tensor, s: number) => unary('powScalar', x, s);
+export const clampMin = (x: Tensor, s: number) => unary('clampMin', x, s);
+export const clampMax = (x: Tensor, s: number) => unary('clampMax', x, s);
+export const sign = (x: Tensor) => unary('sign', x);
+
+// ------------------------------------------------------------------------------------ binary
+
+export const BINARY = {
+  add: { f: 'a + b', ref: (a: number, b: number) => a + b },
+  sub: { f: 'a - b', ref: (a: number, b: number) => a - b },
+  mul: { f: 'a * b', ref: (a: number, b: number) => a * b },
+  div: { f: 'a / b', ref: (a: number, b: number) => a / b },
+  maximum: { f: 'max(a, b)', ref: Math.max },
+  minimum: { f: 'min(a, b)', ref: Math.min },
+  greater: { f: 'select(0.0, 1.0, a > b)', ref: (a: number, b: number) => +(a > b) },
+  greaterEqual: { f: 'select(0.0, 1.0, a >= b)', ref: (a: number, b: number) => +(a >= b) },
+  less: { f: 'select(0.0, 1.0, a < b)', ref: (a: number, b: number) => +(a < b) },
+  equal: { f: 'select(0.0, 1.0, a == b)', ref: (a: number, b: number) => +(a === b) },
+} as const;
+export type BinaryOp = keyof typeof BINARY;
+
+/** NumPy broadcasting of two shapes; throws naming the op if they do not broadcast. */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1;
+    const db = b[b.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast`);
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Strides of `shape` read as if broadcast to `outShape` (0 on broadcast axes). */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const r = outShape.length;
+  const strides = new Array<number>(r).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const o = r - shape.length + i;
+    strides[o] = shape[i] === 1 ? 0 : s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+const binaryKernels = new Map<string, Kernel>();
+function binaryKernel(op: BinaryOp, rank: number): Kernel {
+  const key = `${op}:${rank}`;
+  let k = binaryKernels.get(key);
+  if (k) return k;
+  const f = BINARY[op].f;
+  if (rank === 0) {
+    k = kernel('binary', key, () => `
+${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'n: u32')}
+${flatMain(WG, `  if (idx >= u.n) { return; }
+  let a = A[idx]; let b = B[idx];
+  out[idx] = ${f};`)}`);
+  } else {
+    let index = '  var rem = idx; var ia = 0u; var ib = 0u;\n';
+    for (let d = rank - 1; d >= 0; d--) {
+      index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
+    }
+    k = kernel('binary', key, () => `
+${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, n: u32')}
+${flatMain(WG, `  if (idx >= u.n) { return; }
+${index}  let a = A[ia]; let b = B[ib];
+  out[idx] = ${f};`)}`);
+  }
+  binaryKernels.set(key, k);
+  return k;
+}
+
+/** Applies a binary op with broadcasting; no gradient recorded. */
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  checkF32(op, a);
+  checkF32(op, b);
+  if (a.rt !== b.rt) throw new Error(`${op}: tensors belong to different runtimes`);
+  const rt = a.rt;
+  const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  const shape = same ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
+  if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} is over the maximum of ${MAX_RANK}`);
+  const out = rt.empty(shape, 'f32', op);
+  if (same) {
+    rt.dispatch(binaryKernel(op, 0), { read: [a, b], write: [out], uniforms: [out.size], workgroups: Math.ceil(out.size / WG) });
+  } else {
+    const uniforms = [
+      ...packU32(shape, 2),
+      ...packU32(broadcastStrides(a.shape, shape), 2),
+      ...packU32(broadcastStrides(b.shape, shape), 2),
+      out.size,
+    ];
+    rt.dispatch(binaryKernel(op, shape.length), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
+  }
+  return out;
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('add', a, b);
+  return attach(out, 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('sub', a, b);
+  return attach(out, 'sub', [a, b], (g) => [sumTo(g, a.shape), b.requiresGrad ? sumTo(neg(g), b.shape) : null]);
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('mul', a, b);
+  return attach(out, 'mul', [a, b], (g) => [
+    a.requiresGrad ? sumTo(binaryRaw('mul', g, b), a.shape) : null,
+    b.requiresGrad ? sumTo(binaryRaw('mul', g, a), b.shape) : null,
+  ]);
+}
+
+export function div(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('div', a, b);
+  return attach(out, 'div', [a, b], (g) => [
+    a.requiresGrad ? sumTo(binaryRaw('div', g, b), a.shape) : null,
+    // d(a/b)/db = -a/b² = -out/b
+    b.requiresGrad ? sumTo(neg(binaryRaw('div', binaryRaw('mul', g, out), b)), b.shape) : null,
+  ]);
+}
+
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('maximum', a, b);
+  return attach(out, 'maximum', [a, b], (g) => {
+    const takeA = binaryRaw('greaterEqual', a, b);
+    return [
+      a.requiresGrad ? sumTo(binaryRaw('mul', g, takeA), a.shape) : null,
+      b.requiresGrad ? sumTo(binaryRaw('sub', g, binaryRaw('mul', g, takeA)), b.shape) : null,
+    ];
+  });
+}
+
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  const out = binaryRaw('minimum', a, b);
+  return attach(out, 'minimum', [a, b], (g) => {
+    const takeA = binaryRaw('less', a, b);
+    return [
+      a.requiresGrad ? sumTo(binaryRaw('mul', g, takeA), a.shape) : null,
+      b.requiresGrad ? sumTo(binaryRaw('sub', g, binaryRaw('mul', g, takeA)), b.shape) : null,
+    ];
+  });
+}
+
+/** Comparisons give 1.0 / 0.0 and carry no gradient. */
+export const greater = (a: Tensor, b: Tensor) => binaryRaw('greater', a, b);
+export const greaterEqual = (a: Tensor, b: Tensor) => binaryRaw('greaterEqual', a, b);
+export const less = (a: Tensor, b: Tensor) => binaryRaw('less', a, b);
+export const equal = (a: Tensor, b: Tensor) => binaryRaw('equal', a, b);
+
+/** a + (b − a)·t, with broadcasting (t may be a one-element tensor). */
+export function lerp(a: Tensor, b: Tensor, t: Tensor): Tensor {
+  return add(a, mul(sub(b, a), t));
+}
+
+/** cond ? a : b, elementwise (cond is 1.0 / 0.0, no gradient). */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  return add(b, mul(cond, sub(a, b)));
+}
+
+function checkF32(op: string, t: Tensor): void {
+  if (t.dtype !== 'f32') throw new Error(`${op}: expected an f32 tensor, got ${t.dtype} ${formatShape(t.shape)}`);
+  t.assertLive(op);
+}

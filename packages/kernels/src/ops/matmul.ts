@@ -1,0 +1,293 @@
+/**
+ * Batched matrix multiply with an epilogue: C = alpha · op(A) · op(B) + beta · bias[n].
+ *
+ *   A: [...batch, M, K] (or [..., K, M] with transA), B: [..., K, N] (or [..., N, K] with transB).
+ *   Batch dims are flattened; either side may have batch 1 (broadcast).
+ *
+ * Two kernel shapes, chosen per adapter (see `matmulVariant`):
+ *  - `regblock`: no workgroup memory, no barriers; each thread keeps an 8×4 block of C in
+ *    registers and streams A and B from memory (vec4 loads where the layout allows). On CPU
+ *    implementations (lavapipe, SwiftShader) barriers are expensive and caches do the tiling:
+ *    this is ~3× the textbook kernel there.
+ *  - `tiled`: 64×64 tiles staged through workgroup memory, 4×4 per thread — what real GPUs want.
+ * Both read out-of-range rows/columns through clamped indices and mask at the store, so edges
+ * cost no branches in the inner loop.
+ */
+import { attach } from '../autograd.js';
+import { f32, kernel, type Kernel } from '../kernel.js';
+import type { Runtime } from '../runtime.js';
+import { type Tensor, formatShape } from '../tensor.js';
+import { sum, sumTo } from './reduce.js';
+import { reshape } from './shape.js';
+import { mulScalar } from './elementwise.js';
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** Scales the product (StyleGAN's equalised-lr weight gain folds in here). */
+  alpha?: number;
+  /** Added per output column, times `beta`. Shape [N]. */
+  bias?: Tensor;
+  beta?: number;
+}
+
+export type MatmulVariant = 'regblock' | 'tiled';
+
+/** The kernel shape for this adapter; `rt.variants.matmul` overrides (benchmarks use it). */
+export function matmulVariant(rt: Runtime): MatmulVariant {
+  const forced = rt.variants.matmul;
+  if (forced === 'regblock' || forced === 'tiled') return forced;
+  return rt.isSoftware ? 'regblock' : 'tiled';
+}
+
+interface Spec {
+  variant: MatmulVariant;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  /** K % 4 == 0 and !transA: A rows can be read as vec4. */
+  vecA: boolean;
+  /** N % 4 == 0 and !transB: B rows can be read as vec4. */
+  vecB: boolean;
+}
+
+const UNIFORMS = 'M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, alpha: f32, beta: f32';
+const TM = 8; // regblock rows per thread
+const cache = new Map<string, Kernel>();
+
+function specKey(s: Spec): string {
+  return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}`;
+}
+
+function header(s: Spec): string {
+  const lines = [
+    `@group(0) @binding(0) var<storage, read> A: array<${s.vecA ? 'vec4f' : 'f32'}>;`,
+    `@group(0) @binding(1) var<storage, read> B: array<${s.vecB ? 'vec4f' : 'f32'}>;`,
+  ];
+  let b = 2;
+  if (s.bias) lines.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
+  lines.push(`@group(0) @binding(${b++}) var<storage, read_write> C: array<f32>;`);
+  lines.push(`struct Uniforms { ${UNIFORMS} };`, `@group(0) @binding(${b}) var<uniform> u: Uniforms;`);
+  return lines.join('\n');
+}
+
+function epilogue(s: Spec, value: string, col: string): string {
+  return s.bias ? `u.alpha * ${value} + u.beta * bias[${col}]` : `u.alpha * ${value}`;
+}
+
+/** Scalar element reads with clamped indices (callers pass clamped row/col). */
+function readA(s: Spec, r: string, k: string): string {
+  return s.transA ? `A[aBase + ${k} * u.M + ${r}]` : `A[aBase + ${r} * u.K + ${k}]`;
+}
+function readB(s: Spec, k: string, c: string): string {
+  return s.transB ? `B[bBase + ${c} * u.K + ${k}]` : `B[bBase + ${k} * u.N + ${c}]`;
+}
+
+function regblockWgsl(s: Spec): string {
+  const rows = [...Array(TM).keys()];
+  const decl = rows.map((i) => `  var acc${i} = vec4f(0.0);\n  let r${i} = min(row0 + ${i}u, u.M - 1u);`).join('\n');
+  // One k step: a B vec4, then one FMA per row.
+  const bvec = (k: string) =>
+    s.vecB
+      ? `B[(bBase + ${k} * u.N) / 4u + col0 / 4u]`
+      : `vec4f(${[0, 1, 2, 3].map((j) => readB(s, k, `c${j}`)).join(', ')})`;
+  let loop: string;
+  if (s.vecA) {
+    const loads = rows.map((i) => `    let a${i} = A[(aBase + r${i} * u.K + k) / 4u];`).join('\n');
+    const steps = [0, 1, 2, 3]
+      .map((kk) => `    { let b = ${bvec(`(k + ${kk}u)`)};\n${rows.map((i) => `      acc${i} = fma(vec4f(a${i}[${kk}]), b, acc${i});`).join('\n')}\n    }`)
+      .join('\n');
+    loop = `  for (var k = 0u; k < u.K; k += 4u) {\n${loads}\n${steps}\n  }`;
+  } else {
+    loop = `  for (var k = 0u; k < u.K; k++) {\n    let b = ${bvec('k')};\n${rows
+      .map((i) => `    acc${i} = fma(vec4f(${readA(s, `r${i}`, 'k')}), b, acc${i});`)
+      .join('\n')}\n  }`;
+  }
+  const store = rows
+    .map(
+      (i) =>
+        `  if (row0 + ${i}u < u.M) {\n${[0, 1, 2, 3]
+          .map((j) => `    if (col0 + ${j}u < u.N) { C[cBase + (row0 + ${i}u) * u.N + col0 + ${j}u] = ${epilogue(s, `acc${i}[${j}]`, `col0 + ${j}u`)}; }`)
+          .join('\n')}\n  }`,
+    )
+    .join('\n');
+  return `${header(s)}
+@compute @workgroup_size(16, 8)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let col0 = gid.x * 4u;
+  let row0 = gid.y * ${TM}u;
+  if (col0 >= u.N || row0 >= u.M) { return; }
+  let aBase = gid.z * u.aBatch;
+  let bBase = gid.z * u.bBatch;
+  let cBase = gid.z * u.M * u.N;
+${[0, 1, 2, 3].map((j) => `  let c${j} = min(col0 + ${j}u, u.N - 1u);`).join('\n')}
+${decl}
+${loop}
+${store}
+}`;
+}
+
+function tiledWgsl(s: Spec): string {
+  // 64×64 output tile per 16×16 workgroup, 4×4 per thread, K in steps of 16 through workgroup memory.
+  const ra = (r: string, k: string) => (s.vecA ? `A[(aBase + ${r} * u.K + ${k}) / 4u][(${k}) % 4u]` : readA(s, r, k));
+  const rb = (k: string, c: string) => (s.vecB ? `B[(bBase + ${k} * u.N + ${c}) / 4u][(${c}) % 4u]` : readB(s, k, c));
+  return `${header(s)}
+var<workgroup> As: array<f32, 1024>; // [16 k][64 rows]
+var<workgroup> Bs: array<f32, 1024>; // [16 k][64 cols]
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let tileRow = wid.y * 64u;
+  let tileCol = wid.x * 64u;
+  let aBase = wid.z * u.aBatch;
+  let bBase = wid.z * u.bBatch;
+  let cBase = wid.z * u.M * u.N;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < u.K; k0 += 16u) {
+    for (var e = li; e < 1024u; e += 256u) {
+      let kk = e / 64u; let rc = e % 64u;
+      let k = min(k0 + kk, u.K - 1u);
+      let kOk = k0 + kk < u.K;
+      As[e] = select(0.0, ${ra('min(tileRow + rc, u.M - 1u)', 'k')}, kOk);
+      Bs[e] = select(0.0, ${rb('k', 'min(tileCol + rc, u.N - 1u)')}, kOk);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      var a: array<f32, 4>; var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { a[i] = As[kk * 64u + lid.y * 4u + i]; b[i] = Bs[kk * 64u + lid.x * 4u + i]; }
+      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); } }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = tileRow + lid.y * 4u + i;
+    if (r >= u.M) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let c = tileCol + lid.x * 4u + j;
+      if (c < u.N) { C[cBase + r * u.N + c] = ${epilogue(s, 'acc[i][j]', 'c')}; }
+    }
+  }
+}`;
+}
+
+function matmulKernel(s: Spec): Kernel {
+  const key = specKey(s);
+  let k = cache.get(key);
+  if (!k) {
+    k = kernel('matmul', key, () => (s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)));
+    cache.set(key, k);
+  }
+  return k;
+}
+
+interface Dims {
+  batch: number;
+  batchShape: number[];
+  M: number;
+  N: number;
+  K: number;
+  aBatch: number;
+  bBatch: number;
+}
+
+function dims(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dims {
+  if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: operands must have rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const M = transA ? a.shape[a.rank - 1] : a.shape[a.rank - 2];
+  const Ka = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1];
+  const Kb = transB ? b.shape[b.rank - 1] : b.shape[b.rank - 2];
+  const N = transB ? b.shape[b.rank - 2] : b.shape[b.rank - 1];
+  const shapes = `${formatShape(a.shape)}${transA ? 'ᵀ' : ''} × ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`;
+  if (Ka !== Kb) throw new Error(`matmul: inner dimensions differ in ${shapes} (${Ka} vs ${Kb})`);
+  const ba = a.shape.slice(0, -2);
+  const bb = b.shape.slice(0, -2);
+  const na = ba.reduce((x, y) => x * y, 1);
+  const nb = bb.reduce((x, y) => x * y, 1);
+  let batchShape: number[];
+  if (na === nb && (ba.length === bb.length ? ba.every((d, i) => d === bb[i]) : na === 1)) batchShape = ba.length >= bb.length ? ba : bb;
+  else if (na === 1) batchShape = bb;
+  else if (nb === 1) batchShape = ba;
+  else throw new Error(`matmul: batch dimensions of ${shapes} do not broadcast (one side must be 1 or both equal)`);
+  return { batch: Math.max(na, nb), batchShape: [...batchShape], M, N, K: Ka, aBatch: na === 1 ? 0 : M * Ka, bBatch: nb === 1 ? 0 : Ka * N };
+}
+
+/** The forward dispatch alone (no gradient recorded). */
+export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const { transA = false, transB = false, alpha = 1, bias, beta = 1 } = opts;
+  for (const t of [a, b, ...(bias ? [bias] : [])]) {
+    if (t.dtype !== 'f32') throw new Error(`matmul: expected f32 tensors, got ${t.dtype} ${formatShape(t.shape)}`);
+    t.assertLive('matmul');
+  }
+  const d = dims(a, b, transA, transB);
+  if (bias && bias.size !== d.N) throw new Error(`matmul: bias of shape ${formatShape(bias.shape)} for ${d.N} output columns`);
+  const rt = a.rt;
+  const out = rt.empty([...d.batchShape, d.M, d.N], 'f32', 'matmul');
+  if (d.batch > rt.gpu.limits.maxComputeWorkgroupsPerDimension) throw new Error(`matmul: batch ${d.batch} is over the adapter's grid limit`);
+  const spec: Spec = {
+    variant: matmulVariant(rt),
+    transA,
+    transB,
+    bias: !!bias,
+    vecA: !transA && d.K % 4 === 0,
+    vecB: !transB && d.N % 4 === 0,
+  };
+  const grid: [number, number, number] =
+    spec.variant === 'regblock'
+      ? [Math.ceil(d.N / 64), Math.ceil(d.M / (8 * TM)), d.batch]
+      : [Math.ceil(d.N / 64), Math.ceil(d.M / 64), d.batch];
+  if (d.K === 0) throw new Error(`matmul: inner dimension is 0 in ${formatShape(a.shape)} × ${formatShape(b.shape)}`);
+  rt.dispatch(matmulKernel(spec), {
+    read: bias ? [a, b, bias] : [a, b],
+    write: [out],
+    uniforms: [d.M, d.N, d.K, d.aBatch, d.bBatch, f32(alpha), f32(beta)],
+    workgroups: grid,
+  });
+  return out;
+}
+
+/** alpha · op(A) · op(B) (+ beta · bias), differentiable in A, B and bias. */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const { transA = false, transB = false, alpha = 1, bias, beta = 1 } = opts;
+  const out = matmulRaw(a, b, opts);
+  const inputs = bias ? [a, b, bias] : [a, b];
+  return attach(out, 'matmul', inputs, (g) => {
+    // dL/d op(A) = alpha · G · op(B)ᵀ, dL/d op(B) = alpha · op(A)ᵀ · G; transposed back where stored transposed.
+    const da = !a.requiresGrad
+      ? null
+      : sumTo(transA ? matmulRaw(b, g, { transA: transB, transB: true, alpha }) : matmulRaw(g, b, { transB: !transB, alpha }), a.shape);
+    const db = !b.requiresGrad
+      ? null
+      : sumTo(transB ? matmulRaw(g, a, { transA: true, transB: transA, alpha }) : matmulRaw(a, g, { transA: !transA, alpha }), b.shape);
+    const dbias = bias?.requiresGrad ? mulScalar(reshape(sum(g, [...Array(g.rank - 1).keys()]), bias.shape), beta) : null;
+    return bias ? [da, db, dbias] : [da, db];
+  });
+}
+
+export interface LinearOptions {
+  /** StyleGAN's learning-rate multiplier: weight gain lrMul/√in, bias gain lrMul. Default 1. */
+  lrMul?: number;
+  /** Overrides the weight gain (default lrMul/√in for `equalized`, else 1). */
+  weightGain?: number;
+  /** StyleGAN's equalised learning rate: scale the weight by 1/√in at run time. */
+  equalized?: boolean;
+}
+
+/**
+ * y = x · (gain·W)ᵀ + lrMul · b, for W of shape [out, in] as PyTorch stores it.
+ * With `equalized` this is StyleGAN2's FullyConnectedLayer (before its activation).
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor, opts: LinearOptions = {}): Tensor {
+  const inFeatures = weight.shape[1];
+  if (weight.rank !== 2) throw new Error(`linear: weight must be [out, in], got ${formatShape(weight.shape)}`);
+  if (x.shape[x.rank - 1] !== inFeatures) throw new Error(`linear: input ${formatShape(x.shape)} does not end in ${inFeatures} features`);
+  const lrMul = opts.lrMul ?? 1;
+  const gain = opts.weightGain ?? (opts.equalized ? lrMul / Math.sqrt(inFeatures) : 1);
+  const flat = x.rank === 2 ? x : reshape(x, [-1, inFeatures]);
+  const y = matmul(flat, weight, { transB: true, alpha: gain, bias, beta: lrMul });
+  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/** FLOPs of a matmul, for benchmarks. */
+export function matmulFlops(M: number, N: number, K: number, batch = 1): number {
+  return 2 * M * N * K * batch;
+}
+

@@ -1,0 +1,196 @@
+/**
+ * Shape ops. `reshape` is free (same storage). Everything else that moves data — `permute`,
+ * `transpose`, `expand`, `slice`, `concat` — is one of two strided kernels:
+ *
+ *   gather:  out[i] = x[offset + Σ_d coord_d(i) · stride_d]   (coords of i in out's shape)
+ *   scatter: out[offset + Σ_d coord_d(i) · stride_d] = x[i]    (coords of i in x's shape)
+ *
+ * A permutation, a broadcast (stride 0), a slice (an offset and the parent's strides) are all
+ * just strides; their backwards are the other kernel, or a sum for broadcasts.
+ */
+import { attach } from '../autograd.js';
+import { bindings, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
+import { Tensor, formatShape, shapeSize } from '../tensor.js';
+import { zeros } from './creation.js';
+import { sumTo } from './reduce.js';
+
+const WG = 256;
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Normalises a possibly negative axis; throws naming the op if out of range. */
+export function normAxis(op: string, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new Error(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** Same data, new shape (one dimension may be -1). No copy. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const target = [...shape];
+  const infer = target.indexOf(-1);
+  if (infer >= 0) {
+    const rest = shapeSize(target.filter((_, i) => i !== infer));
+    target[infer] = rest === 0 ? 0 : x.size / rest;
+  }
+  if (!target.every((d) => Number.isInteger(d) && d >= 0) || shapeSize(target) !== x.size) {
+    throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+  }
+  const out = new Tensor(x.rt, target, x.dtype, x.shareStorage('reshape'));
+  return attach(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
+}
+
+const kernels = new Map<string, Kernel>();
+function stridedKernel(mode: 'gather' | 'scatter', rank: number, dtype: string): Kernel {
+  const key = `${mode}:${rank}:${dtype}`;
+  let k = kernels.get(key);
+  if (k) return k;
+  let index = '  var rem = idx; var j = u.offset;\n';
+  for (let d = rank - 1; d >= 0; d--) {
+    index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; j += c * ${packed('strides', d)}; }\n`;
+  }
+  const uni = 'shape: array<vec4u, 2>, strides: array<vec4u, 2>, n: u32, offset: u32';
+  k =
+    mode === 'gather'
+      ? kernel('gather', key, () => `
+${bindings([['X', dtype]], [['out', dtype]], uni)}
+${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[idx] = X[j];`)}`)
+      : kernel('scatter', key, () => `
+${bindings([['X', dtype]], [['out', dtype]], uni)}
+${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[j] = X[idx];`)}`);
+  kernels.set(key, k);
+  return k;
+}
+
+/** out (of `shape`) [i] = x[offset + Σ coord·strides]. No gradient. */
+export function stridedGather(x: Tensor, shape: readonly number[], strides: readonly number[], offset = 0): Tensor {
+  if (shape.length > MAX_RANK) throw new Error(`gather: rank ${shape.length} is over the maximum of ${MAX_RANK}`);
+  const out = x.rt.empty(shape, x.dtype, 'gather');
+  x.rt.dispatch(stridedKernel('gather', shape.length, x.dtype), {
+    read: [x],
+    write: [out],
+    uniforms: [...packU32(shape, 2), ...packU32(strides, 2), out.size, offset],
+    workgroups: Math.ceil(out.size / WG),
+  });
+  return out;
+}
+
+/** into[offset + Σ coord·strides] = x[i], coords in x's shape; writes into `into` in place. */
+export function stridedScatter(x: Tensor, into: Tensor, strides: readonly number[], offset = 0): void {
+  if (x.rank > MAX_RANK) throw new Error(`scatter: rank ${x.rank} is over the maximum of ${MAX_RANK}`);
+  x.rt.dispatch(stridedKernel('scatter', x.rank, x.dtype), {
+    read: [x],
+    write: [into],
+    uniforms: [...packU32(x.shape, 2), ...packU32(strides, 2), x.size, offset],
+    workgroups: Math.ceil(x.size / WG),
+  });
+}
+
+/** Reorders axes: out.shape[i] = x.shape[perm[i]]. */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  const r = x.rank;
+  const p = perm.map((a) => normAxis('permute', a, r));
+  if (p.length !== r || new Set(p).size !== r) throw new Error(`permute: [${perm.join(', ')}] is not a permutation of ${r} axes`);
+  if (p.every((a, i) => a === i)) return reshape(x, x.shape);
+  const inStrides = contiguousStrides(x.shape);
+  const out = stridedGather(x, p.map((a) => x.shape[a]), p.map((a) => inStrides[a]));
+  const inverse = new Array<number>(r);
+  p.forEach((a, i) => (inverse[a] = i));
+  return attach(out, 'permute', [x], (g) => [permute(g, inverse)]);
+}
+
+/** Swaps two axes (default: the last two). */
+export function transpose(x: Tensor, a = -2, b = -1): Tensor {
+  const perm = [...Array(x.rank).keys()];
+  const i = normAxis('transpose', a, x.rank);
+  const j = normAxis('transpose', b, x.rank);
+  [perm[i], perm[j]] = [perm[j], perm[i]];
+  return permute(x, perm);
+}
+
+/** Broadcasts to `shape` (NumPy rules), materialised. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const r = shape.length;
+  if (x.rank > r) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  const strides = new Array<number>(r).fill(0);
+  const cs = contiguousStrides(x.shape);
+  for (let i = 0; i < x.rank; i++) {
+    const o = r - x.rank + i;
+    if (x.shape[i] !== shape[o] && x.shape[i] !== 1) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    strides[o] = x.shape[i] === 1 ? 0 : cs[i];
+  }
+  const out = stridedGather(x, shape, strides);
+  return attach(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
+}
+
+/** out = x[start_0:end_0, start_1:end_1, …]; axes not given are kept whole. Negative indices count from the end. */
+export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number] | null>): Tensor {
+  if (ranges.length > x.rank) throw new Error(`slice: ${ranges.length} ranges for rank ${x.rank}`);
+  const cs = contiguousStrides(x.shape);
+  let offset = 0;
+  const shape = x.shape.map((d, i) => {
+    const r = ranges[i];
+    if (!r) return d;
+    const s = r[0] < 0 ? r[0] + d : r[0];
+    const e = r[1] < 0 ? r[1] + d : r[1];
+    if (s < 0 || s > e || e > d) throw new Error(`slice: range [${r[0]}, ${r[1]}) is out of bounds for axis ${i} of ${formatShape(x.shape)}`);
+    offset += s * cs[i];
+    return e - s;
+  });
+  const out = stridedGather(x, shape, cs, offset);
+  return attach(out, 'slice', [x], (g) => {
+    const dx = zeros(x.rt, x.shape);
+    stridedScatter(g, dx, cs, offset);
+    return [dx];
+  });
+}
+
+/** Joins tensors along an axis. */
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  if (xs.length === 0) throw new Error('concat: no tensors');
+  const r = xs[0].rank;
+  const a = normAxis('concat', axis, r);
+  for (const t of xs) {
+    if (t.rank !== r || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
+      throw new Error(`concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} do not match outside axis ${axis}`);
+    }
+  }
+  const shape = [...xs[0].shape];
+  shape[a] = xs.reduce((s, t) => s + t.shape[a], 0);
+  const rt = xs[0].rt;
+  const out = rt.empty(shape, xs[0].dtype, 'concat');
+  const cs = contiguousStrides(shape);
+  const starts: number[] = [];
+  let start = 0;
+  for (const t of xs) {
+    starts.push(start);
+    stridedScatter(t, out, cs, start * cs[a]);
+    start += t.shape[a];
+  }
+  return attach(out, 'concat', xs, (g) =>
+    xs.map((t, i) => {
+      if (!t.requiresGrad) return null;
+      const ranges: Array<[number, number] | null> = shape.map(() => null);
+      ranges[a] = [starts[i], starts[i] + t.shape[a]];
+      return slice(g, ranges);
+    }),
+  );
+}
+
+/** Stacks same-shaped tensors along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new Error('stack: no tensors');
+  const a = axis < 0 ? axis + xs[0].rank + 1 : axis;
+  return concat(
+    xs.map((t) => reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)])),
+    a,
+  );
+}

@@ -1,0 +1,343 @@
+/**
+ * Runtime: one device, its buffer pool, its pipeline cache, the command recorder, and the
+ * bookkeeping for scopes and gradient recording.
+ *
+ * Recording: dispatches go into one open compute pass of one command encoder and are submitted
+ * together, on a readback, on `flush()`, or every `maxDispatchesPerSubmit`. Uniforms go into one
+ * CPU-side arena that is written to its GPU buffer just before submit (queue writes are ordered
+ * with submits, so the next batch can reuse the same buffer).
+ */
+import { BufferPool } from './pool.js';
+import type { GpuContext } from './device.js';
+import { type Kernel, type Uniform, writeUniforms } from './kernel.js';
+import { BYTES_PER_ELEMENT, type DType, formatShape, Storage, Tensor, shapeSize } from './tensor.js';
+
+const UNIFORM_ARENA_BYTES = 64 * 1024;
+
+export interface DispatchArgs {
+  /** Read-only inputs, bound first. */
+  read?: readonly Tensor[];
+  /** Outputs (read_write), bound after the inputs. */
+  write: readonly Tensor[];
+  uniforms?: readonly Uniform[];
+  /** Workgroup count: a flat number (split over x/y if over the limit) or an explicit [x, y, z]. */
+  workgroups: number | readonly [number, number, number];
+}
+
+interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+export class Runtime {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  /** Dispatches per submit; lavapipe likes long batches, real GPUs don't mind. */
+  maxDispatchesPerSubmit = 96;
+  /** Kernel-shape overrides by op name (e.g. `{ matmul: 'tiled' }`); by default ops choose per adapter. */
+  variants: Record<string, string> = {};
+  /** False inside `noGrad`: ops record no graph. */
+  gradEnabled = true;
+
+  private pipelines = new Map<string, CachedPipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatchesInBatch = 0;
+  private uniformCpu = new ArrayBuffer(UNIFORM_ARENA_BYTES);
+  private uniformView = new DataView(this.uniformCpu);
+  private uniformUsed = 0;
+  private uniformGpu: GPUBuffer;
+  private uniformAlign: number;
+  private scopes: Set<Tensor>[] = [];
+  private live = 0;
+  private destroyed = false;
+
+  constructor(readonly gpu: GpuContext) {
+    this.device = gpu.device;
+    this.pool = new BufferPool(this.device);
+    this.uniformAlign = this.device.limits.minUniformBufferOffsetAlignment;
+    this.uniformGpu = this.device.createBuffer({
+      size: UNIFORM_ARENA_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Whether the adapter is a CPU implementation (lavapipe, SwiftShader); kernels pick shapes by it. */
+  get isSoftware(): boolean {
+    const a = this.gpu.adapter;
+    return a.isFallbackAdapter || a.architecture === 'software' || /llvmpipe|swiftshader|lavapipe/i.test(`${a.device} ${a.description} ${a.vendor}`);
+  }
+
+  get hasF16(): boolean {
+    return this.gpu.features.has('shader-f16');
+  }
+
+  // ---------------------------------------------------------------- tensors and memory
+
+  /** An uninitialised tensor; ops fill it. */
+  empty(shape: readonly number[], dtype: DType = 'f32', op = 'empty'): Tensor {
+    this.checkAlive(op);
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${formatShape(shape)}`);
+    }
+    const bytes = shapeSize(shape) * BYTES_PER_ELEMENT[dtype];
+    const limit = this.gpu.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new Error(
+        `${op}: a ${dtype} tensor of shape ${formatShape(shape)} needs ${bytes} bytes, over this adapter's ` +
+          `maxStorageBufferBindingSize of ${limit} bytes; use a smaller batch or resolution`,
+      );
+    }
+    const storage = new Storage(this.pool.acquire(Math.max(bytes, 4)), (b) => this.pool.release(b));
+    return new Tensor(this, shape, dtype, storage);
+  }
+
+  /** A tensor holding the given data. */
+  tensor(data: ArrayLike<number>, shape: readonly number[] = [data.length], dtype: DType = 'f32'): Tensor {
+    const n = shapeSize(shape);
+    if (data.length !== n) {
+      throw new Error(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${n} elements)`);
+    }
+    const t = this.empty(shape, dtype, 'tensor');
+    const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
+    const typed = data instanceof Ctor ? data : Ctor.from(data as ArrayLike<number>);
+    // A pooled buffer may still be read by recorded, unsubmitted work: submit that first,
+    // because queue writes land before anything submitted later.
+    if (this.encoder) this.flush();
+    if (n > 0) this.device.queue.writeBuffer(t.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+    return t;
+  }
+
+  /** A trainable leaf that outlives every scope (dispose it yourself). */
+  parameter(data: ArrayLike<number>, shape: readonly number[] = [data.length], name?: string): Tensor {
+    const t = this.keep(this.tensor(data, shape));
+    t.requiresGrad = true;
+    if (name) t.name = name;
+    return t;
+  }
+
+  /** Reads a tensor back to the CPU. */
+  async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    const bytes = t.byteSize;
+    const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+    if (bytes === 0) return new Ctor(0);
+    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, staging.size);
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Ctor(staging.getMappedRange().slice(0, bytes));
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  /** Runs `fn`; every tensor it creates and does not return (or `keep`) is disposed at the end. */
+  tidy<T>(fn: () => T): T {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      this.scopes.pop();
+    }
+    if (result instanceof Promise) {
+      throw new Error('tidy: the function returned a Promise; use tidyAsync for async work');
+    }
+    this.closeScope(scope, result);
+    return result;
+  }
+
+  /** As `tidy` for async functions. Do not interleave two of them: scopes are a stack. */
+  async tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const scope = new Set<Tensor>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      const i = this.scopes.lastIndexOf(scope);
+      if (i >= 0) this.scopes.splice(i, 1);
+    }
+    this.closeScope(scope, result);
+    return result;
+  }
+
+  private closeScope(scope: Set<Tensor>, result: unknown): void {
+    const parent = this.scopes[this.scopes.length - 1] ?? null;
+    const returned = new Set<Tensor>();
+    collectTensors(result, returned);
+    for (const t of returned) {
+      if (t.scope === scope) {
+        scope.delete(t);
+        t.scope = parent;
+        parent?.add(t);
+      }
+    }
+    for (const t of [...scope]) t.dispose();
+  }
+
+  /** Takes a tensor out of scope management; it lives until `dispose()`. */
+  keep<T extends Tensor>(t: T): T {
+    t.scope?.delete(t);
+    t.scope = null;
+    return t;
+  }
+
+  /** Runs `fn` without recording a gradient graph. */
+  noGrad<T>(fn: () => T): T {
+    const prev = this.gradEnabled;
+    this.gradEnabled = false;
+    try {
+      return fn();
+    } finally {
+      this.gradEnabled = prev;
+    }
+  }
+
+  /** @internal called by Tensor. */
+  track(t: Tensor): void {
+    this.live++;
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) {
+      scope.add(t);
+      t.scope = scope;
+    }
+  }
+
+  /** @internal called by Tensor.dispose. */
+  untrack(t: Tensor): void {
+    this.live--;
+    t.scope?.delete(t);
+    t.scope = null;
+  }
+
+  /** Tensors not yet disposed (a leak check counts these). */
+  get liveTensors(): number {
+    return this.live;
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  private pipelineFor(k: Kernel): CachedPipeline {
+    let p = this.pipelines.get(k.key);
+    if (!p) {
+      const code = k.wgsl();
+      const module = this.device.createShaderModule({ code, label: k.key });
+      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
+      p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+      this.pipelines.set(k.key, p);
+    }
+    return p;
+  }
+
+  /** Number of distinct pipelines compiled so far (stays flat in a steady loop). */
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /** Records one dispatch. Nothing runs until the batch is submitted. */
+  dispatch(k: Kernel, args: DispatchArgs): void {
+    this.checkAlive(k.op);
+    const grid = this.grid(k, args.workgroups);
+    if (grid[0] * grid[1] * grid[2] === 0) return;
+    const { pipeline, layout } = this.pipelineFor(k);
+
+    const entries: GPUBindGroupEntry[] = [];
+    let binding = 0;
+    for (const t of [...(args.read ?? []), ...args.write]) {
+      entries.push({ binding: binding++, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, t.byteSize) } });
+    }
+    if (args.uniforms) {
+      if (this.uniformUsed + 256 > UNIFORM_ARENA_BYTES) this.flush();
+      const offset = this.uniformUsed;
+      const len = writeUniforms(this.uniformView, offset, args.uniforms);
+      this.uniformUsed = Math.ceil((offset + len) / this.uniformAlign) * this.uniformAlign;
+      entries.push({ binding, resource: { buffer: this.uniformGpu, offset, size: len } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout, entries });
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (++this.dispatchesInBatch >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  private grid(k: Kernel, wg: DispatchArgs['workgroups']): [number, number, number] {
+    const max = this.gpu.limits.maxComputeWorkgroupsPerDimension;
+    if (typeof wg !== 'number') {
+      if (wg.some((d) => d > max)) throw new Error(`${k.op}: workgroup grid [${wg.join(', ')}] exceeds this adapter's limit of ${max} per dimension`);
+      return [wg[0], wg[1], wg[2]];
+    }
+    if (wg <= max) return [wg, 1, 1];
+    const y = Math.ceil(wg / max);
+    if (y > max) throw new Error(`${k.op}: ${wg} workgroups is more than this adapter can launch (${max}²)`);
+    return [Math.ceil(wg / y), y, 1];
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder());
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    return (this.pass ??= this.ensureEncoder().beginComputePass());
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Copies `src` into `dst` (same byte size) inside the current batch. */
+  copy(src: Tensor, dst: Tensor): void {
+    if (src.byteSize !== dst.byteSize) throw new Error(`copy: ${src} and ${dst} differ in size`);
+    if (src.byteSize === 0) return;
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(src.byteSize / 4) * 4);
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatchesInBatch = 0;
+    this.uniformUsed = 0;
+  }
+
+  /** Submits and waits until the GPU has finished everything. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** Releases pooled memory and the device. Tensors of this runtime become unusable. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.flush();
+    this.destroyed = true;
+    this.pool.trim();
+    this.uniformGpu.destroy();
+    this.device.destroy();
+  }
+
+  private checkAlive(op: string): void {
+    if (this.destroyed) throw new Error(`${op}: the runtime was destroyed`);
+  }
+}
+
+function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) {
+    out.add(value);
+    if (value.grad) out.add(value.grad);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, out, depth + 1);
+  } else if (value && typeof value === 'object' && depth < 4 && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, out, depth + 1);
+  }
+}

@@ -1,0 +1,143 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as K from '../src/index.node.js';
+import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, uniform } from './check-op.js';
+
+afterAll(destroyTestRuntime);
+const rng = makeRng();
+
+/** Inputs kept inside each op's smooth domain (finite differences need it). */
+const DOMAIN: Partial<Record<K.UnaryOp, [number, number]>> = {
+  log: [0.2, 3],
+  sqrt: [0.2, 3],
+  rsqrt: [0.2, 3],
+  reciprocal: [0.5, 3],
+  powScalar: [0.3, 2],
+};
+const PARAM: Partial<Record<K.UnaryOp, number>> = { addScalar: 0.75, mulScalar: -1.5, powScalar: 2.5, clampMin: 0.1, clampMax: -0.2 };
+
+describe('unary ops', () => {
+  for (const op of Object.keys(K.UNARY) as K.UnaryOp[]) {
+    it(`${op}: forward vs float64, backward vs finite differences`, async () => {
+      const shape = [3, 7, 5];
+      const n = 105;
+      const [lo, hi] = DOMAIN[op] ?? [-2.5, 2.5];
+      let data = uniform(rng, n, lo, hi);
+      // Keep kinks (abs, relu, clamp) away from the finite-difference step.
+      if (['abs', 'relu', 'sign', 'clampMin', 'clampMax'].includes(op)) data = data.map((v) => (Math.abs(v - (PARAM[op] ?? 0)) < 0.05 ? v + 0.1 : v));
+      const p = PARAM[op] ?? 0;
+      const def = K.UNARY[op];
+      await checkOp({
+        label: op,
+        inputs: [{ shape, data }],
+        shape,
+        gpu: (_rt, [x]) => K.unary(op, x, p),
+        ref: ([x]) => x.map((v) => def.ref(v, p)),
+        noBackward: def.df === null,
+      });
+    });
+  }
+
+  it('tanh and sigmoid stay finite for large inputs', async () => {
+    const rt = await testRuntime();
+    const x = rt.tensor([-200, -50, 0, 50, 200]);
+    expect(Array.from(await K.tanh(x).read())).toEqual([-1, -1, 0, 1, 1]);
+    const s = await K.sigmoid(x).read();
+    expect(s[0]).toBe(0);
+    expect(s[4]).toBe(1);
+  });
+});
+
+function broadcastRef(op: (a: number, b: number) => number, sa: number[], sb: number[], out: number[]) {
+  const strides = (s: number[]) => K.broadcastStrides(s, out);
+  const ta = strides(sa);
+  const tb = strides(sb);
+  return ([a, b]: Float64Array[]) => {
+    const n = out.reduce((x, y) => x * y, 1);
+    const r = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let rem = i;
+      let ia = 0;
+      let ib = 0;
+      for (let d = out.length - 1; d >= 0; d--) {
+        const c = rem % out[d];
+        rem = Math.floor(rem / out[d]);
+        ia += c * ta[d];
+        ib += c * tb[d];
+      }
+      r[i] = op(a[ia], b[ib]);
+    }
+    return r;
+  };
+}
+
+describe('binary ops with broadcasting', () => {
+  const cases: Array<[number[], number[], number[]]> = [
+    [[5, 3], [5, 3], [5, 3]],
+    [[2, 3, 5], [5], [2, 3, 5]],
+    [[4, 1, 3], [1, 6, 1], [4, 6, 3]],
+    [[1], [3, 1, 7], [3, 1, 7]],
+    [[2, 1, 1, 3, 1], [5, 1, 2], [2, 1, 5, 3, 2]],
+  ];
+  const diff: Record<string, (a: K.Tensor, b: K.Tensor) => K.Tensor> = {
+    add: K.add,
+    sub: K.sub,
+    mul: K.mul,
+    div: K.div,
+    maximum: K.maximum,
+    minimum: K.minimum,
+  };
+  for (const [name, fn] of Object.entries(diff)) {
+    for (const [sa, sb, so] of cases) {
+      it(`${name} ${JSON.stringify(sa)} ⊕ ${JSON.stringify(sb)}`, async () => {
+        const na = sa.reduce((x, y) => x * y, 1);
+        const nb = sb.reduce((x, y) => x * y, 1);
+        const a = randn(rng, na);
+        let b = name === 'div' ? uniform(rng, nb, 0.5, 2).map((v) => (rng() < 0.5 ? -v : v)) : randn(rng, nb);
+        // max/min: keep the operands apart so the finite difference never straddles a tie.
+        if (name === 'maximum' || name === 'minimum') b = b.map((v) => v + 0.01);
+        await checkOp({
+          label: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+          inputs: [
+            { shape: sa, data: a },
+            { shape: sb, data: b },
+          ],
+          shape: so,
+          gpu: (_rt, [x, y]) => fn(x, y),
+          ref: broadcastRef(K.BINARY[name as K.BinaryOp].ref, sa, sb, so),
+        });
+      });
+    }
+  }
+
+  it('comparisons and where', async () => {
+    const rt = await testRuntime();
+    const a = rt.tensor([1, 2, 3, 4]);
+    const b = rt.tensor([3], [1]);
+    expect(Array.from(await K.greater(a, b).read())).toEqual([0, 0, 0, 1]);
+    expect(Array.from(await K.less(a, b).read())).toEqual([1, 1, 0, 0]);
+    expect(Array.from(await K.equal(a, b).read())).toEqual([0, 0, 1, 0]);
+    expect(Array.from(await K.where(K.greaterEqual(a, b), a, K.neg(a)).read())).toEqual([-1, -2, 3, 4]);
+  });
+
+  it('lerp with a scalar t, forward and backward', async () => {
+    const shape = [4, 5];
+    await checkOp({
+      label: 'lerp',
+      inputs: [
+        { shape, data: randn(rng, 20) },
+        { shape, data: randn(rng, 20) },
+        { shape: [1], data: Float64Array.of(0.3) },
+      ],
+      shape,
+      gpu: (_rt, [a, b, t]) => K.lerp(a, b, t),
+      ref: ([a, b, t]) => a.map((v, i) => v + (b[i] - v) * t[0]),
+    });
+  });
+
+  it('rejects shapes that do not broadcast, naming the op and shapes', async () => {
+    const rt = await testRuntime();
+    rt.tidy(() => {
+      expect(() => K.add(K.zeros(rt, [2, 3]), K.zeros(rt, [4]))).toThrow(/add: shapes \[2, 3\] and \[4\] do not broadcast/);
+    });
+  });
+});
