@@ -16,7 +16,7 @@ export {
   numel,
   toFloat32,
   toNumbers,
-  type DType,
+  type DType as HostDType,
   type HostData,
   type HostTensor,
 } from './host-tensor.js';
@@ -38,6 +38,7 @@ export { imageGrid, type GridOptions } from './image-grid.js';
 export {
   PickleGlobal,
   PickledObject,
+  pickledAttributes,
   unpickle,
   type GlobalHandler,
   type GlobalHandlers,

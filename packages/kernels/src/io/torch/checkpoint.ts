@@ -58,7 +58,7 @@ export function readTorchCheckpoint(bytes: Uint8Array, options: ReadTorchOptions
   }
   // A legacy file and a plain pickle both start with a pickle; the legacy one's first pickle is the magic number.
   const globals = makeGlobals(options);
-  const first = unpickle(bytes, { globals, source: 'pickle' });
+  const first = unpickle(bytes, { globals });
   if (first.value === LEGACY_MAGIC) return { format: 'legacy', root: readLegacy(bytes, first.end, globals) };
   return { format: 'pickle', root: first.value };
 }

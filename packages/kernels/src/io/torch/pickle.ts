@@ -51,6 +51,16 @@ export class PickledObject {
   }
 }
 
+const attributes = new WeakMap<object, unknown>();
+
+/**
+ * The state BUILD gave an object that has no `__setstate__` of its own, such as the `{'_metadata': …}` attribute
+ * dict of an OrderedDict state_dict (per-module version numbers). Undefined when there was none.
+ */
+export function pickledAttributes(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? attributes.get(value) : undefined;
+}
+
 /** Objects with a `__setstate__` method take BUILD's state themselves (numpy arrays, dtypes, PickledObject). */
 interface Buildable {
   __setstate__(state: unknown): void;
@@ -508,8 +518,10 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
           (obj as Buildable).__setstate__(state);
         } else if (state === null) {
           // Nothing to apply.
-        } else if (obj instanceof Map && state instanceof Map) {
-          for (const [k, v] of state) obj.set(k, v);
+        } else if (obj !== null && typeof obj === 'object') {
+          // Python sets these as attributes, not items (an OrderedDict state_dict carries `_metadata` this way),
+          // so they must not mix with a dict's items. Keep them aside; `pickledAttributes` reads them.
+          attributes.set(obj, state);
         } else {
           fail(`BUILD at offset ${opStart} cannot apply state to a ${describe(obj)}`);
         }
