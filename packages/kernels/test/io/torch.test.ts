@@ -101,6 +101,9 @@ describe('NVIDIA network pickle (torch_utils.persistence)', () => {
 
   it('flattens G_ema to the names and values of G_ema.state_dict()', () => {
     expect([...G.modules.keys()]).toEqual(['mapping', 'synthesis']);
+    // A non-persistent buffer is pickled with the module but is not part of state_dict().
+    const synthesis = G.modules.get('synthesis') as PersistentModule;
+    expect([...synthesis.buffers.keys()]).toContain('scratch');
     const flat = flattenStateDict(G);
     expect([...flat.keys()]).toEqual(expected.nvidia.keys);
     for (const key of expected.nvidia.keys) expectTensor(flat.get(key), expected.nvidia.tensors[key], key);
