@@ -26,6 +26,32 @@ const cases: Case[] = [
   { batchA: 2, batchB: 2, M: 130, N: 3, K: 5, bias: true },
 ];
 
+/** dA, dB, dbias of alpha·op(A)·op(B) + beta·bias for output gradient g, summed over broadcast batches. */
+function matmulGradRef(a: Float64Array, b: Float64Array, g: Float64Array, c: Case, alpha: number, beta: number) {
+  const { M, N, K } = c;
+  const batch = Math.max(c.batchA, c.batchB);
+  const da = new Float64Array(a.length);
+  const db = new Float64Array(b.length);
+  const dbias = new Float64Array(N);
+  for (let p = 0; p < batch; p++) {
+    const ab = c.batchA === 1 ? 0 : p * M * K;
+    const bb = c.batchB === 1 ? 0 : p * K * N;
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        const gij = g[p * M * N + i * N + j];
+        dbias[j] += beta * gij;
+        for (let k = 0; k < K; k++) {
+          const ia = c.transA ? ab + k * M + i : ab + i * K + k;
+          const ib = c.transB ? bb + j * K + k : bb + k * N + j;
+          da[ia] += alpha * gij * b[ib];
+          db[ib] += alpha * gij * a[ia];
+        }
+      }
+    }
+  }
+  return c.bias ? [da, db, dbias] : [da, db];
+}
+
 for (const variant of ['regblock', 'tiled'] as const) {
   describe(`matmul (${variant})`, () => {
     for (const c of cases) {
@@ -49,6 +75,8 @@ for (const variant of ['regblock', 'tiled'] as const) {
             shape: [Math.max(c.batchA, c.batchB), c.M, c.N],
             gpu: (_rt, [a, b, bias]) => K.matmul(a, b, { transA: c.transA, transB: c.transB, alpha, bias, beta }),
             ref: ([a, b, bias]) => matmulRef(a, b, { ...c, alpha, bias, beta }),
+            // Finite differences would need 2·size reference matmuls; the gradient is known exactly.
+            refGrad: ([a, b], g) => matmulGradRef(a, b, g, c, alpha, beta),
           });
         } finally {
           rt.variants = {};
