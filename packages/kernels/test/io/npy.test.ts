@@ -38,6 +38,15 @@ describe('npy', () => {
     }
   });
 
+  it('byte-swaps big-endian data', () => {
+    // Rewrite the f4 fixture as '>f4': change the descr and reverse each element's bytes.
+    const bytes = fixture('f4.npy').slice();
+    const at = bytes.indexOf(0x3c); // '<' of '<f4'
+    bytes[at] = 0x3e; // '>'
+    for (let i = 128; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
+    expectTensor(readNpy(bytes), expected.npy.f4, '>f4');
+  });
+
   it('refuses Fortran-ordered arrays with a clear error', () => {
     expect(() => readNpy(fixture('fortran.npy'), 'fortran.npy')).toThrow(
       /fortran\.npy is stored in Fortran \(column-major\) order.*np\.ascontiguousarray/,
