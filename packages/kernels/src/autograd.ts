@@ -8,6 +8,12 @@
  * disposed as soon as they have been consumed, so peak memory stays close to the forward's.
  */
 import { Tensor, formatShape } from './tensor.js';
+// A cycle (ops attach to autograd; autograd accumulates with ops), harmless: both sides only
+// use the other at call time, never while modules load.
+import { onesLike } from './ops/creation.js';
+import { binaryRaw } from './ops/elementwise.js';
+
+const add = (a: Tensor, b: Tensor): Tensor => binaryRaw('add', a, b);
 
 export type GradFn = (grad: Tensor) => ReadonlyArray<Tensor | null | undefined>;
 
@@ -28,17 +34,6 @@ export function attach(out: Tensor, op: string, inputs: readonly Tensor[], backw
   return out;
 }
 
-/** Adds `g` into the map entry for `t`, disposing what it replaces. */
-type Adder = (a: Tensor, b: Tensor) => Tensor;
-
-let addImpl: Adder | null = null;
-let onesLikeImpl: ((t: Tensor) => Tensor) | null = null;
-/** @internal set by ops/index to break the import cycle autograd → ops → autograd. */
-export function setAutogradPrimitives(add: Adder, onesLike: (t: Tensor) => Tensor): void {
-  addImpl = add;
-  onesLikeImpl = onesLike;
-}
-
 /**
  * Backpropagates from `root` (a one-element tensor, or any tensor with an explicit `grad` of its
  * shape). Only tensors with `requiresGrad` receive gradients; frozen parameters are skipped.
@@ -54,7 +49,6 @@ export function backward(root: Tensor, grad?: Tensor): void {
   if (grad && grad.size !== root.size) {
     throw new Error(`backward: gradient shape ${formatShape(grad.shape)} does not match root ${formatShape(root.shape)}`);
   }
-  const add = addImpl!;
 
   // Reverse topological order by iterative DFS (graphs can be deep: a ViT-L has ~1000 nodes).
   const order: Tensor[] = [];
@@ -80,7 +74,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
 
   rt.noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
-    grads.set(root, grad ? view(grad) : onesLikeImpl!(root));
+    grads.set(root, grad ? view(grad) : onesLike(root));
     for (let n = order.length - 1; n >= 0; n--) {
       const t = order[n];
       const g = grads.get(t);

@@ -1,0 +1,46 @@
+// The built package, as a user imports it (dist through the `exports` map), not the sources:
+// bundling can drop code the sources keep (it once dropped autograd's wiring).
+import { afterAll, describe, expect, it } from 'vitest';
+import * as pkg from '@stylegpu/kernels';
+
+let rt: pkg.Runtime | null = null;
+afterAll(() => rt?.destroy());
+
+describe('@stylegpu/kernels as installed', () => {
+  it('trains a linear layer one step through the built entry', async () => {
+    rt = await pkg.createRuntime();
+    const w = rt.parameter(new Float32Array(12).fill(0.1), [3, 4], 'w');
+    const loss = rt.tidy(() => {
+      const x = rt!.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]);
+      const l = pkg.mean(pkg.square(pkg.linear(x, w)));
+      pkg.backward(l);
+      return l;
+    });
+    // rows of x·wᵀ: 1.0 and 2.6 (three outputs each) → mean square (3·1 + 3·6.76) / 6
+    expect(await loss.item()).toBeCloseTo(3.88, 5);
+    // dL/dw[o, i] = (2/6) Σ_n y[n] x[n, i]
+    const expected = [0, 1, 2, 3].map((i) => (2 / 6) * (1.0 * (i + 1) + 2.6 * (i + 5)));
+    const g = await w.grad!.read();
+    for (let o = 0; o < 3; o++) for (let i = 0; i < 4; i++) expect(g[o * 4 + i]).toBeCloseTo(expected[i], 4);
+    expect(rt.liveTensors).toBe(3); // w, w.grad, loss
+  });
+
+  it('exposes the browser entry without the Node binding', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { createRequire } = await import('node:module');
+    const req = createRequire(import.meta.url);
+    const pkgJson = JSON.parse(await readFile(req.resolve('@stylegpu/kernels/package.json'), 'utf8'));
+    expect(pkgJson.exports['.'].browser).toMatch(/index\.browser\.js$/);
+    const dir = req.resolve('@stylegpu/kernels/package.json').replace(/package\.json$/, '');
+    const seen = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = await readFile(file, 'utf8');
+      expect(src, `${file} imports the Node WebGPU binding`).not.toMatch(/from\s*['"]webgpu['"]/);
+      for (const m of src.matchAll(/from\s*['"](\.\/[^'"]+)['"]/g)) await visit(new URL(m[1], `file://${file}`).pathname);
+    };
+    await visit(dir + pkgJson.exports['.'].browser.replace(/^\.\//, ''));
+    expect(seen.size).toBeGreaterThan(0);
+  });
+});
