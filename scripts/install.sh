@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm ci` installs exactly the lockfile; if the lockfile lags package.json, fall back to `npm install`.
+  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 if [ "$(id -u)" = 0 ]; then bash scripts/setup-webgpu.sh; else sudo bash scripts/setup-webgpu.sh; fi
 npx turbo run build --output-logs=errors-only
