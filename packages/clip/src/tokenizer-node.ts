@@ -21,10 +21,9 @@ export async function loadTokenizer(path: string): Promise<ClipTokenizer> {
   if (!isDirectory) return ClipTokenizer.fromOpenAiBpe(await readFile(path), path);
   const vocabPath = join(path, 'vocab.json');
   const mergesPath = join(path, 'merges.txt');
-  const [vocabJson, mergesTxt] = await Promise.all([
-    readTextOrExplain(vocabPath, path),
-    readTextOrExplain(mergesPath, path),
-  ]);
+  // One after the other, so the error always names the first missing file.
+  const vocabJson = await readTextOrExplain(vocabPath, path);
+  const mergesTxt = await readTextOrExplain(mergesPath, path);
   return ClipTokenizer.fromHuggingFace(vocabJson, mergesTxt, path);
 }
 
