@@ -1,0 +1,261 @@
+/**
+ * Kernel-level suite: single ops at the sizes the models use, each variant separately.
+ *
+ *  - matmul n×n×n, every kernel variant (`rt.variants.matmul`); forward+backward at one size.
+ *  - elementwise add, against a plain copyBufferToBuffer moving the same bytes (target: within 2×).
+ *  - reductions: whole-tensor sum, per-row (last axis) and per-column (first axis).
+ *  - ops other engineers are landing (upfirdn2d, biasAct, conv2d, modulatedConv2d, attention):
+ *    listed as skipped until `typeof K.<op> === 'function'`.
+ * Browser sizes are smaller: in-browser WebGPU here is SwiftShader, ~10× slower than lavapipe.
+ */
+import * as K from '@stylegpu/kernels';
+import { compareSamples, randomData, sampleIndices } from './reference.js';
+import type { BenchCase, CaseInstance, PeerWork, RuntimeName, Suite } from './types.js';
+
+const SUITE = 'kernels';
+const SAMPLES = 64;
+/** f32 vs f64 per sample, relative to Σ|terms| (rounding grows ~√K; 1e-5 leaves headroom at K=2048). */
+const REL_TOL = 1e-5;
+
+function matmulCase(n: number, variant: string): BenchCase {
+  return {
+    suite: SUITE,
+    group: `matmul ${n}`,
+    name: `matmul ${n} ${variant}`,
+    variant,
+    params: { op: 'matmul', M: n, N: n, K: n },
+    flops: 2 * n * n * n,
+    bytes: 3 * n * n * 4,
+    setup({ rt }) {
+      const aData = randomData(n * n, 1);
+      const bData = randomData(n * n, 2);
+      const a = rt.keep(rt.tensor(aData, [n, n]));
+      const b = rt.keep(rt.tensor(bData, [n, n]));
+      let out: K.Tensor | null = null;
+      const run = () => {
+        out?.dispose();
+        out = rt.keep(rt.noGrad(() => K.matmulRaw(a, b)));
+      };
+      return {
+        run,
+        async check() {
+          run();
+          const c = (await out!.read()) as Float32Array;
+          return compareSamples(c, sampleIndices(n * n, SAMPLES), (i) => dot(aData, bData, Math.floor(i / n), i % n, n), REL_TOL);
+        },
+        dispose() {
+          out?.dispose();
+          a.dispose();
+          b.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** Row r of A (n×n) · column c of B (n×n), in float64, with Σ|terms| as the error scale. */
+function dot(a: Float32Array, b: Float32Array, r: number, c: number, n: number, bTransposed = false): { value: number; scale: number } {
+  let value = 0;
+  let scale = 0;
+  for (let k = 0; k < n; k++) {
+    const t = a[r * n + k] * (bTransposed ? b[c * n + k] : b[k * n + c]);
+    value += t;
+    scale += Math.abs(t);
+  }
+  return { value, scale };
+}
+
+/** Forward and backward of C = A·B with a given dL/dC: three matmuls and the graph bookkeeping. */
+function matmulBackwardCase(n: number): BenchCase {
+  return {
+    suite: SUITE,
+    group: `matmul fwd+bwd ${n}`,
+    name: `matmul fwd+bwd ${n}`,
+    params: { op: 'matmul', M: n, N: n, K: n },
+    flops: 3 * 2 * n * n * n,
+    bytes: 3 * 3 * n * n * 4,
+    setup({ rt }) {
+      const bData = randomData(n * n, 4);
+      const gData = randomData(n * n, 5);
+      const a = rt.parameter(randomData(n * n, 3), [n, n], 'A');
+      const b = rt.parameter(bData, [n, n], 'B');
+      const g = rt.keep(rt.tensor(gData, [n, n]));
+      const run = () => {
+        K.zeroGrad([a, b]);
+        rt.tidy(() => K.backward(K.matmul(a, b), g));
+      };
+      return {
+        run,
+        async check() {
+          run();
+          // dL/dA = G · Bᵀ
+          const da = (await a.grad!.read()) as Float32Array;
+          return compareSamples(da, sampleIndices(n * n, SAMPLES), (i) => dot(gData, bData, Math.floor(i / n), i % n, n, true), REL_TOL);
+        },
+        dispose() {
+          K.zeroGrad([a, b]);
+          a.dispose();
+          b.dispose();
+          g.dispose();
+        },
+      };
+    },
+  };
+}
+
+function addCase(n: number): BenchCase {
+  return {
+    suite: SUITE,
+    group: `add ${n}`,
+    name: `add ${n}`,
+    params: { op: 'add', elements: n },
+    flops: n,
+    bytes: 3 * n * 4,
+    setup({ rt }) {
+      const xData = randomData(n, 6);
+      const yData = randomData(n, 7);
+      const x = rt.keep(rt.tensor(xData, [n]));
+      const y = rt.keep(rt.tensor(yData, [n]));
+      let out: K.Tensor | null = null;
+      const run = () => {
+        out?.dispose();
+        out = rt.keep(rt.noGrad(() => K.add(x, y)));
+      };
+      return {
+        run,
+        async check() {
+          run();
+          const z = (await out!.read()) as Float32Array;
+          // One f32 rounding of an exact sum.
+          return compareSamples(z, sampleIndices(n, 256), (i) => ({ value: xData[i] + yData[i], scale: Math.abs(xData[i]) + Math.abs(yData[i]) }), 1e-7);
+        },
+        dispose() {
+          out?.dispose();
+          x.dispose();
+          y.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** The bandwidth yardstick for `add`: one copyBufferToBuffer reading and writing the same 12·n bytes. */
+function copyCase(n: number): BenchCase {
+  const elements = (3 * n) / 2;
+  return {
+    suite: SUITE,
+    group: `add ${n}`,
+    name: `copy ${elements} (same bytes as add ${n})`,
+    params: { op: 'copyBufferToBuffer', elements },
+    flops: 0,
+    bytes: 2 * elements * 4,
+    wallOnly: true,
+    setup({ rt }) {
+      const srcData = randomData(elements, 8);
+      const src = rt.keep(rt.tensor(srcData, [elements]));
+      const dst = rt.keep(rt.empty([elements]));
+      return {
+        run: () => rt.copy(src, dst),
+        async check() {
+          rt.copy(src, dst);
+          const d = (await dst.read()) as Float32Array;
+          return compareSamples(d, sampleIndices(elements, 256), (i) => ({ value: srcData[i], scale: 1 }), 0);
+        },
+        dispose() {
+          src.dispose();
+          dst.dispose();
+        },
+      };
+    },
+  };
+}
+
+type ReduceKind = 'all' | 'rows' | 'cols';
+
+function sumCase(kind: ReduceKind, rows: number, cols: number): BenchCase {
+  const n = rows * cols;
+  const label = kind === 'all' ? `sum all ${n}` : kind === 'rows' ? `sum rows [${rows},${cols}] axis 1` : `sum cols [${rows},${cols}] axis 0`;
+  const outCount = kind === 'all' ? 1 : kind === 'rows' ? rows : cols;
+  return {
+    suite: SUITE,
+    group: label,
+    name: label,
+    params: { op: 'sum', rows, cols, kind },
+    flops: n,
+    bytes: (n + outCount) * 4,
+    setup({ rt }) {
+      const xData = randomData(n, 9);
+      const x = rt.keep(rt.tensor(xData, [rows, cols]));
+      let out: K.Tensor | null = null;
+      const run = () => {
+        out?.dispose();
+        out = rt.keep(rt.noGrad(() => (kind === 'all' ? K.sum(x) : K.sum(x, kind === 'rows' ? 1 : 0))));
+      };
+      return {
+        run,
+        async check() {
+          run();
+          const s = (await out!.read()) as Float32Array;
+          return compareSamples(
+            s,
+            sampleIndices(outCount, SAMPLES),
+            (i) => {
+              let value = 0;
+              let scale = 0;
+              const count = kind === 'all' ? n : kind === 'rows' ? cols : rows;
+              for (let j = 0; j < count; j++) {
+                const v = kind === 'all' ? xData[j] : kind === 'rows' ? xData[i * cols + j] : xData[j * cols + i];
+                value += v;
+                scale += Math.abs(v);
+              }
+              return { value, scale };
+            },
+            REL_TOL,
+          );
+        },
+        dispose() {
+          out?.dispose();
+          x.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** Ops other engineers are adding; each is benchmarked once it is exported. */
+const PENDING_OPS = ['upfirdn2d', 'biasAct', 'conv2d', 'modulatedConv2d', 'attention'] as const;
+
+export function hasOp(name: string): boolean {
+  return typeof (K as unknown as Record<string, unknown>)[name] === 'function';
+}
+
+function sizes(runtime: RuntimeName, quick: boolean) {
+  if (runtime === 'browser') {
+    return quick ? { matmul: [256], matmulBwd: [128], add: 1 << 18, reduce: [256, 1024] as const } : { matmul: [256, 512], matmulBwd: [256], add: 1 << 20, reduce: [1024, 1024] as const };
+  }
+  return quick
+    ? { matmul: [512, 1024], matmulBwd: [512], add: 1 << 20, reduce: [1024, 1024] as const }
+    : { matmul: [512, 1024, 2048], matmulBwd: [1024], add: 1 << 22, reduce: [4096, 1024] as const };
+}
+
+export const kernelsSuite: Suite = {
+  name: SUITE,
+  description: 'single kernels: matmul (each variant), forward+backward, elementwise add vs a buffer copy, reductions',
+  cases(runtime, quick) {
+    const s = sizes(runtime, quick);
+    const cases: BenchCase[] = [];
+    for (const n of s.matmul) for (const v of ['regblock', 'tiled']) cases.push(matmulCase(n, v));
+    for (const n of s.matmulBwd) cases.push(matmulBackwardCase(n));
+    cases.push(addCase(s.add), copyCase(s.add));
+    const [r, c] = s.reduce;
+    cases.push(sumCase('all', r, c), sumCase('rows', r, c), sumCase('cols', c, r));
+    const skipped = PENDING_OPS.filter((op) => !hasOp(op)).map((op) => `${op}: not in @stylegpu/kernels yet`);
+    return { cases, skipped };
+  },
+  peerWork(quick) {
+    const work: PeerWork[] = sizes('node', quick).matmul.map((n) => ({ group: `matmul ${n}`, kind: 'matmul' as const, M: n, N: n, K: n }));
+    return work;
+  },
+};
+
+export type { CaseInstance };

@@ -1,0 +1,42 @@
+/** Seeded inputs and sampled float64 checks shared by the suites. */
+import type { CheckResult } from './types.js';
+
+/** mulberry32 → uniform [-1, 1) f32 data; a fixed seed keeps runs comparable. */
+export function randomData(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** `count` indices spread over [0, n): both ends, then a stride that is coprime-ish with row lengths. */
+export function sampleIndices(n: number, count: number): number[] {
+  if (n <= count) return [...Array(n).keys()];
+  const out = new Set<number>([0, n - 1]);
+  const step = Math.max(1, Math.floor(n / count)) + 1;
+  for (let i = 7, k = 0; out.size < count && k < 4 * count; i = (i + step * 7919) % n, k++) out.add(i);
+  return [...out];
+}
+
+/**
+ * Compares sampled GPU values with float64 references. `scale[i]` is the error scale of sample i
+ * (e.g. Σ|terms| of a dot product): the bound is relTol · scale, so cancellation cannot fail a correct kernel.
+ */
+export function compareSamples(gpu: ArrayLike<number>, indices: readonly number[], ref: (i: number) => { value: number; scale: number }, relTol: number): CheckResult {
+  // Reported: the sample closest to (or furthest over) its bound.
+  let worst = { ratio: -1, err: 0, bound: 0 };
+  for (const i of indices) {
+    const { value, scale } = ref(i);
+    const err = Math.abs(gpu[i] - value);
+    const bound = relTol * Math.max(scale, 1e-30);
+    const ratio = Number.isFinite(err) ? err / bound : Infinity;
+    if (ratio > worst.ratio) worst = { ratio, err, bound };
+  }
+  return { ok: worst.ratio <= 1, maxAbsErr: worst.err, tolerance: worst.bound, samples: indices.length };
+}

@@ -1,0 +1,72 @@
+/**
+ * What a benchmark case is. Suites are plain modules shared by both runtimes: the Node runner
+ * and the page bundle import the same files, so a case measures the same work everywhere.
+ */
+import type * as Kernels from '@stylegpu/kernels';
+
+export type RuntimeName = 'node' | 'browser';
+
+export interface CaseContext {
+  rt: Kernels.Runtime;
+  runtime: RuntimeName;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Largest |gpu − reference| over the sampled outputs. */
+  maxAbsErr: number;
+  /** The bound it was held to (absolute). */
+  tolerance: number;
+  samples: number;
+}
+
+/** A case set up on a runtime: inputs allocated and kept, ready to run again and again. */
+export interface CaseInstance {
+  /** Records the work once (no readback, no sync: the harness syncs). */
+  run(): void;
+  /** Runs once more and compares a sample of the outputs with a float64 CPU reference. */
+  check(): Promise<CheckResult>;
+  dispose(): void;
+}
+
+export interface BenchCase {
+  suite: string;
+  /** Cases in one group do the same work; peers (tfjs, ORT, torch) report against the group. */
+  group: string;
+  /** Unique within the suite, e.g. "matmul 1024 regblock". */
+  name: string;
+  /** Kernel variant forced through `rt.variants`, if any. */
+  variant?: string;
+  params: Record<string, number | string>;
+  /** Floating-point operations of one run (0 when throughput in FLOP/s means nothing). */
+  flops: number;
+  /** Bytes one run must move at least (reads + writes of inputs and outputs). */
+  bytes: number;
+  /** Skip the per-pass GPU timestamps (cases that are not compute passes, e.g. a buffer copy). */
+  wallOnly?: boolean;
+  setup(ctx: CaseContext): CaseInstance;
+}
+
+/** Work a peer library (tfjs, onnxruntime, PyTorch) can do for a group; the peers map these. */
+export type PeerWork =
+  | { group: string; kind: 'matmul'; M: number; N: number; K: number }
+  | {
+      group: string;
+      kind: 'conv2d';
+      N: number;
+      C: number;
+      H: number;
+      W: number;
+      O: number;
+      k: number;
+      pad: number;
+    };
+
+export interface Suite {
+  name: string;
+  description: string;
+  /** The cases for a runtime; `quick` keeps the run to about a minute. Ops not present yet are noted in `skipped`. */
+  cases(runtime: RuntimeName, quick: boolean): { cases: BenchCase[]; skipped: string[] };
+  /** Work for the peer libraries (Node only). */
+  peerWork?(quick: boolean): PeerWork[];
+}
