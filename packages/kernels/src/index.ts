@@ -7,3 +7,4 @@ export * from './runtime.js';
 export * from './autograd.js';
 export * from './ops/index.js';
 export * from './io/index.js';
+export * from './optim/index.js';
