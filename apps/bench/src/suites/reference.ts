@@ -40,3 +40,34 @@ export function compareSamples(gpu: ArrayLike<number>, indices: readonly number[
   }
   return { ok: worst.ratio <= 1, maxAbsErr: worst.err, tolerance: worst.bound, samples: indices.length };
 }
+
+/** One output of a stride-1 cross-correlation (PyTorch conv2d), NCHW input, OIHW weight, zero padding. */
+export function conv2dAt(
+  x: Float32Array,
+  w: Float32Array,
+  s: { N: number; C: number; H: number; W: number; O: number; k: number; pad: number },
+  flatOut: number,
+): { value: number; scale: number } {
+  const Ho = s.H + 2 * s.pad - s.k + 1;
+  const Wo = s.W + 2 * s.pad - s.k + 1;
+  const ox = flatOut % Wo;
+  const oy = Math.floor(flatOut / Wo) % Ho;
+  const o = Math.floor(flatOut / (Wo * Ho)) % s.O;
+  const n = Math.floor(flatOut / (Wo * Ho * s.O));
+  let value = 0;
+  let scale = 0;
+  for (let c = 0; c < s.C; c++) {
+    for (let ky = 0; ky < s.k; ky++) {
+      const iy = oy + ky - s.pad;
+      if (iy < 0 || iy >= s.H) continue;
+      for (let kx = 0; kx < s.k; kx++) {
+        const ix = ox + kx - s.pad;
+        if (ix < 0 || ix >= s.W) continue;
+        const t = x[((n * s.C + c) * s.H + iy) * s.W + ix] * w[((o * s.C + c) * s.k + ky) * s.k + kx];
+        value += t;
+        scale += Math.abs(t);
+      }
+    }
+  }
+  return { value, scale };
+}
