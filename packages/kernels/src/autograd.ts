@@ -40,6 +40,11 @@ export function attach(out: Tensor, op: string, inputs: readonly Tensor[], backw
  */
 export function backward(root: Tensor, grad?: Tensor): void {
   const rt = root.rt;
+  root.assertLive('backward');
+  if (grad) {
+    grad.assertLive('backward');
+    if (grad.rt !== rt) throw new Error(`backward: the gradient ${grad} belongs to a different runtime than ${root}`);
+  }
   if (!root.requiresGrad) {
     throw new Error(`backward: ${root} does not require grad (no parameter it depends on requires grad, or it was made under noGrad)`);
   }
@@ -63,6 +68,13 @@ export function backward(root: Tensor, grad?: Tensor): void {
       top[1]++;
       const c = inputs[i];
       if (c.requiresGrad && !seen.has(c)) {
+        // A disposed input has lost its own graph (and maybe its data): its gradient would go nowhere.
+        if (c.isDisposed) {
+          throw new Error(
+            `backward: input ${i} of ${t.gradFn!.op}, Tensor#${c.id} ${formatShape(c.shape)}, was disposed before backward ` +
+              '(was it made in a tidy scope that has closed? run backward inside the scope, or keep the tensor)',
+          );
+        }
         seen.add(c);
         stack.push([c, 0]);
       }

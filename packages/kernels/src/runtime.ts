@@ -118,6 +118,7 @@ export class Runtime {
 
   /** Reads a tensor back to the CPU. */
   async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
+    this.checkOwn('read', t);
     const bytes = t.byteSize;
     const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
     if (bytes === 0) return new Ctor(0);
@@ -249,6 +250,7 @@ export class Runtime {
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
     for (const t of [...(args.read ?? []), ...args.write]) {
+      this.checkOwn(k.op, t);
       entries.push({ binding: binding++, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, t.byteSize) } });
     }
     if (args.uniforms) {
@@ -328,6 +330,12 @@ export class Runtime {
 
   private checkAlive(op: string): void {
     if (this.destroyed) throw new Error(`${op}: the runtime was destroyed`);
+  }
+
+  /** Throws, naming the op, unless `t` is live and on this runtime (WebGPU would only log a validation error). */
+  checkOwn(op: string, t: Tensor): void {
+    t.assertLive(op);
+    if (t.rt !== this) throw new Error(`${op}: ${t} belongs to a different runtime`);
   }
 }
 

@@ -215,7 +215,7 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
   const { transA = false, transB = false, alpha = 1, bias, beta = 1 } = opts;
   for (const t of [a, b, ...(bias ? [bias] : [])]) {
     if (t.dtype !== 'f32') throw new Error(`matmul: expected f32 tensors, got ${t.dtype} ${formatShape(t.shape)}`);
-    t.assertLive('matmul');
+    a.rt.checkOwn('matmul', t);
   }
   const d = dims(a, b, transA, transB);
   if (bias && bias.size !== d.N) throw new Error(`matmul: bias of shape ${formatShape(bias.shape)} for ${d.N} output columns`);

@@ -70,10 +70,10 @@ ${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[j] = X[idx];`)}`);
   return k;
 }
 
-/** out (of `shape`) [i] = x[offset + Σ coord·strides]. No gradient. */
-export function stridedGather(x: Tensor, shape: readonly number[], strides: readonly number[], offset = 0): Tensor {
-  if (shape.length > MAX_RANK) throw new Error(`gather: rank ${shape.length} is over the maximum of ${MAX_RANK}`);
-  const out = x.rt.empty(shape, x.dtype, 'gather');
+/** out (of `shape`) [i] = x[offset + Σ coord·strides]. No gradient. `op` names the caller in errors. */
+export function stridedGather(x: Tensor, shape: readonly number[], strides: readonly number[], offset = 0, op = 'gather'): Tensor {
+  if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} is over the maximum of ${MAX_RANK}`);
+  const out = x.rt.empty(shape, x.dtype, op);
   x.rt.dispatch(stridedKernel('gather', shape.length, x.dtype), {
     read: [x],
     write: [out],
@@ -96,12 +96,13 @@ export function stridedScatter(x: Tensor, into: Tensor, strides: readonly number
 
 /** Reorders axes: out.shape[i] = x.shape[perm[i]]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  x.assertLive('permute');
   const r = x.rank;
   const p = perm.map((a) => normAxis('permute', a, r));
   if (p.length !== r || new Set(p).size !== r) throw new Error(`permute: [${perm.join(', ')}] is not a permutation of ${r} axes`);
   if (p.every((a, i) => a === i)) return reshape(x, x.shape);
   const inStrides = contiguousStrides(x.shape);
-  const out = stridedGather(x, p.map((a) => x.shape[a]), p.map((a) => inStrides[a]));
+  const out = stridedGather(x, p.map((a) => x.shape[a]), p.map((a) => inStrides[a]), 0, 'permute');
   const inverse = new Array<number>(r);
   p.forEach((a, i) => (inverse[a] = i));
   return attach(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -118,6 +119,7 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
 
 /** Broadcasts to `shape` (NumPy rules), materialised. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  x.assertLive('expand');
   const r = shape.length;
   if (x.rank > r) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
   const strides = new Array<number>(r).fill(0);
@@ -127,12 +129,13 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     if (x.shape[i] !== shape[o] && x.shape[i] !== 1) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
     strides[o] = x.shape[i] === 1 ? 0 : cs[i];
   }
-  const out = stridedGather(x, shape, strides);
+  const out = stridedGather(x, shape, strides, 0, 'expand');
   return attach(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }
 
 /** out = x[start_0:end_0, start_1:end_1, …]; axes not given are kept whole. Negative indices count from the end. */
 export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number] | null>): Tensor {
+  x.assertLive('slice');
   if (ranges.length > x.rank) throw new Error(`slice: ${ranges.length} ranges for rank ${x.rank}`);
   const cs = contiguousStrides(x.shape);
   let offset = 0;
@@ -145,7 +148,7 @@ export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number]
     offset += s * cs[i];
     return e - s;
   });
-  const out = stridedGather(x, shape, cs, offset);
+  const out = stridedGather(x, shape, cs, offset, 'slice');
   return attach(out, 'slice', [x], (g) => {
     const dx = zeros(x.rt, x.shape);
     stridedScatter(g, dx, cs, offset);
@@ -158,6 +161,10 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   if (xs.length === 0) throw new Error('concat: no tensors');
   const r = xs[0].rank;
   const a = normAxis('concat', axis, r);
+  for (const t of xs) xs[0].rt.checkOwn('concat', t);
+  if (xs.some((t) => t.dtype !== xs[0].dtype)) {
+    throw new Error(`concat: dtypes differ: ${xs.map((t) => `${t.dtype} ${formatShape(t.shape)}`).join(', ')}`);
+  }
   for (const t of xs) {
     if (t.rank !== r || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
       throw new Error(`concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} do not match outside axis ${axis}`);
@@ -188,7 +195,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 /** Stacks same-shaped tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error('stack: no tensors');
-  const a = axis < 0 ? axis + xs[0].rank + 1 : axis;
+  const a = normAxis('stack', axis, xs[0].rank + 1);
   return concat(
     xs.map((t) => reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)])),
     a,
