@@ -5,3 +5,4 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './matmul.js';
+export * from './softmax.js';
