@@ -54,3 +54,4 @@ export {
   type TorchCheckpointFormat,
 } from './torch/checkpoint.js';
 export { flattenStateDict } from './torch/state-dict.js';
+export { GPU_DTYPE_OF, fromHost, fromHostMap, toHost, type FromHostOptions } from './tensor-io.js';
