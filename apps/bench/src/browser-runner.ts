@@ -68,7 +68,7 @@ function serve(script: string): Promise<Server> {
     } else if (req.url === '/bench.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
     } else {
-      res.writeHead(404).end();
+      res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
     }
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));

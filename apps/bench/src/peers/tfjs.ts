@@ -16,6 +16,8 @@ export const TFJS_RUNTIME = 'tfjs-webgpu';
 interface WebGpuBackendLike {
   device: GPUDevice;
   submitQueue(): void;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
   adapterInfo?: { vendor?: string; architecture?: string };
 }
 
@@ -31,6 +33,9 @@ export async function runTfjs(work: readonly PeerWork[], opts: PeerTimingOptions
   await tf.ready();
   const backend = tf.backend() as unknown as WebGpuBackendLike;
   const sync = async () => {
+    // As tfjs's own read path does: close the open pass, then submit the encoder.
+    backend.ensureCommandEncoderReady();
+    backend.endComputePassEncoder();
     backend.submitQueue();
     await backend.device.queue.onSubmittedWorkDone();
   };
