@@ -33,7 +33,7 @@ for (const variant of ['thread', 'workgroup'] as const) {
           const D = shape[shape.length - 1];
           const eps = shape.length === 1 ? 0.3 : 1e-5;
           // An offset of 3 so a one-pass variance would lose digits.
-          const inputs = [{ shape, data: randn(rng, size(shape)).map((v) => v + 3) }];
+          const inputs: Array<{ shape: number[]; data: Float64Array }> = [{ shape, data: randn(rng, size(shape)).map((v) => v + 3) }];
           if (hasW) inputs.push({ shape: [D], data: randn(rng, D) });
           if (hasB) inputs.push({ shape: [D], data: randn(rng, D) });
           try {
