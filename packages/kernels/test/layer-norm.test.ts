@@ -66,7 +66,7 @@ describe('layerNorm edge cases', () => {
       expect(b.grad).toBeNull();
       // Σ_rows x̂ per column; Σ over columns of a normalised row is 0.
       const dw = await w.grad!.read();
-      expect(Math.abs(dw.reduce((s, v) => s + v, 0))).toBeLessThan(1e-4);
+      expect(Math.abs(Array.from(dw).reduce((s, v) => s + v, 0))).toBeLessThan(1e-4);
     });
   });
 
