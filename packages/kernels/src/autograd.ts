@@ -105,7 +105,9 @@ export function backward(root: Tensor, grad?: Tensor): void {
         continue;
       }
       const { inputs, backward: fn, op } = t.gradFn;
-      const gs = fn(g);
+      // Its own scope, so temporaries of the backward (products before a sumTo, reduction partials)
+      // are freed now rather than when the caller's scope closes.
+      const gs = rt.tidy(() => fn(g));
       if (gs.length !== inputs.length) throw new Error(`backward of ${op}: returned ${gs.length} gradients for ${inputs.length} inputs`);
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i];
