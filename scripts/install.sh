@@ -8,4 +8,5 @@ if [ ! -d node_modules/.bin ] || [ package-lock.json -nt node_modules/.package-l
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 if [ "$(id -u)" = 0 ]; then bash scripts/setup-webgpu.sh; else sudo bash scripts/setup-webgpu.sh; fi
+if [ "$(id -u)" = 0 ]; then bash scripts/setup-chromium.sh; else sudo bash scripts/setup-chromium.sh; fi
 npx turbo run build --output-logs=errors-only
