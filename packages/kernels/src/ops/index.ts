@@ -7,3 +7,4 @@ export * from './shape.js';
 export * from './matmul.js';
 export * from './softmax.js';
 export * from './layer-norm.js';
+export * from './attention.js';
