@@ -8,3 +8,4 @@ export * from './matmul.js';
 export * from './softmax.js';
 export * from './layer-norm.js';
 export * from './attention.js';
+export * from './embedding.js';
