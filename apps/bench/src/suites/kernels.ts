@@ -4,11 +4,13 @@
  *  - matmul n×n×n, every kernel variant (`rt.variants.matmul`); forward+backward at one size.
  *  - elementwise add, against a plain copyBufferToBuffer moving the same bytes (target: within 2×).
  *  - reductions: whole-tensor sum, per-row (last axis) and per-column (first axis).
- *  - ops other engineers are landing (upfirdn2d, biasAct, conv2d, modulatedConv2d, attention):
- *    listed as skipped until `typeof K.<op> === 'function'`.
+ *  - ops other engineers are landing (upfirdn2d, biasAct, conv2d, modulatedConv2d, attention,
+ *    layerNorm): listed as skipped until `typeof K.<op> === 'function'`, then benchmarked
+ *    (kernels-clip.ts, kernels-stylegan.ts).
  * Browser sizes are smaller: in-browser WebGPU here is SwiftShader, ~10× slower than lavapipe.
  */
 import * as K from '@stylegpu/kernels';
+import { clipCases } from './kernels-clip.js';
 import { compareSamples, randomData, sampleIndices } from './reference.js';
 import type { BenchCase, CaseInstance, PeerWork, RuntimeName, Suite } from './types.js';
 
@@ -39,7 +41,6 @@ function matmulCase(n: number, variant: string): BenchCase {
       return {
         run,
         async check() {
-          run();
           const c = (await out!.read()) as Float32Array;
           return compareSamples(c, sampleIndices(n * n, SAMPLES), (i) => dot(aData, bData, Math.floor(i / n), i % n, n), REL_TOL);
         },
@@ -87,7 +88,6 @@ function matmulBackwardCase(n: number): BenchCase {
       return {
         run,
         async check() {
-          run();
           // dL/dA = G · Bᵀ
           const da = (await a.grad!.read()) as Float32Array;
           return compareSamples(da, sampleIndices(n * n, SAMPLES), (i) => dot(gData, bData, Math.floor(i / n), i % n, n, true), REL_TOL);
@@ -124,7 +124,6 @@ function addCase(n: number): BenchCase {
       return {
         run,
         async check() {
-          run();
           const z = (await out!.read()) as Float32Array;
           // One f32 rounding of an exact sum.
           return compareSamples(z, sampleIndices(n, 256), (i) => ({ value: xData[i] + yData[i], scale: Math.abs(xData[i]) + Math.abs(yData[i]) }), 1e-7);
@@ -157,7 +156,6 @@ function copyCase(n: number): BenchCase {
       return {
         run: () => rt.copy(src, dst),
         async check() {
-          rt.copy(src, dst);
           const d = (await dst.read()) as Float32Array;
           return compareSamples(d, sampleIndices(elements, 256), (i) => ({ value: srcData[i], scale: 1 }), 0);
         },
@@ -194,7 +192,6 @@ function sumCase(kind: ReduceKind, rows: number, cols: number): BenchCase {
       return {
         run,
         async check() {
-          run();
           const s = (await out!.read()) as Float32Array;
           return compareSamples(
             s,
@@ -223,7 +220,7 @@ function sumCase(kind: ReduceKind, rows: number, cols: number): BenchCase {
 }
 
 /** Ops other engineers are adding; each is benchmarked once it is exported. */
-const PENDING_OPS = ['upfirdn2d', 'biasAct', 'conv2d', 'modulatedConv2d', 'attention'] as const;
+const PENDING_OPS = ['upfirdn2d', 'biasAct', 'conv2d', 'modulatedConv2d', 'scaledDotProductAttention', 'layerNorm'] as const;
 
 export function hasOp(name: string): boolean {
   return typeof (K as unknown as Record<string, unknown>)[name] === 'function';
@@ -249,6 +246,7 @@ export const kernelsSuite: Suite = {
     cases.push(addCase(s.add), copyCase(s.add));
     const [r, c] = s.reduce;
     cases.push(sumCase('all', r, c), sumCase('rows', r, c), sumCase('cols', c, r));
+    cases.push(...clipCases(runtime, quick, hasOp));
     const skipped = PENDING_OPS.filter((op) => !hasOp(op)).map((op) => `${op}: not in @stylegpu/kernels yet`);
     return { cases, skipped };
   },

@@ -24,7 +24,7 @@ export interface CheckResult {
 export interface CaseInstance {
   /** Records the work once (no readback, no sync: the harness syncs). */
   run(): void;
-  /** Runs once more and compares a sample of the outputs with a float64 CPU reference. */
+  /** Compares a sample of the last run's outputs with a float64 CPU reference. */
   check(): Promise<CheckResult>;
   dispose(): void;
 }
