@@ -9,3 +9,4 @@ export * from './softmax.js';
 export * from './layer-norm.js';
 export * from './attention.js';
 export * from './embedding.js';
+export * from './upfirdn2d.js';
