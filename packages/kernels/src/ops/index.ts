@@ -10,3 +10,4 @@ export * from './layer-norm.js';
 export * from './attention.js';
 export * from './embedding.js';
 export * from './upfirdn2d.js';
+export * from './normalize.js';
