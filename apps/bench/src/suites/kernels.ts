@@ -11,6 +11,7 @@
  */
 import * as K from '@stylegpu/kernels';
 import { clipCases } from './kernels-clip.js';
+import { convPeerWork, styleganCases } from './kernels-stylegan.js';
 import { compareSamples, randomData, sampleIndices } from './reference.js';
 import type { BenchCase, CaseInstance, PeerWork, RuntimeName, Suite } from './types.js';
 
@@ -246,13 +247,14 @@ export const kernelsSuite: Suite = {
     cases.push(addCase(s.add), copyCase(s.add));
     const [r, c] = s.reduce;
     cases.push(sumCase('all', r, c), sumCase('rows', r, c), sumCase('cols', c, r));
-    cases.push(...clipCases(runtime, quick, hasOp));
-    const skipped = PENDING_OPS.filter((op) => !hasOp(op)).map((op) => `${op}: not in @stylegpu/kernels yet`);
+    const stylegan = styleganCases(runtime, quick, hasOp);
+    cases.push(...stylegan.cases, ...clipCases(runtime, quick, hasOp));
+    const skipped = [...PENDING_OPS.filter((op) => !hasOp(op)).map((op) => `${op}: not in @stylegpu/kernels yet`), ...stylegan.skipped];
     return { cases, skipped };
   },
   peerWork(quick) {
     const work: PeerWork[] = sizes('node', quick).matmul.map((n) => ({ group: `matmul ${n}`, kind: 'matmul' as const, M: n, N: n, K: n }));
-    return work;
+    return [...work, ...convPeerWork(quick)];
   },
 };
 

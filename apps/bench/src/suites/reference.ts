@@ -71,3 +71,38 @@ export function conv2dAt(
   }
   return { value, scale };
 }
+
+export interface FirParams {
+  up: number;
+  down: number;
+  /** [px0, px1, py0, py1] on the upsampled image. */
+  pad: readonly [number, number, number, number];
+  gain: number;
+}
+
+/**
+ * One output of the official upfirdn2d (zero-insertion up, pad, true convolution with the 2-D
+ * filter f [fh, fw] scaled by gain, keep every down-th) on one channel plane x [H, W].
+ */
+export function upfirdn2dAt(x: Float32Array, plane: number, H: number, W: number, f: Float32Array, fh: number, fw: number, p: FirParams, oy: number, ox: number): { value: number; scale: number } {
+  let value = 0;
+  let scale = 0;
+  for (let fy = 0; fy < fh; fy++) {
+    const uy = oy * p.down + fy - p.pad[2]; // row in the upsampled image
+    if (uy < 0 || uy % p.up !== 0 || uy / p.up >= H) continue;
+    for (let fx = 0; fx < fw; fx++) {
+      const ux = ox * p.down + fx - p.pad[0];
+      if (ux < 0 || ux % p.up !== 0 || ux / p.up >= W) continue;
+      const t = x[plane * H * W + (uy / p.up) * W + ux / p.up] * f[(fh - 1 - fy) * fw + (fw - 1 - fx)] * p.gain;
+      value += t;
+      scale += Math.abs(t);
+    }
+  }
+  return { value, scale };
+}
+
+/** StyleGAN2's [1,3,3,1] ⊗ [1,3,3,1] / 64 as a flat 4×4 filter. */
+export function fir1331(): Float32Array {
+  const t = [1, 3, 3, 1];
+  return Float32Array.from({ length: 16 }, (_, i) => (t[Math.floor(i / 4)] * t[i % 4]) / 64);
+}
