@@ -11,3 +11,4 @@ export * from './attention.js';
 export * from './embedding.js';
 export * from './upfirdn2d.js';
 export * from './normalize.js';
+export * from './bias-act.js';
