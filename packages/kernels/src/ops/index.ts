@@ -12,3 +12,4 @@ export * from './embedding.js';
 export * from './upfirdn2d.js';
 export * from './normalize.js';
 export * from './bias-act.js';
+export * from './resize.js';
