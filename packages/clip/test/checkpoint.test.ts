@@ -22,6 +22,7 @@ import {
   type Shaped,
 } from '../src/checkpoint/index.js';
 import { loadClipCheckpoint, saveClipCheckpointFile } from '../src/checkpoint/node.js';
+import { loadTokenizer } from '../src/node.js';
 import { encodeImage, encodeText } from './reference/clip-forward.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +33,7 @@ const bytes = (file: string) => new Uint8Array(readFileSync(file));
 
 interface FixtureMeta {
   config: Record<string, number>;
+  prompts: string[];
   tokens: number[][];
 }
 const meta = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'fixture.json'), 'utf8')) as FixtureMeta;
@@ -158,6 +160,13 @@ describe('loadClipCheckpoint on the clip-tiny-a fixture', () => {
     expect(Array.from(tokens.data as Int32Array)).toEqual(meta(tinyA).tokens.flat());
     const text = encodeText(weights, config, tokens.data as Int32Array, 3);
     expect(maxRelError(text, toFloat32(expected.get('text_features')!))).toBeLessThan(1e-5);
+  });
+
+  it('the fixture tokens are what ClipTokenizer gives on the hf-tiny vocabulary', async () => {
+    const tokenizer = await loadTokenizer(path.join(fixtures, 'hf-tiny'));
+    const { prompts, tokens } = meta(tinyA);
+    expect(tokenizer.vocabularySize).toBe(reference.config.text.vocabSize);
+    prompts.forEach((p, i) => expect(Array.from(tokenizer.tokenize(p)), p).toEqual(tokens[i]));
   });
 
   it('saveClipCheckpointFile writes a file loadClipCheckpoint reads back', async () => {
