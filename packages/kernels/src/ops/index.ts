@@ -13,3 +13,4 @@ export * from './upfirdn2d.js';
 export * from './normalize.js';
 export * from './bias-act.js';
 export * from './resize.js';
+export * from './random.js';
