@@ -61,6 +61,19 @@ function sortResults(results: readonly CaseResult[]): CaseResult[] {
   return [...results].sort((a, b) => groupOrder.get(a.group)! - groupOrder.get(b.group)! || runtimeRank(a.runtime) - runtimeRank(b.runtime));
 }
 
+function variantOf(r: CaseResult): string | undefined {
+  return r.variant ?? (typeof r.params.route === 'string' ? r.params.route : undefined);
+}
+
+function resultRow(r: CaseResult, peak: number): string {
+  const check = r.check ? `${r.check.ok ? 'ok' : 'FAIL'} (${r.check.maxAbsErr.toExponential(1)} ≤ ${r.check.tolerance.toExponential(1)}, ${r.check.samples} samples)` : '–';
+  if (r.error && !r.wallMs) return `| ${rowLabel(r)} | ${r.runtime} | – | – | – | ${fmt(r.firstMs)} | – | – | – | ${r.error.replace(/\|/g, '/')} |`;
+  const w = r.wallMs!;
+  const gflops = r.flops > 0 ? fmt(r.gflops) : '–';
+  const pct = r.flops > 0 ? fmt((100 * r.gflops!) / peak, 2) : '–';
+  return `| ${rowLabel(r)} | ${r.runtime} | ${fmt(w.median)} | ${fmt(w.min)}–${fmt(w.max)} | ${fmt(r.gpuMs?.median)} | ${fmt(r.firstMs)} | ${gflops} | ${fmt(r.gbps)} | ${pct} | ${check} |`;
+}
+
 /** The fastest checked stylegpu-node result of a group (over variants). */
 function bestOf(results: readonly CaseResult[], group: string, runtime: string): CaseResult | undefined {
   return results
@@ -100,21 +113,35 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
   const suites = [...new Set(report.results.map((r) => r.suite))];
   for (const suite of suites) {
     const rows = sortResults(report.results.filter((r) => r.suite === suite));
-    L.push('', `## Suite \`${suite}\``, '');
-    L.push('| case | runtime | wall ms (median) | min–max | GPU ms | first ms | GFLOP/s | GB/s | % peak | check |');
-    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (const r of rows) {
-      const check = r.check ? `${r.check.ok ? 'ok' : 'FAIL'} (${r.check.maxAbsErr.toExponential(1)} ≤ ${r.check.tolerance.toExponential(1)}, ${r.check.samples} samples)` : '–';
-      if (r.error && !r.wallMs) {
-        L.push(`| ${rowLabel(r)} | ${r.runtime} | – | – | – | ${fmt(r.firstMs)} | – | – | – | ${r.error.replace(/\|/g, '/')} |`);
-        continue;
+    L.push('', `## Suite \`${suite}\``);
+    const tables: [string, CaseResult[]][] = [
+      ['Node: stylegpu on Dawn/lavapipe, and the peers', rows.filter((r) => r.runtime !== 'stylegpu-browser')],
+      ['Chromium: stylegpu on SwiftShader (smaller sizes)', rows.filter((r) => r.runtime === 'stylegpu-browser')],
+    ];
+    for (const [title, tableRows] of tables) {
+      if (!tableRows.length) continue;
+      L.push('', `### ${title}`, '');
+      L.push('| case | runtime | wall ms (median) | min–max | GPU ms | first ms | GFLOP/s | GB/s | % peak | check |');
+      L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+      for (const r of tableRows) L.push(resultRow(r, m.peakGflops));
+    }
+
+    // Kernel variants / routes of the same work side by side.
+    const variantRows: string[] = [];
+    for (const runtime of ['stylegpu-node', 'stylegpu-browser']) {
+      for (const g of [...new Set(rows.map((r) => r.group))]) {
+        const vs = rows.filter((r) => r.group === g && r.runtime === runtime && r.wallMs && !r.error && variantOf(r));
+        if (vs.length < 2) continue;
+        const sorted = [...vs].sort((a, b) => a.wallMs!.median - b.wallMs!.median);
+        const cells = vs.map((r) => `${variantOf(r)} ${fmt(r.wallMs!.median)} ms`).join(', ');
+        variantRows.push(`| ${g} | ${runtime} | ${cells} | ${variantOf(sorted[0])} | ×${fmt(sorted[sorted.length - 1].wallMs!.median / sorted[0].wallMs!.median, 2)} |`);
       }
-      const w = r.wallMs!;
-      L.push(
-        `| ${rowLabel(r)} | ${r.runtime} | ${fmt(w.median)} | ${fmt(w.min)}–${fmt(w.max)} | ${fmt(r.gpuMs?.median)} | ${fmt(r.firstMs)} | ${r.flops > 0 ? fmt(r.gflops) : '–'} | ${fmt(r.gbps)} | ${
-          r.flops > 0 ? fmt((100 * r.gflops!) / m.peakGflops, 2) : '–'
-        } | ${check} |`,
-      );
+    }
+    if (variantRows.length) {
+      L.push('', '**Kernel variants and routes** (same work; speed-up = slowest ÷ fastest median)', '');
+      L.push('| group | runtime | median per variant | fastest | speed-up |');
+      L.push('|---|---|---|---|---:|');
+      L.push(...variantRows);
     }
 
     // Peer comparison per group that peers ran.
@@ -122,18 +149,17 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
     if (groups.length) {
       L.push('', `**Peers, same run** (GFLOP/s from median wall time; ratio = stylegpu-node best variant ÷ peer)`, '');
       const peers = RUNTIME_ORDER.filter((p) => !p.startsWith('stylegpu-') && rows.some((r) => r.runtime === p));
-      L.push(`| group | stylegpu-node (best variant) | stylegpu-browser | ${peers.join(' | ')} | CPU peak |`);
-      L.push(`|---|---:|---:|${peers.map(() => '---:').join('|')}|---:|`);
+      L.push(`| group | stylegpu-node (best variant) | ${peers.join(' | ')} | CPU peak |`);
+      L.push(`|---|---:|${peers.map(() => '---:').join('|')}|---:|`);
       for (const g of groups) {
         const ours = bestOf(rows, g, 'stylegpu-node');
-        const br = bestOf(rows, g, 'stylegpu-browser');
         const cells = peers.map((p) => {
           const r = bestOf(rows, g, p);
           if (!r) return '–';
           return ours ? `${fmt(r.gflops)} (×${fmt(ours.gflops! / r.gflops!, 2)})` : fmt(r.gflops);
         });
         L.push(
-          `| ${g} | ${ours ? `${fmt(ours.gflops)} (${ours.variant ?? ''}, ${fmt((100 * ours.gflops!) / m.peakGflops, 2)} % peak)` : 'not run'} | ${br ? fmt(br.gflops) : '–'} | ${cells.join(' | ')} | ${m.peakGflops} |`,
+          `| ${g} | ${ours ? `${fmt(ours.gflops)} (${variantOf(ours) ? `${variantOf(ours)}, ` : ''}${fmt((100 * ours.gflops!) / m.peakGflops, 2)} % peak)` : 'not run (op missing)'} | ${cells.join(' | ')} | ${m.peakGflops} |`,
         );
       }
     }
@@ -181,7 +207,7 @@ export function renderSvg(report: BenchReport): string {
     parts.push(`<text x="8" y="${y + 10}" font-weight="bold">${esc(g)}</text>`);
     y += 14;
     for (const r of rows.filter((q) => q.group === g)) {
-      const label = r.runtime.startsWith('stylegpu-') ? `${r.runtime}${r.variant ? ` ${r.variant}` : ''}` : r.runtime;
+      const label = r.runtime.startsWith('stylegpu-') ? `${r.runtime}${variantOf(r) ? ` ${variantOf(r)}` : ''}` : r.runtime;
       parts.push(`<text x="${left - 6}" y="${y + 10}" text-anchor="end">${esc(label)}</text>`);
       parts.push(`<rect x="${left}" y="${y}" width="${(x(r.gflops!) - left).toFixed(1)}" height="${barH}" fill="${COLORS[r.runtime] ?? '#888'}"/>`);
       parts.push(`<text x="${(x(r.gflops!) + 4).toFixed(1)}" y="${y + 10}">${fmt(r.gflops)}</text>`);
