@@ -10,3 +10,4 @@ export {
 export { cleanClipText, fixText } from './text-fixing.js';
 export { htmlUnescape } from './html-unescape.js';
 export { BYTE_TO_UNICODE, UNICODE_TO_BYTE } from './bytes-to-unicode.js';
+export * from './checkpoint/index.js';

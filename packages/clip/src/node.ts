@@ -1,3 +1,4 @@
 // @stylegpu/clip/node: everything in the main entry plus the file-system loader.
 export * from './index.js';
 export { loadTokenizer } from './tokenizer-node.js';
+export { loadClipCheckpoint, saveClipCheckpointFile } from './checkpoint/node.js';
