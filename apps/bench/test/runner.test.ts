@@ -105,6 +105,17 @@ describe('bench runner', () => {
     }
   });
 
+  it('bundles the page with the browser entry of @stylegpu/kernels, never the Node binding', async () => {
+    const { bundlePage } = await import('../src/browser-runner.js');
+    const script = await bundlePage(); // the bundler refuses `webgpu` outright
+    expect(script).toContain('navigator');
+    expect(script).not.toMatch(/from\s*["']webgpu["']|require\(["']webgpu["']\)/);
+  });
+
+  it('names an unknown suite', async () => {
+    await expect(runBench({ suites: ['nope'], runtimes: ['node'], peers: [], outDir: out, markdownPath: null, log: quiet })).rejects.toThrow(/unknown suite "nope"/);
+  });
+
   it('writes a valid protobuf for a one-node ONNX model', () => {
     const bytes = oneNodeModel({ opType: 'MatMul', inputs: [{ name: 'A', shape: [2, 3] }], output: { name: 'C', shape: [2, 300] } });
     // ModelProto starts with ir_version (field 1, varint 8); 300 is encoded as the varint ac 02.
