@@ -4,6 +4,7 @@ import { getGpu } from './gpu-node.js';
 import { Runtime } from './runtime.js';
 
 export * from './index.js';
+export * from './io/fs-node.js';
 
 /** Opens a WebGPU device (Dawn in Node) with the limits and features the kernels use. */
 export function createDevice(opts?: DeviceOptions): Promise<GpuContext> {

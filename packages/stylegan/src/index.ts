@@ -5,3 +5,4 @@ export {
   assertLegacySeed,
   randomStateRandn,
 } from './numpy-random.js';
+export * from './checkpoint/index.js';

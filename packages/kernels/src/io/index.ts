@@ -54,4 +54,12 @@ export {
   type TorchCheckpointFormat,
 } from './torch/checkpoint.js';
 export { flattenStateDict } from './torch/state-dict.js';
+export {
+  PyFloat,
+  PyOrderedDict,
+  crc32,
+  writeTorchCheckpoint,
+  type TorchSaveValue,
+  type WriteTorchOptions,
+} from './torch/write-checkpoint.js';
 export { GPU_DTYPE_OF, fromHost, fromHostMap, toHost, type FromHostOptions } from './tensor-io.js';
