@@ -14,3 +14,4 @@ export * from './normalize.js';
 export * from './bias-act.js';
 export * from './resize.js';
 export * from './random.js';
+export * from './conv2d.js';

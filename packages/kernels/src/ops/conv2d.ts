@@ -1,0 +1,434 @@
+/**
+ * 2-D convolution and transposed convolution with PyTorch semantics (`torch.nn.functional.conv2d`,
+ * `conv_transpose2d`; the ops stylegan2-ada-pytorch's `torch_utils/ops/conv2d_resample.py` calls):
+ *
+ *   conv2d:           y[n, co, oy, ox] = b[co] + Σ_{ci ∈ group(co), ky, kx}
+ *                                        x[n, ci, oy·s − p + ky·d, ox·s − p + kx·d] · w[co, ci', ky, kx]
+ *                     (cross-correlation; w [Cout, Cin/groups, kh, kw]; zero outside the image)
+ *   convTranspose2d:  the adjoint of conv2d in x: w [Cin, Cout/groups, kh, kw],
+ *                     out = (in − 1)·s − 2p + d·(k − 1) + outputPadding + 1.
+ *
+ * Three implicit-GEMM kernels, each register-blocked like matmul's `regblock` (no workgroup
+ * memory, no barriers — what lavapipe wants): a thread owns TM output channels × 4 outputs and
+ * keeps the 4·TM sums in vec4 registers; the GEMM's K loop walks (input channel, ky, kx) and
+ * gathers the input straight from NCHW, so no im2col buffer is ever written.
+ *  - `forward`: the conv2d gather. A thread's 4 pixels are consecutive in one output row, so a
+ *    tap row outside the image is skipped for all of them at once.
+ *  - `transposed`: conv_transpose2d as a gather (no atomics). A thread's 4 pixels share one phase
+ *    (x ≡ r mod s), so for each kx either all 4 land on real input pixels — consecutive ones — or
+ *    none do and the tap is skipped: stride-2 costs no wasted multiply-adds.
+ *  - `weightGrad`: dw[co, k] = Σ_pixels dy[co, pixel] · patch[k, pixel]; a thread owns TM output
+ *    channels × 4 of the (ci, ky, kx) taps.
+ * The adjoints close the set: conv2d's dx is `transposed` with the same weight tensor,
+ * convTranspose2d's dx is `forward` with it, and both weight gradients are `weightGrad` with the
+ * roles of the two activations swapped.
+ *
+ * TM (channels per thread) is 1, 2, 4 or 8 — the smallest power of two covering the channels per
+ * group, up to 8 — so depthwise (groups = C) and 3-channel ToRGB convs don't compute 8 rows to
+ * keep one. A tiled workgroup-memory variant for real GPUs is not written yet: every adapter runs
+ * these kernels (see the report).
+ */
+import { attach } from '../autograd.js';
+import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
+import { type Tensor, formatShape } from '../tensor.js';
+import { sum } from './reduce.js';
+
+const WG = 64;
+const TN = 4;
+
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding [ph, pw] (or one number) on each side. */
+  padding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /** Extra rows/columns on the bottom/right of the output; each < stride or < dilation. */
+  outputPadding?: Pair;
+}
+
+/** Everything a launch needs, for all three kernels. */
+interface Geometry {
+  N: number;
+  /** Channels of the tensor read by the K loop (x for forward, the transposed input, the patches' source). */
+  Cin: number;
+  H: number;
+  W: number;
+  /** Channels and size of the tensor written / of dy. */
+  Cout: number;
+  OH: number;
+  OW: number;
+  kh: number;
+  kw: number;
+  sy: number;
+  sx: number;
+  py: number;
+  px: number;
+  dy: number;
+  dx: number;
+  groups: number;
+}
+
+const UNIFORMS =
+  'total: u32, N: u32, Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, kh: u32, kw: u32, ' +
+  'sy: u32, sx: u32, py: i32, px: i32, dly: u32, dlx: u32, Kg: u32, Mg: u32, xBlocks: u32, cBlocks: u32';
+
+function uniforms(g: Geometry, total: number, xBlocks: number, cBlocks: number, Kg: number, Mg: number) {
+  return [total, g.N, g.Cin, g.H, g.W, g.Cout, g.OH, g.OW, g.kh, g.kw, g.sy, g.sx, i32(g.py), i32(g.px), g.dy, g.dx, Kg, Mg, xBlocks, cBlocks];
+}
+
+const rowsOf = (tm: number) => [...Array(tm).keys()];
+const cols = [0, 1, 2, 3];
+
+/** Channels per thread for `perGroup` output channels per group. */
+function tmFor(perGroup: number): number {
+  return perGroup >= 8 ? 8 : perGroup >= 4 ? 4 : perGroup >= 2 ? 2 : 1;
+}
+
+/** A zero-padded read of row `row` (u32 offset) at column `c` (i32). */
+const padded = (row: string, c: string) => `select(0.0, X[${row} + u32(clamp(${c}, 0, i32(u.W) - 1))], ${c} >= 0 && ${c} < i32(u.W))`;
+
+function storeOut(tm: number, bias: boolean, pixelIndex: (j: number) => string, pixelOk: (j: number) => string): string {
+  return rowsOf(tm)
+    .map(
+      (i) => `  if (co0 + ${i}u < u.Mg) {
+    let oc = g * u.Mg + co0 + ${i}u;
+    let obase = (n * u.Cout + oc) * u.OH * u.OW;
+${cols.map((j) => `    if (${pixelOk(j)}) { out[obase + ${pixelIndex(j)}] = acc${i}[${j}]${bias ? ' + bias[oc]' : ''}; }`).join('\n')}
+  }`,
+    )
+    .join('\n');
+}
+
+// ------------------------------------------------------------------------------------ conv2d gather
+
+function forwardWgsl(tm: number, bias: boolean): string {
+  const rows = rowsOf(tm);
+  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
+  if (bias) reads.push(['bias', 'f32']);
+  return `
+${bindings(reads, [['out', 'f32']], UNIFORMS)}
+${flatMain(WG, `  if (idx >= u.total) { return; }
+  var r = idx;
+  let xb = r % u.xBlocks; r = r / u.xBlocks;
+  let oy = r % u.OH; r = r / u.OH;
+  let n = r % u.N; r = r / u.N;
+  let cb = r % u.cBlocks;
+  let g = r / u.cBlocks;
+  let co0 = cb * ${tm}u;
+  let ox0 = xb * 4u;
+  let iy0 = i32(oy * u.sy) - u.py;
+${cols.map((j) => `  let ix${j} = i32((ox0 + ${j}u) * u.sx) - u.px;`).join('\n')}
+  let taps = u.kh * u.kw;
+  let KK = u.Kg * taps;
+${rows.map((i) => `  let w${i} = (g * u.Mg + min(co0 + ${i}u, u.Mg - 1u)) * KK;\n  var acc${i} = vec4f(0.0);`).join('\n')}
+  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
+  for (var ci = 0u; ci < u.Kg; ci++) {
+    let xc = xn + ci * u.H * u.W;
+    for (var ky = 0u; ky < u.kh; ky++) {
+      let iy = iy0 + i32(ky * u.dly);
+      if (iy < 0 || iy >= i32(u.H)) { continue; }
+      let xr = xc + u32(iy) * u.W;
+      let wk = ci * taps + ky * u.kw;
+      for (var kx = 0u; kx < u.kw; kx++) {
+        let d = i32(kx * u.dlx);
+        let v = vec4f(${cols.map((j) => padded('xr', `ix${j} + d`)).join(', ')});
+${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk + kx]), v, acc${i});`).join('\n')}
+      }
+    }
+  }
+${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `ox0 + ${j}u < u.OW`)}`)}`;
+}
+
+// ------------------------------------------------------------------------------------ conv_transpose2d gather
+
+function transposedWgsl(tm: number, bias: boolean): string {
+  const rows = rowsOf(tm);
+  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
+  if (bias) reads.push(['bias', 'f32']);
+  // xBlocks = sx · (blocks of 4 per phase); pixel j of a thread is x = phase + sx·(4·xq + j).
+  return `
+${bindings(reads, [['out', 'f32']], UNIFORMS)}
+${flatMain(WG, `  if (idx >= u.total) { return; }
+  var r = idx;
+  let slot = r % u.xBlocks; r = r / u.xBlocks;
+  let oy = r % u.OH; r = r / u.OH;
+  let n = r % u.N; r = r / u.N;
+  let cb = r % u.cBlocks;
+  let g = r / u.cBlocks;
+  let co0 = cb * ${tm}u;
+  let phase = slot % u.sx;
+  let ox0 = phase + u.sx * 4u * (slot / u.sx);
+  let sy = i32(u.sy);
+  let sx = i32(u.sx);
+  let taps = u.kh * u.kw;
+${rows.map((i) => `  let oc${i} = min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
+  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
+  for (var ci = 0u; ci < u.Kg; ci++) {
+    let xc = xn + ci * u.H * u.W;
+    let wc = (g * u.Kg + ci) * u.Mg;
+    for (var ky = 0u; ky < u.kh; ky++) {
+      let ty = i32(oy) + u.py - i32(ky * u.dly);
+      // Only taps landing on an input row contribute (ty = iy·s exactly).
+      if (ty < 0 || ty % sy != 0 || ty / sy >= i32(u.H)) { continue; }
+      let xr = xc + u32(ty / sy) * u.W;
+      for (var kx = 0u; kx < u.kw; kx++) {
+        let tx = i32(ox0) + u.px - i32(kx * u.dlx);
+        if (((tx % sx) + sx) % sx != 0) { continue; }
+        // Exact division (tx ≡ 0 mod s), so truncation is harmless for negative tx; the 4 pixels
+        // of this phase read 4 consecutive input columns.
+        let ix = tx / sx;
+        let v = vec4f(${cols.map((j) => padded('xr', `ix + ${j}`)).join(', ')});
+        let wk = ky * u.kw + kx;
+${rows.map((i) => `        acc${i} = fma(vec4f(Wt[(wc + oc${i}) * taps + wk]), v, acc${i});`).join('\n')}
+      }
+    }
+  }
+${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u * u.sx`, (j) => `ox0 + ${j}u * u.sx < u.OW`)}`)}`;
+}
+
+// ------------------------------------------------------------------------------------ weight gradient
+
+function weightGradWgsl(tm: number): string {
+  const rows = rowsOf(tm);
+  // Reads: G = the "output-side" activation [N, Cout, OH, OW], X = the patch source [N, Cin, H, W].
+  return `
+${bindings([['G', 'f32'], ['X', 'f32']], [['out', 'f32']], UNIFORMS)}
+${flatMain(WG, `  if (idx >= u.total) { return; }
+  let kb = idx % u.xBlocks;
+  let rest = idx / u.xBlocks;
+  let cb = rest % u.cBlocks;
+  let g = rest / u.cBlocks;
+  let co0 = cb * ${tm}u;
+  let taps = u.kh * u.kw;
+  let KK = u.Kg * taps;
+${cols
+  .map(
+    (j) => `  let k${j} = min(kb * 4u + ${j}u, KK - 1u);
+  let chan${j} = (g * u.Kg + k${j} / taps) * u.H * u.W;
+  let offY${j} = i32(((k${j} % taps) / u.kw) * u.dly) - u.py;
+  let offX${j} = i32((k${j} % u.kw) * u.dlx) - u.px;`,
+  )
+  .join('\n')}
+${rows.map((i) => `  let gc${i} = g * u.Mg + min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
+  let plane = u.OH * u.OW;
+  for (var n = 0u; n < u.N; n++) {
+    let xn = n * u.Cin * u.H * u.W;
+    let gn = n * u.Cout * plane;
+    for (var oy = 0u; oy < u.OH; oy++) {
+      let by = i32(oy * u.sy);
+${cols.map((j) => `      let iy${j} = by + offY${j};\n      let rowOk${j} = iy${j} >= 0 && iy${j} < i32(u.H);\n      let row${j} = xn + chan${j} + u32(clamp(iy${j}, 0, i32(u.H) - 1)) * u.W;`).join('\n')}
+      for (var ox = 0u; ox < u.OW; ox++) {
+        let bx = i32(ox * u.sx);
+        let p = gn + oy * u.OW + ox;
+        let v = vec4f(${cols.map((j) => `select(0.0, X[row${j} + u32(clamp(bx + offX${j}, 0, i32(u.W) - 1))], rowOk${j} && bx + offX${j} >= 0 && bx + offX${j} < i32(u.W))`).join(',\n          ')});
+${rows.map((i) => `        acc${i} = fma(vec4f(G[p + gc${i} * plane]), v, acc${i});`).join('\n')}
+      }
+    }
+  }
+${rows
+  .map(
+    (i) => `  if (co0 + ${i}u < u.Mg) {
+${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + ${j}u] = acc${i}[${j}]; }`).join('\n')}
+  }`,
+  )
+  .join('\n')}`)}`;
+}
+
+type Mode = 'forward' | 'transposed' | 'weightGrad';
+const cache = new Map<string, Kernel>();
+function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
+  const key = `${mode}:${tm}:${+bias}`;
+  let k = cache.get(key);
+  if (!k) {
+    const op = mode === 'forward' ? 'conv2d' : mode === 'transposed' ? 'convTranspose2d' : 'conv2dWeightGrad';
+    k = kernel(op, key, () => (mode === 'forward' ? forwardWgsl(tm, bias) : mode === 'transposed' ? transposedWgsl(tm, bias) : weightGradWgsl(tm)));
+    cache.set(key, k);
+  }
+  return k;
+}
+
+// ------------------------------------------------------------------------------------ launches
+
+/** conv2d gather: x [N, Cin, H, W], w [Cout, Cin/g, kh, kw] → [N, Cout, OH, OW]. */
+function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
+  const rt = x.rt;
+  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
+  const Mg = g.Cout / g.groups;
+  const Kg = g.Cin / g.groups;
+  const tm = tmFor(Mg);
+  const xBlocks = Math.ceil(g.OW / TN);
+  const cBlocks = Math.ceil(Mg / tm);
+  const total = xBlocks * g.OH * g.N * cBlocks * g.groups;
+  rt.dispatch(convKernel('forward', tm, !!bias), {
+    read: bias ? [x, w, bias] : [x, w],
+    write: [out],
+    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+    workgroups: Math.ceil(total / WG),
+  });
+  return out;
+}
+
+/** conv_transpose2d gather: x [N, Cin, H, W], w [Cin, Cout/g, kh, kw] → [N, Cout, OH, OW]. */
+function runTransposed(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
+  const rt = x.rt;
+  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'convTranspose2d');
+  const Mg = g.Cout / g.groups;
+  const Kg = g.Cin / g.groups;
+  const tm = tmFor(Mg);
+  const xBlocks = g.sx * Math.ceil(Math.ceil(g.OW / g.sx) / TN);
+  const cBlocks = Math.ceil(Mg / tm);
+  const total = xBlocks * g.OH * g.N * cBlocks * g.groups;
+  rt.dispatch(convKernel('transposed', tm, !!bias), {
+    read: bias ? [x, w, bias] : [x, w],
+    write: [out],
+    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+    workgroups: Math.ceil(total / WG),
+  });
+  return out;
+}
+
+/**
+ * dw [Cout, Cin/g, kh, kw] = Σ_pixels gy[n, co, oy, ox] · src[n, ci, oy·s − p + ky·d, ox·s − p + kx·d]
+ * for gy [N, Cout, OH, OW] and src [N, Cin, H, W] (geometry as the conv2d that maps src to gy).
+ */
+function runWeightGrad(gy: Tensor, src: Tensor, g: Geometry): Tensor {
+  const rt = gy.rt;
+  const Mg = g.Cout / g.groups;
+  const Kg = g.Cin / g.groups;
+  const out = rt.empty([g.Cout, Kg, g.kh, g.kw], 'f32', 'conv2d weight gradient');
+  const tm = tmFor(Mg);
+  const xBlocks = Math.ceil((Kg * g.kh * g.kw) / TN);
+  const cBlocks = Math.ceil(Mg / tm);
+  const total = xBlocks * cBlocks * g.groups;
+  rt.dispatch(convKernel('weightGrad', tm, false), {
+    read: [gy, src],
+    write: [out],
+    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+    workgroups: Math.ceil(total / WG),
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------------------------ arguments
+
+function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: number, shapes: string): [number, number] {
+  const p = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [...v];
+  if (p.length !== 2 || !p.every((e) => Number.isInteger(e) && e >= min)) {
+    throw new Error(`${op}: ${name} must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)} (${shapes})`);
+  }
+  return p as [number, number];
+}
+
+interface Checked {
+  shapes: string;
+  groups: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+function checkArgs(op: string, x: Tensor, w: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Checked {
+  const shapes = `x ${formatShape(x.shape)}, w ${formatShape(w.shape)}${bias ? `, bias ${formatShape(bias.shape)}` : ''}`;
+  for (const t of [x, w, ...(bias ? [bias] : [])]) {
+    x.rt.checkOwn(op, t);
+    if (t.dtype !== 'f32') throw new Error(`${op}: expected f32 tensors, got ${t.dtype} (${shapes})`);
+  }
+  if (x.rank !== 4) throw new Error(`${op}: x must be [N, C, H, W] (${shapes})`);
+  if (w.rank !== 4) throw new Error(`${op}: w must be rank 4 (${shapes})`);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups} (${shapes})`);
+  return {
+    shapes,
+    groups,
+    stride: pair(op, 'stride', opts.stride, 1, 1, shapes),
+    padding: pair(op, 'padding', opts.padding, 0, 0, shapes),
+    dilation: pair(op, 'dilation', opts.dilation, 1, 1, shapes),
+  };
+}
+
+function checkBias(op: string, bias: Tensor | null | undefined, channels: number, shapes: string): void {
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) {
+    throw new Error(`${op}: bias must be a vector of ${channels} output channels (${shapes})`);
+  }
+}
+
+// ------------------------------------------------------------------------------------ public ops
+
+/**
+ * PyTorch `conv2d` (cross-correlation): x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw],
+ * bias [Cout]. Differentiable in x, w and bias.
+ */
+export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { shapes, groups, stride, padding, dilation } = checkArgs(op, x, w, bias, opts);
+  const [N, Cin, H, W] = x.shape;
+  const [Cout, Cig, kh, kw] = w.shape;
+  if (Cin % groups !== 0 || Cout % groups !== 0) throw new Error(`${op}: groups ${groups} must divide the ${Cin} input and ${Cout} output channels (${shapes})`);
+  if (Cig * groups !== Cin) throw new Error(`${op}: x has ${Cin} channels but w expects ${Cig}·${groups} groups = ${Cig * groups} (${shapes})`);
+  checkBias(op, bias, Cout, shapes);
+  const OH = Math.floor((H + 2 * padding[0] - dilation[0] * (kh - 1) - 1) / stride[0]) + 1;
+  const OW = Math.floor((W + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1]) + 1;
+  if (OH < 1 || OW < 1) throw new Error(`${op}: the output would be ${OH}×${OW}: the kernel does not fit the padded input (${shapes})`);
+  const geo: Geometry = {
+    N, Cin, H, W, Cout, OH, OW, kh, kw,
+    sy: stride[0], sx: stride[1], py: padding[0], px: padding[1], dy: dilation[0], dx: dilation[1], groups,
+  };
+  const out = runForward(x, w, bias ?? null, geo);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return attach(out, op, inputs, (gy) => {
+    // dx: the transposed conv of gy with the same weight, mapping OH×OW back to H×W.
+    const dx = x.requiresGrad ? runTransposed(gy, w, null, { ...geo, Cin: Cout, H: OH, W: OW, Cout: Cin, OH: H, OW: W }) : null;
+    const dw = w.requiresGrad ? runWeightGrad(gy, x, geo) : null;
+    const db = bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
+
+/**
+ * PyTorch `conv_transpose2d`: x [N, Cin, H, W], w [Cin, Cout/groups, kh, kw], bias [Cout];
+ * output (H − 1)·s − 2p + d·(kh − 1) + outputPadding + 1. Differentiable in x, w and bias.
+ */
+export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  const { shapes, groups, stride, padding, dilation } = checkArgs(op, x, w, bias, opts);
+  const [N, Cin, H, W] = x.shape;
+  const [wIn, Cog, kh, kw] = w.shape;
+  if (wIn !== Cin) throw new Error(`${op}: x has ${Cin} channels but w is for ${wIn} input channels (${shapes})`);
+  if (Cin % groups !== 0) throw new Error(`${op}: groups ${groups} must divide the ${Cin} input channels (${shapes})`);
+  const Cout = Cog * groups;
+  checkBias(op, bias, Cout, shapes);
+  const outPad = pair(op, 'outputPadding', opts.outputPadding, 0, 0, shapes);
+  for (const a of [0, 1]) {
+    if (outPad[a] >= stride[a] && outPad[a] >= dilation[a]) {
+      throw new Error(`${op}: outputPadding ${outPad[a]} must be smaller than the stride ${stride[a]} or the dilation ${dilation[a]} (${shapes})`);
+    }
+  }
+  const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outPad[0] + 1;
+  const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outPad[1] + 1;
+  if (OH < 1 || OW < 1) throw new Error(`${op}: the output would be ${OH}×${OW} (${shapes})`);
+  const geo: Geometry = {
+    N, Cin, H, W, Cout, OH, OW, kh, kw,
+    sy: stride[0], sx: stride[1], py: padding[0], px: padding[1], dy: dilation[0], dx: dilation[1], groups,
+  };
+  const out = runTransposed(x, w, bias ?? null, geo);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return attach(out, op, inputs, (gy) => {
+    // The conv2d that maps the output back onto the input: gy [N, Cout, OH, OW] → [N, Cin, H, W].
+    const back: Geometry = { ...geo, Cin: Cout, H: OH, W: OW, Cout: Cin, OH: H, OW: W };
+    const dx = x.requiresGrad ? runForward(gy, w, null, back) : null;
+    // dw[ci, co, ky, kx] = Σ x[ci, pixel] · gy[co, pixel·s − p + k·d]: x is the "output side".
+    const dw = w.requiresGrad ? runWeightGrad(x, gy, back) : null;
+    const db = bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null;
+    return bias ? [dx, dw, db] : [dx, dw];
+  });
+}
+
+/** Multiply-adds × 2 of a conv2d, for benchmarks. */
+export function conv2dFlops(N: number, Cin: number, Cout: number, OH: number, OW: number, kh: number, kw: number, groups = 1): number {
+  return 2 * N * (Cin / groups) * Cout * OH * OW * kh * kw;
+}
