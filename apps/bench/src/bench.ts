@@ -65,6 +65,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (work.length && peers.length) {
       log('== Peers ==');
       if (peers.includes('tfjs')) {
+        versions['@tensorflow/tfjs-core'] = packageVersion('@tensorflow/tfjs-core');
         versions['@tensorflow/tfjs-backend-webgpu'] = packageVersion('@tensorflow/tfjs-backend-webgpu');
         try {
           const r = await (await import('./peers/tfjs.js')).runTfjs(work, { quick, log });

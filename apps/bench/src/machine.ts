@@ -25,8 +25,14 @@ export interface MachineInfo {
 function lscpuModel(): string {
   try {
     const out = execFileSync('lscpu', { encoding: 'utf8' });
-    const model = /^Model name:\s*(.+)$/m.exec(out)?.[1]?.trim();
-    if (model) return model;
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(out)?.[1]?.trim();
+    const model = field('Model name');
+    if (model) {
+      const family = field('CPU family');
+      const num = field('Model');
+      const avx512 = /\bavx512f\b/.test(out) ? ', AVX-512' : /\bavx2\b/.test(out) ? ', AVX2' : '';
+      return `${model}${family ? ` (family ${family} model ${num}${avx512})` : ''}`;
+    }
   } catch {
     /* fall through */
   }

@@ -97,9 +97,9 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
   }
   L.push('', '## Method', '');
   L.push(
-    '- Every case is set up once (inputs uploaded), run once to compile its pipelines (`first ms`), then **checked against a float64 CPU reference at 64–256 sampled outputs** ' +
-      '(tolerance 1e-5 × Σ|terms| per output; exact for copies) — a failing case is reported, never timed.',
-    '- One more warm-up run sizes the repeats: each repeat records `iters` runs (flushing after each) and waits for `queue.onSubmittedWorkDone()` (`rt.sync()`); ' +
+    '- Every case is set up once (inputs uploaded), run once to compile its pipelines (`first ms`), then **checked against a float64 CPU reference at 24–256 sampled outputs** ' +
+      '(tolerance per output: 1e-5 × Σ|terms| for sums of products, 1e-7 × (|a|+|b|) for add, exact for copies) — a failing case is reported, never timed.',
+    '- One more warm-up run (skipped when the first took over 1.5 s) sizes the repeats: each repeat records `iters` runs (flushing after each) and waits for `queue.onSubmittedWorkDone()` (`rt.sync()`); ' +
       '**wall ms = elapsed / iters**, median over 7 repeats (3 for runs over 1.5 s, and with `--quick`), spread as min–max.',
     '- **GPU ms** (where the adapter has `timestamp-query`: lavapipe and SwiftShader both do): begin/end timestamps of every compute pass, summed per run. ' +
       'The pass timestamps are attached by wrapping `device.createCommandEncoder` in the bench; the kernels runtime is unchanged.',
