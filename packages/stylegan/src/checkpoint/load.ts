@@ -113,7 +113,13 @@ function loadNvidia(root: Map<unknown, unknown>): StyleGanCheckpoint {
   const config: StyleGanConfig = { generator, layout: 'nvidia-pkl' };
   const result: StyleGanCheckpoint = {
     config,
-    generator: checked('generator (G_ema)', generatorShapes(generator), gTensors, generatorSummary(generator)),
+    // MappingNetwork registers w_avg only when it tracks it (w_avg_beta not None).
+    generator: checked(
+      'generator (G_ema)',
+      generatorShapes(generator, { withWAvg: generator.mapping.wAvgBeta !== null }),
+      gTensors,
+      generatorSummary(generator),
+    ),
   };
   const dModule = root.get('D');
   if (dModule instanceof PersistentModule) {
