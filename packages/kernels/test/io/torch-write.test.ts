@@ -45,7 +45,8 @@ describe('writeTorchCheckpoint', () => {
     expect(back.get('flags')).toEqual([true, false, null]);
     const tensors = flattenStateDict(back.get('state_dict'));
     expect([...tensors.keys()]).toEqual([...state.keys()]);
-    for (const [k, v] of state) {
+    for (const [k, value] of state) {
+      const v = value as HostTensor;
       const u = tensors.get(k)!;
       expect([u.dtype, u.shape], k).toEqual([v.dtype, v.shape]);
       expect(Array.from(u.data as ArrayLike<unknown>), k).toEqual(Array.from(v.data as ArrayLike<unknown>));
