@@ -244,6 +244,8 @@ function modConvCase(shape: ModConvShape, route: 'fused' | 'unfused', unfusedNam
       op<ModConv>(fn)(x, w, s, {
         demodulate: true,
         padding: 1,
+        // As the synthesis network: flip_weight = (up == 1), so the up-2 layer runs conv_transpose2d(x, wᵀ) unflipped.
+        flipWeight: up === 1,
         ...(up === 2 ? { up: 2, resampleFilter: op<SetupFilter>('setupFilter')([1, 3, 3, 1]) } : {}),
       }),
     reference: modConvReference(shape),
