@@ -71,6 +71,12 @@ describe('scaledDotProductAttention checks', () => {
     for (let i = 0; i < 3; i++) an[i].forEach((v, j) => expect(v).toBeCloseTo(fd[i]![j], 6));
   });
 
+  it('picks fused for short key rows on GPUs, composed on CPU adapters and for long rows', async () => {
+    const rt = await testRuntime();
+    expect(K.attentionVariant(rt, 77)).toBe(rt.isSoftware ? 'composed' : 'fused');
+    expect(K.attentionVariant(rt, 257)).toBe('composed');
+  });
+
   it('a large score is stable (max-subtracted)', async () => {
     const rt = await testRuntime();
     const out = await rt.tidy(() => {

@@ -12,8 +12,12 @@
  * Two ways to run it (`rt.variants.attention` overrides):
  *  - `fused` (Tk ≤ 256): one invocation per query row computes its scores into a private array,
  *    the softmax and the weighted sum of v in one dispatch — no [Tq, Tk] tensor in memory, no
- *    barriers. Rows are independent, so this shape suits lavapipe and real GPUs alike.
- *  - `composed` (any Tk): matmul → causal mask → softmax → matmul.
+ *    barriers. The default on real GPUs for Tk ≤ 256.
+ *  - `composed` (any Tk): matmul → causal mask → softmax → matmul. The default on CPU adapters:
+ *    on lavapipe the register-blocked matmul beat the fused kernel at CLIP shapes (ViT-B/32
+ *    [1, 12, 50, 64]: ~2–5 ms vs ~6–10 ms; [1, 12, 197, 64]: ~25–35 vs ~50–85 ms; text
+ *    [8, 8, 77, 64] causal: about even), because each SIMD lane of the fused kernel gathers its
+ *    own q row and scores. An online-softmax fused variant (no score array) was slower still.
  *
  * Backward (both): recompute P = softmax(S) with the composed path, then
  *   dv = Pᵀ g,  dP = g vᵀ,  dS = P ⊙ (dP − Σ_j dP⊙P),  dq = scale · dS k,  dk = scale · dSᵀ q.
@@ -43,7 +47,7 @@ const NEG_MAX = '-3.402823e38';
 export function attentionVariant(rt: Runtime, Tk: number): AttentionVariant {
   const forced = rt.variants.attention;
   if (forced === 'fused' || forced === 'composed') return forced;
-  return Tk <= FUSED_ATTENTION_MAX_KEYS ? 'fused' : 'composed';
+  return !rt.isSoftware && Tk <= FUSED_ATTENTION_MAX_KEYS ? 'fused' : 'composed';
 }
 
 // -------------------------------------------------------------------------------- WGSL
