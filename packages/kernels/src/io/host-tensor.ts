@@ -110,7 +110,8 @@ export function hostDataFromBytes(dtype: DType, bytes: Uint8Array, byteOffset: n
       `io: need ${byteLength} bytes of ${dtype} at offset ${byteOffset}, but only ${bytes.length} bytes are available`,
     );
   }
-  const copy = bytes.slice(byteOffset, byteOffset + byteLength);
+  // Uint8Array's slice copies; a Node Buffer's own slice would return a view into its shared pool.
+  const copy = Uint8Array.prototype.slice.call(bytes, byteOffset, byteOffset + byteLength);
   return new ctor(copy.buffer, 0, count);
 }
 

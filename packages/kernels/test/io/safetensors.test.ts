@@ -131,3 +131,17 @@ describe('safetensors', () => {
     expect(() => readSafetensors(bytes)).toThrow(/header is not valid UTF-8 JSON/);
   });
 });
+
+describe('Node Buffers as input', () => {
+  it('reads tensors from a pooled Buffer (whose slice is a view, not a copy)', async () => {
+    const { writeSafetensors: write, readSafetensors: read } = await import('../../src/io/safetensors.js');
+    const values = Float32Array.from([1.5, -2.25, 3.125, 4]);
+    const bytes = write(new Map([['x', { dtype: 'f32' as const, shape: [4], data: values }]]));
+    // A Buffer carved out of a larger pool, at an offset, as readFileSync often returns.
+    const pool = Buffer.alloc(bytes.length + 13);
+    pool.set(bytes, 13);
+    const buf = pool.subarray(13);
+    expect(buf.byteOffset).toBe(13);
+    expect(Array.from(read(buf).tensors.get('x')!.data as Float32Array)).toEqual(Array.from(values));
+  });
+});

@@ -140,7 +140,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
       fail(`truncated input: ${opName} at offset ${opStart} declares ${n} bytes, more than the data holds`);
     }
     const at = need(len);
-    return bytes.slice(at, at + len);
+    return Uint8Array.prototype.slice.call(bytes, at, at + len); // a copy even when bytes is a Node Buffer
   };
   const decodeUtf8 = (b: Uint8Array): string => {
     try {
