@@ -1,0 +1,124 @@
+/**
+ * The GPU generator against outputs of the independent PyTorch reference
+ * (`reference/stylegan2_ref.py`, fixtures from `fixtures/make_fixtures.py`; see fixtures/README.md).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Runtime, backward, createRuntime, mul, readSafetensors, sum, toFloat32 } from '@stylegpu/kernels';
+import { Generator } from '../src/model/generator.js';
+import { loadStyleGanCheckpoint } from '../src/checkpoint/load.js';
+import { randomStateRandn } from '../src/numpy-random.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+const manifest = JSON.parse(readFileSync(join(fixtures, 'expected', 'manifest.json'), 'utf8'));
+const expected = readSafetensors(readFileSync(join(fixtures, 'expected', 'g16.safetensors'))).tensors;
+const exp = (k: string): Float32Array => {
+  const t = expected.get(k);
+  if (!t) throw new Error(`fixture has no ${k}`);
+  return toFloat32(t);
+};
+
+/** Float32 agreement: max |a − b| relative to max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  expect(a.length).toBe(b.length);
+  return err / scale;
+}
+
+let rt: Runtime;
+let G: Generator;
+beforeAll(async () => {
+  rt = await createRuntime();
+  G = await Generator.load(rt, join(fixtures, 'g16_nvidia.pkl'));
+});
+afterAll(() => {
+  G?.dispose();
+  rt?.destroy();
+});
+
+const TOL = 1e-5; // float32 vs the float64-checked reference, relative to the output's scale
+
+describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', () => {
+  it('z for seed s is NumPy RandomState(s).randn(1, z_dim)', () => {
+    for (const seed of manifest.seeds as number[]) {
+      const z = randomStateRandn(seed, G.config.zDim);
+      expect(relErr(Float32Array.from(z), exp(`seed${seed}.z`))).toBeLessThan(1e-7);
+    }
+  });
+
+  for (const seed of [0, 1, 2]) {
+    it(`seed ${seed}: ws at ψ = 1, 0.7, and 0.7 with cutoff 4`, async () => {
+      const z = rt.tensor(exp(`seed${seed}.z`), [1, G.config.zDim]);
+      for (const [key, opts] of [
+        ['psi1', {}],
+        ['psi0.7', { truncationPsi: 0.7 }],
+        ['psi0.7.cutoff4', { truncationPsi: 0.7, truncationCutoff: 4 }],
+      ] as const) {
+        const ws = await rt.tidy(() => G.mapping(z, opts)).read();
+        expect(relErr(ws, exp(`seed${seed}.ws.${key}`)), key).toBeLessThan(TOL);
+      }
+      z.dispose();
+    });
+  }
+
+  it('StyleSpace and images for noise const and none, ψ 1 and 0.7', async () => {
+    await rt.tidyAsync(async () => {
+      const ws1 = rt.tensor(exp('seed0.ws.psi1'), [1, G.numWs, G.config.wDim]);
+      const styles = G.styles(ws1);
+      for (const [name, s] of styles) {
+        // Our S is the affine output itself (rosinality's `modulation`, what StyleDomain edits); the
+        // reference stores NVIDIA's ToRGB styles, already multiplied by the weight gain 1/√C_in.
+        const gain = name.endsWith('torgb') ? 1 / Math.sqrt(s.shape[1]) : 1;
+        expect(relErr((await s.read()).map((v) => v * gain), exp(`seed0.styles.${name}`)), name).toBeLessThan(TOL);
+      }
+      expect(relErr(await G.synthesis(ws1, { noiseMode: 'const' }).read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+      expect(relErr(await G.synthesis(ws1, { noiseMode: 'none' }).read(), exp('seed0.img.psi1.none'))).toBeLessThan(TOL);
+      const ws7 = rt.tensor(exp('seed0.ws.psi0.7'), [1, G.numWs, G.config.wDim]);
+      expect(relErr(await G.synthesis(ws7).read(), exp('seed0.img.psi0.7.const'))).toBeLessThan(TOL);
+      for (const seed of [1, 2]) {
+        const img = G.forward(rt.tensor(exp(`seed${seed}.z`), [1, G.config.zDim]), { noiseMode: 'const' });
+        expect(relErr(await img.read(), exp(`seed${seed}.img.psi1.const`)), `seed ${seed}`).toBeLessThan(TOL);
+      }
+    });
+  });
+
+  it('gradient of Σ image·weights with respect to ws', async () => {
+    await rt.tidyAsync(async () => {
+      const ws = rt.tensor(exp('seed0.ws.psi1'), [1, G.numWs, G.config.wDim]);
+      ws.requiresGrad = true;
+      const loss = sum(mul(G.synthesis(ws, { noiseMode: 'const' }), rt.tensor(exp('grad.image_weights'), [1, 3, 16, 16])));
+      expect(relErr([await loss.item()], exp('grad.loss'))).toBeLessThan(TOL);
+      backward(loss);
+      expect(relErr(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
+    });
+  });
+
+  it('gives the same image from the rosinality layout of the same weights', async () => {
+    const R = await Generator.load(rt, join(fixtures, 'g16_rosinality.pt'));
+    try {
+      const img = await rt.tidy(() => R.synthesis(rt.tensor(exp('seed0.ws.psi1'), [1, R.numWs, R.config.wDim]), { noiseMode: 'const' })).read();
+      expect(relErr(img, exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+    } finally {
+      R.dispose();
+    }
+  });
+
+  it('refuses weights of the wrong shape or with missing keys, naming them', async () => {
+    const ckpt = await loadStyleGanCheckpoint(join(fixtures, 'g16_nvidia.pkl'));
+    const config = ckpt.config.generator;
+    const missing = new Map(ckpt.generator);
+    missing.delete('synthesis.b8.conv1.affine.bias');
+    expect(() => Generator.fromWeights(rt, config, missing)).toThrow(/missing weights: synthesis\.b8\.conv1\.affine\.bias/);
+    const extra = new Map(ckpt.generator);
+    extra.set('synthesis.b8.conv2.weight', ckpt.generator.get('synthesis.b8.conv1.weight')!);
+    expect(() => Generator.fromWeights(rt, config, extra)).toThrow(/unexpected weights: synthesis\.b8\.conv2\.weight/);
+    const wrong = { ...config, wDim: 16 };
+    expect(() => Generator.fromWeights(rt, wrong, ckpt.generator)).toThrow(/shape/);
+  });
+});
