@@ -89,8 +89,13 @@ function tmFor(perGroup: number): number {
   return perGroup >= 8 ? 8 : perGroup >= 4 ? 4 : perGroup >= 2 ? 2 : 1;
 }
 
-/** A zero-padded read of row `row` (u32 offset) at column `c` (i32). */
-const padded = (row: string, c: string) => `select(0.0, X[${row} + u32(clamp(${c}, 0, i32(u.W) - 1))], ${c} >= 0 && ${c} < i32(u.W))`;
+/** Per tap: the 4 pixels' clamped offsets `o0..o3` in row `row` and their in-image mask `inside`. */
+function tapSetup(row: string, col: (j: number) => string): string {
+  return `${cols.map((j) => `      let c${j} = ${col(j)};\n      let o${j} = ${row} + u32(clamp(c${j}, 0, i32(u.W) - 1));`).join('\n')}
+      let inside = vec4<bool>(${cols.map((j) => `c${j} >= 0 && (c${j} < i32(u.W))`).join(', ')});`;
+}
+/** The 4 pixels at channel offset `xo`, zero outside the image (select, so padding never reads NaN·0). */
+const maskedLoad = (xo: string) => `select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + ${xo}]`).join(', ')}), inside)`;
 
 function storeOut(tm: number, bias: boolean, pixelIndex: (j: number) => string, pixelOk: (j: number) => string): string {
   return rowsOf(tm)
@@ -127,17 +132,23 @@ ${cols.map((j) => `  let ix${j} = i32((ox0 + ${j}u) * u.sx) - u.px;`).join('\n')
   let KK = u.Kg * taps;
 ${rows.map((i) => `  let w${i} = (g * u.Mg + min(co0 + ${i}u, u.Mg - 1u)) * KK;\n  var acc${i} = vec4f(0.0);`).join('\n')}
   let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
-  for (var ci = 0u; ci < u.Kg; ci++) {
-    let xc = xn + ci * u.H * u.W;
-    for (var ky = 0u; ky < u.kh; ky++) {
-      let iy = iy0 + i32(ky * u.dly);
-      if (iy < 0 || iy >= i32(u.H)) { continue; }
-      let xr = xc + u32(iy) * u.W;
-      let wk = ci * taps + ky * u.kw;
-      for (var kx = 0u; kx < u.kw; kx++) {
-        let d = i32(kx * u.dlx);
-        let v = vec4f(${cols.map((j) => padded('xr', `ix${j} + d`)).join(', ')});
-${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk + kx]), v, acc${i});`).join('\n')}
+  // Taps outside, channels inside: the bounds, masks and offsets of a tap are worked out once
+  // for all Kg channels (integer work is scalar on CPU backends; the channel loop is pure FMA).
+  let plane = u.H * u.W;
+  for (var ky = 0u; ky < u.kh; ky++) {
+    let iy = iy0 + i32(ky * u.dly);
+    if (iy < 0 || iy >= i32(u.H)) { continue; }
+    let xr = xn + u32(iy) * u.W;
+    for (var kx = 0u; kx < u.kw; kx++) {
+      let d = i32(kx * u.dlx);
+${tapSetup('xr', (j) => `ix${j} + d`)}
+      var wk = ky * u.kw + kx;
+      var xo = 0u;
+      for (var ci = 0u; ci < u.Kg; ci++) {
+        let v = ${maskedLoad('xo')};
+${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk]), v, acc${i});`).join('\n')}
+        wk += taps;
+        xo += plane;
       }
     }
   }
@@ -168,23 +179,29 @@ ${flatMain(WG, `  if (idx >= u.total) { return; }
   let taps = u.kh * u.kw;
 ${rows.map((i) => `  let oc${i} = min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
   let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
-  for (var ci = 0u; ci < u.Kg; ci++) {
-    let xc = xn + ci * u.H * u.W;
-    let wc = (g * u.Kg + ci) * u.Mg;
-    for (var ky = 0u; ky < u.kh; ky++) {
-      let ty = i32(oy) + u.py - i32(ky * u.dly);
-      // Only taps landing on an input row contribute (ty = iy·s exactly).
-      if (ty < 0 || ty % sy != 0 || ty / sy >= i32(u.H)) { continue; }
-      let xr = xc + u32(ty / sy) * u.W;
-      for (var kx = 0u; kx < u.kw; kx++) {
-        let tx = i32(ox0) + u.px - i32(kx * u.dlx);
-        if (((tx % sx) + sx) % sx != 0) { continue; }
-        // Exact division (tx ≡ 0 mod s), so truncation is harmless for negative tx; the 4 pixels
-        // of this phase read 4 consecutive input columns.
-        let ix = tx / sx;
-        let v = vec4f(${cols.map((j) => padded('xr', `ix + ${j}`)).join(', ')});
-        let wk = ky * u.kw + kx;
-${rows.map((i) => `        acc${i} = fma(vec4f(Wt[(wc + oc${i}) * taps + wk]), v, acc${i});`).join('\n')}
+  let plane = u.H * u.W;
+  let wStep = u.Mg * taps;
+  for (var ky = 0u; ky < u.kh; ky++) {
+    let ty = i32(oy) + u.py - i32(ky * u.dly);
+    // Only taps landing on an input row contribute (ty = iy·s exactly).
+    if (ty < 0 || ty % sy != 0 || ty / sy >= i32(u.H)) { continue; }
+    let xr = xn + u32(ty / sy) * u.W;
+    for (var kx = 0u; kx < u.kw; kx++) {
+      let tx = i32(ox0) + u.px - i32(kx * u.dlx);
+      if (((tx % sx) + sx) % sx != 0) { continue; }
+      // Exact division (tx ≡ 0 mod s), so truncation is harmless for negative tx; the 4 pixels
+      // of this phase read 4 consecutive input columns.
+      let ix = tx / sx;
+${tapSetup('xr', (j) => `ix + ${j}`)}
+      let tap = ky * u.kw + kx;
+${rows.map((i) => `      let wb${i} = ((g * u.Kg) * u.Mg + oc${i}) * taps + tap;`).join('\n')}
+      var wo = 0u;
+      var xo = 0u;
+      for (var ci = 0u; ci < u.Kg; ci++) {
+        let v = ${maskedLoad('xo')};
+${rows.map((i) => `        acc${i} = fma(vec4f(Wt[wb${i} + wo]), v, acc${i});`).join('\n')}
+        wo += wStep;
+        xo += plane;
       }
     }
   }

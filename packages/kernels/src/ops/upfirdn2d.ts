@@ -159,14 +159,21 @@ ${flatMain(WG, `  if (idx >= u.total) { return; }
   let flip = u.flip != 0u;
   let planeBase = plane * u.H * u.W;
   var acc = 0.0;
+  // The input row/column advance by one per visited tap: no integer division in the loops
+  // (it is scalar on CPU backends). The starts are exact divisions (base + start ≡ 0 mod up).
+  let ix0 = u32((bx + txStart) / u.upx);
+  var iy = u32((by + tyStart) / u.upy);
   for (var ty = tyStart; ty < tyEnd; ty += u.upy) {
-    let row = planeBase + u32((by + ty) / u.upy) * u.W;
+    let row = planeBase + iy * u.W;
     // Convolution reads the filter back to front; correlation (flip) front to back.
     let fRow = u32(select(u.fh - 1 - ty, ty, flip)) * u32(u.fw);
+    var ix = ix0;
     for (var tx = txStart; tx < txEnd; tx += u.upx) {
       let fx = u32(select(u.fw - 1 - tx, tx, flip));
-      acc = fma(X[row + u32((bx + tx) / u.upx)], F[fRow + fx], acc);
+      acc = fma(X[row + ix], F[fRow + fx], acc);
+      ix++;
     }
+    iy++;
   }
   out[idx] = acc * u.gain;`)}`);
 
