@@ -2,3 +2,4 @@
 export * from './index.js';
 export { loadTokenizer } from './tokenizer-node.js';
 export { loadClipCheckpoint, saveClipCheckpointFile } from './checkpoint/node.js';
+export { loadClip } from './load-clip.js';
