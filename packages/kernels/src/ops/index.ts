@@ -15,3 +15,4 @@ export * from './bias-act.js';
 export * from './resize.js';
 export * from './random.js';
 export * from './conv2d.js';
+export * from './modulated-conv2d.js';

@@ -1,0 +1,621 @@
+/**
+ * StyleGAN2's modulated convolution, as NVIDIA's stylegan2-ada-pytorch computes it
+ * (`training/networks.py::modulated_conv2d` with `torch_utils/ops/conv2d_resample.py`):
+ *
+ *   x [N, I, H, W], weight [O, I, kh, kw], styles [N, I]
+ *   w'[n,o,i,k] = weight[o,i,k] · s[n,i]                 (modulation, per sample)
+ *   d[n,o]      = rsqrt(Σ_{i,k} w'[n,o,i,k]² + 1e-8)       (demodulation, eps inside the rsqrt)
+ *   out[n,o]    = d[n,o] · conv(x[n], w'[n])[o]             (+ noise, broadcast over channels)
+ *
+ * The convolution is `conv2d_resample` with padding applied once, up front:
+ *  - up = down = 1: a stride-1 correlation with `padding` (asymmetric padding allowed);
+ *  - down > 1: the FIR `upfirdn2d(x, f, padding + ((fw−down+1)//2, (fw−down)//2))`, then a
+ *    stride-`down` correlation without padding;
+ *  - up > 1: a transposed convolution with stride `up` on the modulated weight (padding pt =
+ *    max(min(−p0, −p1), 0) after p0 −= kw−1, p1 −= kw−up), then `upfirdn2d(·, f, p + pt,
+ *    gain = up²)`. For 3×3, [1,3,3,1], padding 1: no transposed padding (H → 2H+1), FIR padding 1
+ *    each side (→ 2H). The official 1×1 fast paths reorder these linear steps; results agree to
+ *    rounding. up and down together are not supported (StyleGAN2 never uses them).
+ *  - `flipWeight` as the official argument (default true = correlation for up = 1; the synthesis
+ *    network passes `up === 1`, so up-layers run `conv_transpose2d(x, wᵀ)` unflipped).
+ *
+ * Fused per sample: one kernel computes every output of sample n from the shared weight, scaling
+ * on the fly — the input by its style (x·s) and the output by d — which is the form the official
+ * `fused_modconv=False` path uses; no [N, O, I, kh, kw] weight is ever built. Numerics: (x·s)·w
+ * and x·(w·s) differ by one rounding per product, far under the f32 tolerance. A tiny kernel
+ * computes d exactly as the official code does (Σ of (w·s)² over i, kh, kw, then + 1e-8, rsqrt).
+ * The FIR steps are `upfirdn2d` (their own op, with their own backward).
+ *
+ * Kernel shape (barrier-free register blocking, what lavapipe wants): a thread owns 4 output
+ * channels × 4 output pixels of one row. For the transposed convolution the 4 pixels are one
+ * polyphase class (x ≡ φ mod stride), so they share the same valid taps and read 4 consecutive
+ * input pixels — only taps that hit a real input pixel are visited.
+ *
+ * Backward of the core z = d ⊙ conv(x·s, w) for an output gradient g (y = conv(x·s, w) = z/d):
+ *   gy = g·d,   q[n,o] = d·(Σ_p g·y)·d² = d²·Σ_p g·z      (∂d/∂(·) = −d³ · (·), chain through d)
+ *   dx̃ = convᵀ(gy, w)  (the adjoint convolution: a correlation ↔ transposed convolution swap with
+ *        the same stride, padding and tap orientation);   dx = dx̃ · s
+ *   dw[o,i,k] = Σ_n Σ_p gy[n,o,p] · (x·s)[n,i,p+k]  −  w[o,i,k] · Σ_n q[n,o] · s[n,i]²
+ *   ds[n,i]   = Σ_p dx̃[n,i,p] · x[n,i,p]           −  s[n,i] · Σ_o q[n,o] · Σ_k w[o,i,k]²
+ * Without demodulation d = 1 and the q terms vanish. The adjoint convolution is the forward
+ * kernel again (input scaled by d, weight read transposed); dw is one kernel (4 o × 4 i per
+ * thread, summing over samples and pixels, demodulation term in its epilogue); dx and ds come
+ * from one reduction kernel per (n, i).
+ *
+ * `modulatedConv2dUnfused` is the textbook route for comparison (benchmarks): it materialises
+ * w'·d for every sample and runs a per-sample (grouped) convolution with the same kernel.
+ */
+import { attach } from '../autograd.js';
+import { bindings, f32, flatMain, i32, kernel, type Kernel } from '../kernel.js';
+import { type Tensor, formatShape } from '../tensor.js';
+import { add } from './elementwise.js';
+import { type FirFilter, setupFilter, upfirdn2d } from './upfirdn2d.js';
+
+export interface ModulatedConv2dOptions {
+  /** Divide each output channel by the norm of its modulated weight. Default true. */
+  demodulate?: boolean;
+  /** Upsampling factor (transposed convolution + FIR). Default 1. */
+  up?: number;
+  /** Downsampling factor (FIR + strided convolution). Default 1. */
+  down?: number;
+  /** Convolution padding: one number, or [x0, x1, y0, y1] as the official order. Default kw//2 … as kh, kw are odd: kernel size // 2. */
+  padding?: number | readonly [number, number, number, number];
+  /** The FIR for up/down (a `setupFilter` result or a GPU filter tensor). Default setupFilter([1, 3, 3, 1]). */
+  resampleFilter?: Tensor | FirFilter;
+  /** As the official argument: true (default) = correlation when up = 1, unflipped wᵀ is used when false and up > 1. */
+  flipWeight?: boolean;
+  /** Added after demodulation (and after the FIR when up > 1): [N or 1, 1, Ho, Wo], already scaled by the noise strength. */
+  noise?: Tensor;
+}
+
+const OP = 'modulatedConv2d';
+const WG = 64;
+const ROW_WG = 64;
+const kernels = new Map<string, Kernel>();
+function cached(key: string, make: () => Kernel): Kernel {
+  let k = kernels.get(key);
+  if (!k) kernels.set(key, (k = make()));
+  return k;
+}
+
+// ------------------------------------------------------------------------------------ geometry
+
+/** One core convolution: a correlation (`transposed` false) or a transposed convolution. */
+interface ConvGeom {
+  transposed: boolean;
+  /** Applies the taps flipped (true convolution). */
+  flip: boolean;
+  stride: number;
+  padY: number;
+  padX: number;
+  H: number;
+  W: number;
+  Ho: number;
+  Wo: number;
+  kh: number;
+  kw: number;
+}
+
+// ------------------------------------------------------------------------------------ WGSL
+
+/**
+ * The fused modulated convolution (also its adjoint w.r.t. the input):
+ *   out[n, co, q] = post[n, co] · Σ_{ci, k} W(co, ci, k) · pre[n, ci] · in[n, ci, q ⊛ k]
+ * W(co, ci, k) = Wt[n·wBatch + co·wCo + ci·wCi + k'] (strides in uniforms, so the adjoint reads
+ * the same weight transposed; wBatch > 0 only for the unfused comparison route).
+ */
+interface ConvSpec {
+  transposed: boolean;
+  flip: boolean;
+  pre: boolean;
+  post: boolean;
+}
+const CONV_UNIFORMS =
+  'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32, ' +
+  'nxb: u32, phases: u32, wCo: u32, wCi: u32, wBatch: u32';
+
+function convKernel(s: ConvSpec): Kernel {
+  const key = `conv:${+s.transposed}${+s.flip}${+s.pre}${+s.post}`;
+  return cached(key, () =>
+    kernel(OP, key, () => {
+      const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
+      if (s.pre) reads.push(['pre', 'f32']);
+      if (s.post) reads.push(['post', 'f32']);
+      const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
+      // Input column of pixel j of this thread, and the tap loops (only valid taps for the transposed form).
+      const ix = s.transposed ? 'ixBase + i32(4u * blk)' : 'i32(4u * blk * u.S + kx) - u.padX';
+      const ixStep = s.transposed ? '1' : 'i32(u.S)';
+      const rowLoop = s.transposed
+        ? `for (var ky = (y + u32(u.padY)) % u.S; ky < u.kh; ky += u.S) {
+      let iy = (i32(y) + u.padY - i32(ky)) / i32(u.S);`
+        : `for (var ky = 0u; ky < u.kh; ky++) {
+      let iy = i32(y * u.S + ky) - u.padY;`;
+      const colLoop = s.transposed
+        ? `for (var kx = (ph + u32(u.padX)) % u.S; kx < u.kw; kx += u.S) {
+        let ixBase = (i32(ph) + u.padX - i32(kx)) / i32(u.S);`
+        : `for (var kx = 0u; kx < u.kw; kx++) {`;
+      const store = [0, 1, 2, 3]
+        .map(
+          (c) => `  if (co0 + ${c}u < u.CO) {
+    let co = co0 + ${c}u;
+    let scale = ${s.post ? 'post[n * u.CO + co]' : '1.0'};
+    let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
+    for (var j = 0u; j < 4u; j++) {
+      let ox = ${s.transposed ? 'ph + u.S * (4u * blk + j)' : '4u * blk + j'};
+      if (ox < u.Wo) { out[obase + ox] = acc${c}[j] * scale; }
+    }
+  }`,
+        )
+        .join('\n');
+      return `
+${bindings(reads, [['out', 'f32']], CONV_UNIFORMS)}
+${flatMain(WG, `  let cob = (u.CO + 3u) / 4u;
+  let xbs = u.phases * u.nxb;
+  if (idx >= u.N * cob * u.Ho * xbs) { return; }
+  var r = idx;
+  let xb = r % xbs; r = r / xbs;
+  let y = r % u.Ho; r = r / u.Ho;
+  let co0 = (r % cob) * 4u;
+  let n = r / cob;
+  let ph = xb / u.nxb;
+  let blk = xb % u.nxb;
+  let wb = n * u.wBatch;
+  let w0 = wb + min(co0, u.CO - 1u) * u.wCo;
+  let w1 = wb + min(co0 + 1u, u.CO - 1u) * u.wCo;
+  let w2 = wb + min(co0 + 2u, u.CO - 1u) * u.wCo;
+  let w3 = wb + min(co0 + 3u, u.CO - 1u) * u.wCo;
+  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  for (var ci = 0u; ci < u.CI; ci++) {
+    let plane = (n * u.CI + ci) * u.H * u.W;
+    let sc = ${s.pre ? 'pre[n * u.CI + ci]' : '1.0'};
+    let wc = ci * u.wCi;
+    ${rowLoop}
+      if (iy < 0 || iy >= i32(u.H)) { continue; }
+      let row = plane + u32(iy) * u.W;
+      ${colLoop}
+        let ix0 = ${ix};
+        var xv: vec4f;
+        for (var j = 0; j < 4; j++) {
+          let ixj = ix0 + j * ${ixStep};
+          xv[j] = select(0.0, X[row + u32(clamp(ixj, 0, i32(u.W) - 1))], ixj >= 0 && ixj < i32(u.W));
+        }
+        xv = xv * sc;
+        let t = wc + ${tap};
+        acc0 = fma(vec4f(Wt[w0 + t]), xv, acc0);
+        acc1 = fma(vec4f(Wt[w1 + t]), xv, acc1);
+        acc2 = fma(vec4f(Wt[w2 + t]), xv, acc2);
+        acc3 = fma(vec4f(Wt[w3 + t]), xv, acc3);
+      }
+    }
+  }
+${store}`)}`;
+    }),
+  );
+}
+
+/** d[n, o] = rsqrt(Σ_{i,k} (w[o,i,k]·s[n,i])² + 1e-8), one thread per (n, o). */
+const demodKernel = kernel(OP, 'demod', () => `
+${bindings([['Wt', 'f32'], ['S', 'f32']], [['D', 'f32']], 'N: u32, CI: u32, CO: u32, kk: u32')}
+${flatMain(WG, `  if (idx >= u.N * u.CO) { return; }
+  let n = idx / u.CO; let o = idx % u.CO;
+  var acc = 0.0;
+  for (var i = 0u; i < u.CI; i++) {
+    let s = S[n * u.CI + i];
+    let base = (o * u.CI + i) * u.kk;
+    for (var k = 0u; k < u.kk; k++) { let v = Wt[base + k] * s; acc = fma(v, v, acc); }
+  }
+  D[idx] = inverseSqrt(acc + 1e-8);`)}`);
+
+/** q[r] = D[r]² · Σ_l G[r, l]·Z[r, l]: one workgroup per row (n, o). */
+const demodGradKernel = kernel(OP, 'demodGrad', () => `
+${bindings([['G', 'f32'], ['Z', 'f32'], ['D', 'f32']], [['Q', 'f32']], 'rows: u32, L: u32')}
+var<workgroup> part: array<f32, ${ROW_WG}>;
+@compute @workgroup_size(${ROW_WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= u.rows) { return; }
+  var acc = 0.0;
+  for (var l = lid; l < u.L; l += ${ROW_WG}u) { acc = fma(G[row * u.L + l], Z[row * u.L + l], acc); }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${ROW_WG / 2}u; s > 0u; s >>= 1u) {
+    if (lid < s) { part[lid] = part[lid] + part[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { let d = D[row]; Q[row] = d * d * part[0]; }
+}`);
+
+/**
+ * dx = dx̃·s and ds[n,i] = Σ_p dx̃·x − s·Σ_o q[n,o]·Σ_k w[o,i,k]², one workgroup per (n, i).
+ */
+function stylesGradKernel(demod: boolean): Kernel {
+  const key = `stylesGrad:${+demod}`;
+  return cached(key, () =>
+    kernel(OP, key, () => `
+${bindings(
+  [['DXT', 'f32'], ['X', 'f32'], ['S', 'f32'], ...(demod ? ([['Wt', 'f32'], ['Q', 'f32']] as Array<[string, string]>) : [])],
+  [['DX', 'f32'], ['DS', 'f32']],
+  'N: u32, CI: u32, CO: u32, P: u32, kk: u32',
+)}
+var<workgroup> part: array<f32, ${ROW_WG}>;
+@compute @workgroup_size(${ROW_WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= u.N * u.CI) { return; }
+  let n = row / u.CI; let i = row % u.CI;
+  let s = S[row];
+  var acc = 0.0;
+  for (var p = lid; p < u.P; p += ${ROW_WG}u) {
+    let v = DXT[row * u.P + p];
+    DX[row * u.P + p] = v * s;
+    acc = fma(v, X[row * u.P + p], acc);
+  }
+${
+  demod
+    ? `  var dem = 0.0;
+  for (var o = lid; o < u.CO; o += ${ROW_WG}u) {
+    let base = (o * u.CI + i) * u.kk;
+    var w2 = 0.0;
+    for (var k = 0u; k < u.kk; k++) { let w = Wt[base + k]; w2 = fma(w, w, w2); }
+    dem = fma(Q[n * u.CO + o], w2, dem);
+  }
+  acc = acc - s * dem;`
+    : ''
+}
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var t = ${ROW_WG / 2}u; t > 0u; t >>= 1u) {
+    if (lid < t) { part[lid] = part[lid] + part[lid + t]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { DS[row] = part[0]; }
+}`),
+  );
+}
+
+/**
+ * dw[o,i,k] = Σ_n d[n,o]·s[n,i] · Σ_p g[n,o,·]·x[n,i,·] over the pixel pairs tap k links
+ * (− w·Σ_n q[n,o]·s[n,i]² with demodulation). A thread owns 4 o × 4 i of one tap; it walks the
+ * undecimated side (the output for a correlation, the input for a transposed convolution) over
+ * the exact range whose partner pixel lies inside the other side, so the loop has no branches.
+ */
+interface WeightGradSpec {
+  transposed: boolean;
+  flip: boolean;
+  demod: boolean;
+}
+function weightGradKernel(s: WeightGradSpec): Kernel {
+  const key = `weightGrad:${+s.transposed}${+s.flip}${+s.demod}`;
+  return cached(key, () =>
+    kernel(OP, key, () => {
+      const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
+      if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
+      // A: the side walked densely; B: the side read at q·S − P + k.
+      const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
+      const gPix = s.transposed ? 'by * u.Wo + bx' : 'qy * u.Wo + qx';
+      const xPix = s.transposed ? 'qy * u.W + qx' : 'by * u.W + bx';
+      const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
+      const oi = [0, 1, 2, 3];
+      return `
+${bindings(reads, [['DW', 'f32']], 'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32')}
+fn floorDiv(a: i32, b: i32) -> i32 { return select((a - b + 1) / b, a / b, a >= 0); }
+fn ceilDiv(a: i32, b: i32) -> i32 { return select(a / b, (a + b - 1) / b, a >= 0); }
+${flatMain(WG, `  let kk = u.kh * u.kw;
+  let cob = (u.CO + 3u) / 4u;
+  let cib = (u.CI + 3u) / 4u;
+  if (idx >= cob * cib * kk) { return; }
+  let k = idx % kk;
+  let ky = k / u.kw; let kx = k % u.kw;
+  let iBase = ((idx / kk) % cib) * 4u;
+  let oBase = (idx / (kk * cib)) * 4u;
+  let st = i32(u.S);
+  // q range with 0 <= q·S − P + k < B, per axis.
+  let qy0 = u32(max(0, ceilDiv(u.padY - i32(ky), st)));
+  let qy1 = min(i32(${AH}) - 1, floorDiv(i32(${BH}) - 1 + u.padY - i32(ky), st));
+  let qx0 = u32(max(0, ceilDiv(u.padX - i32(kx), st)));
+  let qx1 = min(i32(${AW}) - 1, floorDiv(i32(${BW}) - 1 + u.padX - i32(kx), st));
+${oi.map((a) => `  let o${a} = min(oBase + ${a}u, u.CO - 1u);`).join('\n')}
+${oi.map((b) => `  let i${b} = min(iBase + ${b}u, u.CI - 1u);`).join('\n')}
+${oi.map((a) => `  var acc${a} = vec4f(0.0);`).join('\n')}
+${s.demod ? oi.map((a) => `  var dem${a} = vec4f(0.0);`).join('\n') : ''}
+  let gPlane = u.Ho * u.Wo;
+  let xPlane = u.H * u.W;
+  for (var n = 0u; n < u.N; n++) {
+${oi.map((a) => `    var p${a} = vec4f(0.0);`).join('\n')}
+${oi.map((a) => `    let g${a} = (n * u.CO + o${a}) * gPlane;`).join('\n')}
+${oi.map((b) => `    let x${b} = (n * u.CI + i${b}) * xPlane;`).join('\n')}
+    for (var qyi = i32(qy0); qyi <= qy1; qyi++) {
+      let qy = u32(qyi);
+      let by = u32(qyi * st - u.padY + i32(ky));
+      for (var qxi = i32(qx0); qxi <= qx1; qxi++) {
+        let qx = u32(qxi);
+        let bx = u32(qxi * st - u.padX + i32(kx));
+        let gp = ${gPix};
+        let xp = ${xPix};
+        let xv = vec4f(X[x0 + xp], X[x1 + xp], X[x2 + xp], X[x3 + xp]);
+${oi.map((a) => `        p${a} = fma(vec4f(G[g${a} + gp]), xv, p${a});`).join('\n')}
+      }
+    }
+    let sv = vec4f(S[n * u.CI + i0], S[n * u.CI + i1], S[n * u.CI + i2], S[n * u.CI + i3]);
+${oi
+  .map((a) =>
+    s.demod
+      ? `    acc${a} = fma(p${a} * D[n * u.CO + o${a}], sv, acc${a});
+    dem${a} = fma(vec4f(Q[n * u.CO + o${a}]), sv * sv, dem${a});`
+      : `    acc${a} = fma(p${a}, sv, acc${a});`,
+  )
+  .join('\n')}
+  }
+  let t = ${tap};
+${oi
+  .map(
+    (a) => `  if (oBase + ${a}u < u.CO) {
+    for (var b = 0u; b < 4u; b++) {
+      if (iBase + b < u.CI) {
+        let wi = ((oBase + ${a}u) * u.CI + iBase + b) * kk + t;
+        DW[wi] = acc${a}[b]${s.demod ? ` - Wt[wi] * dem${a}[b]` : ''};
+      }
+    }
+  }`,
+  )
+  .join('\n')}`)}`;
+    }),
+  );
+}
+
+// ------------------------------------------------------------------------------------ launches
+
+interface ConvLaunch {
+  input: Tensor;
+  weight: Tensor;
+  pre?: Tensor;
+  post?: Tensor;
+  N: number;
+  CI: number;
+  CO: number;
+  g: ConvGeom;
+  /** Weight strides: forward [O, I, k] is (I·kk, kk); the adjoint reads it as (kk, CO·kk). */
+  wCo: number;
+  wCi: number;
+  wBatch?: number;
+}
+
+function launchConv(l: ConvLaunch): Tensor {
+  const { g } = l;
+  const rt = l.input.rt;
+  const out = rt.empty([l.N, l.CO, g.Ho, g.Wo], 'f32', OP);
+  const phases = g.transposed ? g.stride : 1;
+  const cols = g.transposed ? Math.ceil(g.Wo / g.stride) : g.Wo;
+  const nxb = Math.ceil(cols / 4);
+  const threads = l.N * Math.ceil(l.CO / 4) * g.Ho * phases * nxb;
+  const read = [l.input, l.weight, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
+  rt.dispatch(convKernel({ transposed: g.transposed, flip: g.flip, pre: !!l.pre, post: !!l.post }), {
+    read,
+    write: [out],
+    uniforms: [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, l.wCo, l.wCi, l.wBatch ?? 0],
+    workgroups: Math.ceil(threads / WG),
+  });
+  return out;
+}
+
+function launchDemod(weight: Tensor, styles: Tensor): Tensor {
+  const [O, I, kh, kw] = weight.shape;
+  const N = styles.shape[0];
+  const d = weight.rt.empty([N, O], 'f32', OP);
+  weight.rt.dispatch(demodKernel, { read: [weight, styles], write: [d], uniforms: [N, I, O, kh * kw], workgroups: Math.ceil((N * O) / WG) });
+  return d;
+}
+
+/** The adjoint geometry: input and output swap, a correlation becomes a transposed convolution and back. */
+function adjoint(g: ConvGeom): ConvGeom {
+  return { ...g, transposed: !g.transposed, H: g.Ho, W: g.Wo, Ho: g.H, Wo: g.W };
+}
+
+/** z = d ⊙ conv(x·s, w) (d = 1 without demodulation), differentiable in x, weight and styles. */
+function modconvCore(x: Tensor, weight: Tensor, styles: Tensor, g: ConvGeom, demodulate: boolean): Tensor {
+  const rt = x.rt;
+  const [N, I] = x.shape;
+  const O = weight.shape[0];
+  const kk = g.kh * g.kw;
+  const d = demodulate ? launchDemod(weight, styles) : undefined;
+  const z = launchConv({ input: x, weight, pre: styles, post: d, N, CI: I, CO: O, g, wCo: I * kk, wCi: kk });
+  return attach(z, OP, [x, weight, styles], (gz) => {
+    let q: Tensor | undefined;
+    if (d) {
+      q = rt.empty([N, O], 'f32', OP);
+      rt.dispatch(demodGradKernel, { read: [gz, z, d], write: [q], uniforms: [N * O, g.Ho * g.Wo], workgroups: N * O });
+    }
+    let dx: Tensor | null = null;
+    let ds: Tensor | null = null;
+    if (x.requiresGrad || styles.requiresGrad) {
+      // dx̃ = adjoint conv of g·d with the shared weight read as [I ← O].
+      const dxt = launchConv({ input: gz, weight, pre: d, N, CI: O, CO: I, g: adjoint(g), wCo: kk, wCi: I * kk });
+      dx = rt.empty(x.shape, 'f32', OP);
+      ds = rt.empty(styles.shape, 'f32', OP);
+      rt.dispatch(stylesGradKernel(!!d), {
+        read: [dxt, x, styles, ...(d ? [weight, q!] : [])],
+        write: [dx, ds],
+        uniforms: [N, I, O, g.H * g.W, kk],
+        workgroups: N * I,
+      });
+    }
+    let dw: Tensor | null = null;
+    if (weight.requiresGrad) {
+      dw = rt.empty(weight.shape, 'f32', OP);
+      rt.dispatch(weightGradKernel({ transposed: g.transposed, flip: g.flip, demod: !!d }), {
+        read: [gz, x, styles, ...(d ? [d, weight, q!] : [])],
+        write: [dw],
+        uniforms: [N, I, O, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX)],
+        workgroups: Math.ceil((Math.ceil(O / 4) * Math.ceil(I / 4) * kk) / WG),
+      });
+    }
+    return [dx, dw, ds];
+  });
+}
+
+// ------------------------------------------------------------------------------------ API
+
+interface Plan {
+  /** FIR before the core (down > 1), with its padding [x0, x1, y0, y1]. */
+  preFir?: [number, number, number, number];
+  /** FIR after the core (up > 1), padding and gain. */
+  postFir?: { padding: [number, number, number, number]; gain: number };
+  core: ConvGeom;
+  Ho: number;
+  Wo: number;
+}
+
+function describe(x: Tensor, weight: Tensor, styles: Tensor): string {
+  return `x ${formatShape(x.shape)}, weight ${formatShape(weight.shape)}, styles ${formatShape(styles.shape)}`;
+}
+
+function checkInputs(op: string, x: Tensor, weight: Tensor, styles: Tensor): void {
+  const shapes = describe(x, weight, styles);
+  for (const t of [x, weight, styles]) {
+    x.rt.checkOwn(op, t);
+    if (t.dtype !== 'f32') throw new Error(`${op}: expected f32 tensors, got ${t.dtype} (${shapes})`);
+  }
+  if (x.rank !== 4) throw new Error(`${op}: x must be [N, I, H, W] (${shapes})`);
+  if (weight.rank !== 4) throw new Error(`${op}: weight must be [O, I, kh, kw] (${shapes})`);
+  if (weight.shape[1] !== x.shape[1]) throw new Error(`${op}: weight has ${weight.shape[1]} input channels, x has ${x.shape[1]} (${shapes})`);
+  if (styles.rank !== 2 || styles.shape[0] !== x.shape[0] || styles.shape[1] !== x.shape[1]) {
+    throw new Error(`${op}: styles must be [N, I] = [${x.shape[0]}, ${x.shape[1]}] (${shapes})`);
+  }
+  if (x.size === 0 || weight.size === 0) throw new Error(`${op}: empty input (${shapes})`);
+}
+
+function filterSize(f: Tensor | FirFilter): [number, number] {
+  const s = f.shape;
+  return s.length === 1 ? [s[0], s[0]] : [s[1]!, s[0]];
+}
+
+/** conv2d_resample's padding arithmetic, resolved into the FIR and core steps. */
+function plan(op: string, x: Tensor, weight: Tensor, styles: Tensor, opts: ModulatedConv2dOptions, f: Tensor | FirFilter): Plan {
+  const shapes = describe(x, weight, styles);
+  const [, , H, W] = x.shape;
+  const [, , kh, kw] = weight.shape;
+  const up = opts.up ?? 1;
+  const down = opts.down ?? 1;
+  for (const [name, v] of [['up', up], ['down', down]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${v} (${shapes})`);
+  }
+  if (up > 1 && down > 1) throw new Error(`${op}: up and down together are not supported (up ${up}, down ${down}; ${shapes})`);
+  const p = opts.padding ?? Math.floor(kw / 2);
+  const pad = typeof p === 'number' ? [p, p, p, p] : [...p];
+  if (pad.length !== 4 || !pad.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error(`${op}: padding must be a non-negative integer or [x0, x1, y0, y1], got ${JSON.stringify(p)} (${shapes})`);
+  }
+  let [px0, px1, py0, py1] = pad;
+  const flipWeight = opts.flipWeight ?? true;
+  const [fw, fh] = filterSize(f);
+  const size = (Ho: number, Wo: number): void => {
+    if (!(Ho > 0 && Wo > 0)) throw new Error(`${op}: the output would be empty (${Ho}×${Wo}) for ${shapes}, padding ${JSON.stringify(pad)}`);
+  };
+  if (up > 1) {
+    px0 += Math.floor((fw + up - 1) / 2) - (kw - 1);
+    px1 += Math.floor((fw - up) / 2) - (kw - up);
+    py0 += Math.floor((fh + up - 1) / 2) - (kh - 1);
+    py1 += Math.floor((fh - up) / 2) - (kh - up);
+    const pxt = Math.max(Math.min(-px0, -px1), 0);
+    const pyt = Math.max(Math.min(-py0, -py1), 0);
+    const Hc = (H - 1) * up - 2 * pyt + kh;
+    const Wc = (W - 1) * up - 2 * pxt + kw;
+    size(Hc, Wc);
+    const fir: [number, number, number, number] = [px0 + pxt, px1 + pxt, py0 + pyt, py1 + pyt];
+    const Ho = Hc + fir[2] + fir[3] - fh + 1;
+    const Wo = Wc + fir[0] + fir[1] - fw + 1;
+    size(Ho, Wo);
+    // conv2d_resample runs the transposed conv with flip_weight = not flipWeight: taps flipped iff flipWeight.
+    const core = { transposed: true, flip: flipWeight, stride: up, padY: pyt, padX: pxt, H, W, Ho: Hc, Wo: Wc, kh, kw };
+    return { core, postFir: { padding: fir, gain: up * up }, Ho, Wo };
+  }
+  if (down > 1) {
+    px0 += Math.floor((fw - down + 1) / 2);
+    px1 += Math.floor((fw - down) / 2);
+    py0 += Math.floor((fh - down + 1) / 2);
+    py1 += Math.floor((fh - down) / 2);
+    const Hf = H + py0 + py1 - fh + 1;
+    const Wf = W + px0 + px1 - fw + 1;
+    size(Hf, Wf);
+    const Ho = Math.floor((Hf - kh) / down) + 1;
+    const Wo = Math.floor((Wf - kw) / down) + 1;
+    size(Hf - kh + 1, Wf - kw + 1);
+    const core = { transposed: false, flip: !flipWeight, stride: down, padY: 0, padX: 0, H: Hf, W: Wf, Ho, Wo, kh, kw };
+    return { core, preFir: [px0, px1, py0, py1], Ho, Wo };
+  }
+  // Asymmetric padding: pad left/top in the kernel and size the output for both sides.
+  const Ho = H + py0 + py1 - kh + 1;
+  const Wo = W + px0 + px1 - kw + 1;
+  size(Ho, Wo);
+  return { core: { transposed: false, flip: !flipWeight, stride: 1, padY: py0, padX: px0, H, W, Ho, Wo, kh, kw }, Ho, Wo };
+}
+
+let defaultFilter: FirFilter | null = null;
+function resolveFilter(opts: ModulatedConv2dOptions): Tensor | FirFilter {
+  return opts.resampleFilter ?? (defaultFilter ??= setupFilter([1, 3, 3, 1]));
+}
+
+function checkNoise(op: string, noise: Tensor, N: number, Ho: number, Wo: number, shapes: string): void {
+  const s = noise.shape;
+  if (noise.rank !== 4 || (s[0] !== N && s[0] !== 1) || s[1] !== 1 || s[2] !== Ho || s[3] !== Wo) {
+    throw new Error(`${op}: noise must be [${N} or 1, 1, ${Ho}, ${Wo}], got ${formatShape(s)} (${shapes})`);
+  }
+}
+
+/**
+ * StyleGAN2's modulated convolution (see the file comment), differentiable in x, weight and
+ * styles (and noise). Output [N, O, Ho, Wo].
+ */
+export function modulatedConv2d(x: Tensor, weight: Tensor, styles: Tensor, opts: ModulatedConv2dOptions = {}): Tensor {
+  checkInputs(OP, x, weight, styles);
+  const f = resolveFilter(opts);
+  const pl = plan(OP, x, weight, styles, opts, f);
+  if (opts.noise) checkNoise(OP, opts.noise, x.shape[0], pl.Ho, pl.Wo, describe(x, weight, styles));
+  const demodulate = opts.demodulate ?? true;
+  let input = x;
+  if (pl.preFir) input = upfirdn2d(x, f, { padding: pl.preFir });
+  let out = modconvCore(input, weight, styles, pl.core, demodulate);
+  if (pl.postFir) out = upfirdn2d(out, f, { padding: pl.postFir.padding, gain: pl.postFir.gain });
+  if (opts.noise) out = add(out, opts.noise);
+  return out;
+}
+
+/** w'[n,o,i,k] = w[o,i,k]·s[n,i]·d[n,o] (d = 1 without demodulation), one thread per element. */
+const materialiseKernel = kernel(OP, 'materialise', () => `
+${bindings([['Wt', 'f32'], ['S', 'f32'], ['D', 'f32']], [['out', 'f32']], 'N: u32, CI: u32, CO: u32, kk: u32, demod: u32')}
+${flatMain(256, `  let per = u.CO * u.CI * u.kk;
+  if (idx >= u.N * per) { return; }
+  let n = idx / per; let r = idx % per;
+  let o = r / (u.CI * u.kk); let i = (r / u.kk) % u.CI;
+  let d = select(1.0, D[n * u.CO + o], u.demod == 1u);
+  out[idx] = Wt[r] * S[n * u.CI + i] * d;`)}`);
+
+/**
+ * The unfused route, for comparisons only (forward, no gradient): materialise the modulated,
+ * demodulated weights [N, O, I, kh, kw] in global memory, then run a grouped convolution (one
+ * group per sample) with the same convolution kernel. Same result as `modulatedConv2d`.
+ */
+export function modulatedConv2dUnfused(x: Tensor, weight: Tensor, styles: Tensor, opts: ModulatedConv2dOptions = {}): Tensor {
+  const op = 'modulatedConv2dUnfused';
+  checkInputs(op, x, weight, styles);
+  const f = resolveFilter(opts);
+  const pl = plan(op, x, weight, styles, opts, f);
+  if (opts.noise) checkNoise(op, opts.noise, x.shape[0], pl.Ho, pl.Wo, describe(x, weight, styles));
+  const rt = x.rt;
+  return rt.noGrad(() =>
+    rt.tidy(() => {
+      const [N, I] = x.shape;
+      const [O, , kh, kw] = weight.shape;
+      const kk = kh * kw;
+      const demod = opts.demodulate ?? true;
+      const d = demod ? launchDemod(weight, styles) : styles;
+      const wAll = rt.empty([N, O, I, kh, kw], 'f32', op);
+      rt.dispatch(materialiseKernel, { read: [weight, styles, d], write: [wAll], uniforms: [N, I, O, kk, +demod], workgroups: Math.ceil(wAll.size / 256) });
+      const input = pl.preFir ? upfirdn2d(x, f, { padding: pl.preFir }) : x;
+      let out = launchConv({ input, weight: wAll, N, CI: I, CO: O, g: pl.core, wCo: I * kk, wCi: kk, wBatch: O * I * kk });
+      if (pl.postFir) out = upfirdn2d(out, f, { padding: pl.postFir.padding, gain: pl.postFir.gain });
+      if (opts.noise) out = add(out, opts.noise);
+      return out;
+    }),
+  );
+}
