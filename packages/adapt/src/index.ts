@@ -1,2 +1,3 @@
-// @stylegpu/adapt: the public surface grows here as its issue lands (see README).
-export {};
+// @stylegpu/adapt: StyleGAN-NADA and StyleDomain building blocks on @stylegpu/kernels.
+export * from './templates.js';
+export * from './losses/index.js';
