@@ -16,3 +16,4 @@ export * from './resize.js';
 export * from './random.js';
 export * from './conv2d.js';
 export * from './modulated-conv2d.js';
+export * from './noise.js';
