@@ -1,5 +1,8 @@
 /** The command tree. Each command lives in `commands/` and reads top to bottom. */
 import { Command } from 'commander';
+import { clipCommand } from './commands/clip.js';
+import { convertCommand } from './commands/convert.js';
+import { generateCommand } from './commands/generate.js';
 
 export function buildProgram(): Command {
   const program = new Command('stylegpu')
@@ -7,5 +10,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(clipCommand());
+  program.addCommand(generateCommand());
+  program.addCommand(convertCommand());
   return program;
 }
