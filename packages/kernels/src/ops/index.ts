@@ -17,3 +17,4 @@ export * from './random.js';
 export * from './conv2d.js';
 export * from './modulated-conv2d.js';
 export * from './noise.js';
+export * from './minibatch-std.js';
