@@ -1,6 +1,7 @@
 /** The command tree. Each command lives in `commands/` and reads top to bottom. */
 import { Command } from 'commander';
 import { clipCommand } from './commands/clip.js';
+import { clipCommand } from './commands/clip.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(clipCommand());
   program.addCommand(clipCommand());
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
