@@ -207,3 +207,34 @@ describe('optimiser bad inputs', () => {
     for (const t of [p, ints, nonLeaf]) t.dispose();
   });
 });
+
+describe('Adam.loadState (resuming a run)', () => {
+  it('a fresh optimiser given the saved state continues exactly like the original', async () => {
+    const rt = await testRuntime();
+    const rng = makeRng();
+    const init = Float32Array.from(randn(rng, 23));
+    const grads = [0, 1, 2, 3].map(() => Float32Array.from(randn(rng, 23)));
+    const a = rt.parameter(init, [23]);
+    const b = rt.parameter(init, [23]);
+    const optA = new K.Adam([a], { lr: 0.05, betas: [0.5, 0.9] });
+    const stepWith = (opt: K.Adam, p: K.Tensor, g: Float32Array) => {
+      p.grad = rt.keep(rt.tensor(g, [23]));
+      opt.step();
+      opt.zeroGrad();
+    };
+    for (const g of grads.slice(0, 3)) stepWith(optA, a, g);
+    // b has the parameters a reached, and a new optimiser with a's state.
+    rt.copy(a, b);
+    const optB = new K.Adam([b], { lr: 0.05, betas: [0.5, 0.9] });
+    const s = optA.stateOf(a)!;
+    optB.loadState(b, s);
+    stepWith(optA, a, grads[3]);
+    stepWith(optB, b, grads[3]);
+    expect(Array.from(await b.read())).toEqual(Array.from(await a.read()));
+    expect(optB.stateOf(b)!.step).toBe(4);
+    expect(() => optB.loadState(a, s)).toThrow(/not one of this optimiser's parameters/);
+    for (const t of [a, b]) t.dispose();
+    optA.dispose();
+    optB.dispose();
+  });
+});

@@ -125,6 +125,26 @@ export class Adam {
     return this.state.get(p);
   }
 
+  /**
+   * Restores one parameter's state (resuming a run): copies of `m` and `v` are kept, the
+   * arguments stay the caller's.
+   */
+  loadState(p: Tensor, state: { step: number; m: Tensor; v: Tensor }): void {
+    if (!this.groups.some((g) => g.params.includes(p))) throw new Error(`Adam.loadState: ${p} is not one of this optimiser's parameters`);
+    for (const t of [state.m, state.v]) {
+      if (t.size !== p.size) throw new Error(`Adam.loadState: state of shape [${t.shape.join(', ')}] for a parameter of shape [${p.shape.join(', ')}]`);
+    }
+    const old = this.state.get(p);
+    old?.m.dispose();
+    old?.v.dispose();
+    const copyOf = (t: Tensor): Tensor => {
+      const c = p.rt.keep(p.rt.empty(p.shape, 'f32', 'Adam.loadState'));
+      p.rt.copy(t, c);
+      return c;
+    };
+    this.state.set(p, { step: state.step, m: copyOf(state.m), v: copyOf(state.v) });
+  }
+
   /** Frees the moment buffers. The optimiser is unusable afterwards. */
   dispose(): void {
     for (const s of this.state.values()) {
