@@ -2,3 +2,6 @@
 export * from './templates.js';
 export * from './losses/index.js';
 export * from './phases.js';
+export * from './adaptive-layers.js';
+export * from './optimizer.js';
+export * from './nada/nada-trainer.js';
