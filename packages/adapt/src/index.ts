@@ -3,5 +3,6 @@ export * from './templates.js';
 export * from './losses/index.js';
 export * from './phases.js';
 export * from './adaptive-layers.js';
+export * from './latent-mapper.js';
 export * from './optimizer.js';
 export * from './nada/nada-trainer.js';

@@ -1,0 +1,280 @@
+/**
+ * StyleGAN-NADA's training loop (rinongal/StyleGAN-nada `train.py` + `ZSSGAN.py`), written once:
+ *
+ *   per step:  z ~ N(0, I) (with style mixing at probability `mixing`)
+ *              w = G_frozen.mapping(z)                     no gradient
+ *              I_src = G_frozen.synthesis(w)               no gradient
+ *              I_tgt = G_train.synthesis(w)                (only the chosen layers train)
+ *              L = Σ_m weight_m · (λ_dir·L_dir + λ_global·L_global)   over the CLIP models
+ *              one Adam step
+ *
+ * With `autoLayerK > 0` and `autoLayerIters > 0`, every step first picks the layers to train by
+ * NADA's adaptive layer selection (see `adaptive-layers.ts` in this package).
+ *
+ * The target direction is the text direction (`sourceClass` → `targetClass`, averaged over the
+ * ImageNet prompt templates), or the image direction when target images are given.
+ */
+import {
+  Adam,
+  SGD,
+  type Runtime,
+  type Tensor,
+  add,
+  backward,
+  concat,
+  mulScalar,
+  randomNormal,
+  slice,
+} from '@stylegpu/kernels';
+import type { Generator } from '@stylegpu/stylegan';
+import { type ClipModel, type ClipTokenizer, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
+import { directionalClipLoss } from '../losses/directional-clip-loss.js';
+import { globalClipLoss, globalClipText } from '../losses/global-clip-loss.js';
+import { imageDirection } from '../losses/image-direction.js';
+import { classTextEmbedding, textDirection } from '../losses/text-direction.js';
+import { type AdaptiveLayerChoice, adaptiveLayerFilter } from '../adaptive-layers.js';
+import { type NadaPhase, nadaTrainingFilter, parseParamName } from '../phases.js';
+import { nadaAdamOptions } from '../optimizer.js';
+
+export interface NadaClip {
+  /** A label for logs (e.g. the file name or 'ViT-B/32'). */
+  name: string;
+  model: ClipModel;
+  tokenizer: ClipTokenizer;
+  /** `--clip_model_weights`; a model with weight 0 is skipped. */
+  weight: number;
+}
+
+export interface NadaOptions {
+  sourceClass: string;
+  /** Text target; or give `targetImages`. */
+  targetClass?: string;
+  /** Image-guided adaptation: target images as [1, 3, H, W] tensors in [0, 1]. */
+  targetImages?: Tensor[];
+  /** Generated images whose mean embedding is the source point of the image direction (`img2img_batch`, 16). */
+  img2imgBatch?: number;
+  batch?: number;
+  /** `--lr` (0.002); Adam runs at lr·4/5 with betas (0, 0.99^(4/5)) as the official optimiser. */
+  lr?: number;
+  phase?: NadaPhase;
+  mixing?: number;
+  seed?: number;
+  lambdaDirection?: number;
+  lambdaGlobal?: number;
+  autoLayerK?: number;
+  autoLayerIters?: number;
+  autoLayerBatch?: number;
+}
+
+const DEFAULTS = {
+  batch: 2,
+  lr: 0.002,
+  phase: 'default' as NadaPhase,
+  mixing: 0,
+  seed: 2,
+  lambdaDirection: 1,
+  lambdaGlobal: 0,
+  autoLayerK: 0,
+  autoLayerIters: 0,
+  autoLayerBatch: 8,
+  img2imgBatch: 16,
+};
+
+export interface NadaStepResult {
+  step: number;
+  loss: number;
+}
+
+export class NadaTrainer {
+  readonly options: Required<Omit<NadaOptions, 'targetClass' | 'targetImages'>> & Pick<NadaOptions, 'targetClass' | 'targetImages'>;
+  readonly optimizer: Adam;
+  /** Steps taken (the next step's index). */
+  step = 0;
+  /** Per CLIP model: the target direction ΔT [1, D], and the global-loss text embedding. */
+  private readonly directions: Tensor[] = [];
+  private readonly targetTexts: Tensor[] = [];
+  /** The bare target class, encoded: what adaptive layer selection's global loss compares with. */
+  private readonly selectionTexts: Tensor[] = [];
+  /** The layers the last adaptive selection chose (empty without adaptive selection). */
+  lastChoice: AdaptiveLayerChoice | null = null;
+  private readonly trainFilter: (name: string) => boolean;
+  private rng: () => number;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly frozen: Generator,
+    readonly trainable: Generator,
+    readonly clips: readonly NadaClip[],
+    options: NadaOptions,
+  ) {
+    this.options = { ...DEFAULTS, ...options } as NadaTrainer['options'];
+    const o = this.options;
+    if (!o.targetClass && !o.targetImages?.length) throw new Error('NadaTrainer: give a target class or target images');
+    if (!clips.length) throw new Error('NadaTrainer: at least one CLIP model is needed');
+    if (frozen.config.imgResolution !== trainable.config.imgResolution || frozen.config.wDim !== trainable.config.wDim) {
+      throw new Error(
+        `NadaTrainer: the frozen (${frozen.config.imgResolution} px, w ${frozen.config.wDim}) and trainable ` +
+          `(${trainable.config.imgResolution} px, w ${trainable.config.wDim}) generators differ`,
+      );
+    }
+    if (!Number.isInteger(o.batch) || o.batch < 1) throw new Error(`NadaTrainer: batch must be a positive integer, got ${o.batch}`);
+    if (!(o.mixing >= 0 && o.mixing <= 1)) throw new Error(`NadaTrainer: mixing must be in [0, 1], got ${o.mixing}`);
+    this.rng = mulberry32(o.seed);
+    for (const p of frozen.parameters()) p.requiresGrad = false;
+    this.trainFilter = nadaTrainingFilter(o.phase);
+    trainable.setTrainable(this.trainFilter);
+    if (this.adaptive && !o.targetClass) throw new Error('NadaTrainer: adaptive layer selection (autoLayerK, autoLayerIters) needs a target class');
+    // With adaptive selection any layer may be chosen, so the optimiser holds every trainable tensor;
+    // it skips the ones frozen at a given step (and keeps their moments).
+    this.optimizer = new Adam(
+      trainable.parameters((n) => parseParamName(n).trainable && (this.adaptive || this.trainFilter(n))),
+      nadaAdamOptions(o.lr),
+    );
+    rt.noGrad(() => {
+      for (const c of clips) {
+        const encode = (texts: string[]) => c.model.encodeText(c.tokenizer.tokenize(texts, { truncate: true }));
+        const dir = o.targetImages?.length ? this.imageDirectionFor(c) : rt.tidy(() => textDirection(encode, o.sourceClass, o.targetClass!));
+        this.directions.push(rt.keep(dir));
+        this.targetTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, globalClipText(o.targetClass ?? o.sourceClass), ['{}']))));
+        if (this.adaptive) this.selectionTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, o.targetClass!, ['{}']))));
+      }
+    });
+  }
+
+  get adaptive(): boolean {
+    return this.options.autoLayerK > 0 && this.options.autoLayerIters > 0;
+  }
+
+  /**
+   * NADA's adaptive layer selection: optimise a W+ copy for `autoLayerIters` SGD(0.01) steps on the
+   * global CLIP loss of the trainable generator, then train only the layers whose ws moved most.
+   */
+  async selectLayers(): Promise<AdaptiveLayerChoice> {
+    const { rt, frozen, trainable, options: o } = this;
+    const offset = 0x40000000 + this.step * o.autoLayerBatch * frozen.config.zDim;
+    const before = rt.keep(rt.noGrad(() => rt.tidy(() => frozen.mapping(randomNormal(rt, [o.autoLayerBatch, frozen.config.zDim], { seed: o.seed, offset })))));
+    const wPlus = rt.keep(rt.empty(before.shape, 'f32', 'selectLayers'));
+    rt.copy(before, wPlus);
+    wPlus.requiresGrad = true;
+    trainable.setTrainable(() => false);
+    const sgd = new SGD([wPlus], { lr: 0.01 });
+    try {
+      for (let i = 0; i < o.autoLayerIters; i++) {
+        rt.tidy(() => {
+          const img = trainable.synthesis(wPlus);
+          let total: Tensor | null = null;
+          this.clips.forEach((c, m) => {
+            if (c.weight === 0) return;
+            const emb = c.model.encodeImage(preprocessGenerated(img, { size: c.model.config.vision.imageSize }));
+            const term = mulScalar(globalClipLoss(emb, this.selectionTexts[m]), c.weight);
+            total = total ? add(total, term) : term;
+          });
+          backward(total!);
+          sgd.step();
+          sgd.zeroGrad();
+        });
+      }
+      const choice = await adaptiveLayerFilter(before, wPlus, o.autoLayerK, trainable.layers);
+      trainable.setTrainable(choice.filter);
+      this.lastChoice = choice;
+      return choice;
+    } finally {
+      sgd.dispose();
+      before.dispose();
+      wPlus.dispose();
+    }
+  }
+
+  /** Source point = mean embedding of generated images; target point = mean embedding of the target images. */
+  private imageDirectionFor(c: NadaClip): Tensor {
+    const { rt, options: o } = this;
+    const size = c.model.config.vision.imageSize;
+    return rt.tidy(() => {
+      const z = randomNormal(rt, [o.img2imgBatch, this.frozen.config.zDim], { seed: o.seed, offset: 0x7fff0000 });
+      const src = c.model.encodeImage(preprocessGenerated(this.trainable.forward(z), { size }));
+      const tgt = concat(o.targetImages!.map((img) => c.model.encodeImage(preprocessImage(img, { size, antialias: true }))), 0);
+      return imageDirection(src, tgt);
+    });
+  }
+
+  /** W+ for this step from the frozen mapping, with style mixing at probability `mixing`. */
+  private sampleWs(): Tensor {
+    const { rt, frozen, options: o } = this;
+    const { zDim } = frozen.config;
+    const offset = this.step * 2 * o.batch * zDim;
+    const z1 = randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset });
+    const ws = frozen.mapping(z1);
+    if (o.mixing > 0 && this.rng() < o.mixing) {
+      // As `mixing_noise` + the generator's `inject_index = randint(1, n_latent)`.
+      const cut = 1 + Math.floor(this.rng() * (frozen.numWs - 1));
+      const ws2 = frozen.mapping(randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset: offset + o.batch * zDim }));
+      return concat([slice(ws, [null, [0, cut]]), slice(ws2, [null, [cut, frozen.numWs]])], 1);
+    }
+    return ws;
+  }
+
+  /** One training step; returns the loss (one scalar readback). */
+  async trainStep(): Promise<NadaStepResult> {
+    const { rt, options: o } = this;
+    if (this.adaptive) await this.selectLayers();
+    const loss = rt.tidy(() => {
+      const ws = rt.noGrad(() => this.sampleWs());
+      const src = rt.noGrad(() => this.frozen.synthesis(ws));
+      const tgt = this.trainable.synthesis(ws);
+      let total: Tensor | null = null;
+      this.clips.forEach((c, m) => {
+        if (c.weight === 0) return;
+        const size = c.model.config.vision.imageSize;
+        const srcEmb = rt.noGrad(() => c.model.encodeImage(preprocessGenerated(src, { size })));
+        const tgtEmb = c.model.encodeImage(preprocessGenerated(tgt, { size }));
+        let term: Tensor | null = null;
+        if (o.lambdaDirection) {
+          // At step 0 both generators are equal and the image direction is exactly zero: the official
+          // code then re-encodes I_tgt + 1e-6. Later steps differ, so the extra encode is skipped.
+          const nudged = this.step === 0 ? c.model.encodeImage(preprocessGenerated(add(tgt, rt.tensor([1e-6], [1])), { size })) : undefined;
+          term = mulScalar(directionalClipLoss(srcEmb, tgtEmb, this.directions[m], { nudgedTarget: nudged }), o.lambdaDirection);
+        }
+        if (o.lambdaGlobal) {
+          const g = mulScalar(globalClipLoss(tgtEmb, this.targetTexts[m]), o.lambdaGlobal);
+          term = term ? add(term, g) : g;
+        }
+        if (!term) return;
+        term = mulScalar(term, c.weight);
+        total = total ? add(total, term) : term;
+      });
+      if (!total) throw new Error('NadaTrainer: every loss weight is zero');
+      backward(total);
+      this.optimizer.step();
+      this.optimizer.zeroGrad();
+      return total as Tensor;
+    });
+    const value = await loss.item();
+    loss.dispose();
+    if (!Number.isFinite(value)) throw new Error(`NadaTrainer: the loss became ${value} at step ${this.step}`);
+    return { step: this.step++, loss: value };
+  }
+
+  /** Source and adapted images for fixed z's (sample grids): [N, C, R, R] each. */
+  samples(z: Tensor, truncationPsi = 0.7): { source: Tensor; target: Tensor } {
+    return this.rt.noGrad(() => {
+      const ws = this.frozen.mapping(z, { truncationPsi });
+      return { source: this.frozen.synthesis(ws), target: this.trainable.synthesis(ws) };
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.directions, ...this.targetTexts, ...this.selectionTexts]) t.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
