@@ -99,7 +99,7 @@ describe('latent mapper', () => {
       expect([...mapper.params.keys()].slice(0, 2)).toEqual(['course_mapping.mapping.1.weight', 'course_mapping.mapping.1.bias']);
       expect(mapper.parameters().length).toBe(2 * 4 * 2);
       expect([...mapper.params.keys()].some((n) => n.startsWith('fine_mapping'))).toBe(false);
-      const w = await mapper.params.get('medium_mapping.mapping.3.weight')!.read();
+      const w = Array.from(await mapper.params.get('medium_mapping.mapping.3.weight')!.read());
       const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
       expect(std).toBeGreaterThan(70);
       expect(std).toBeLessThan(130);
