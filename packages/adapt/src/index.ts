@@ -5,4 +5,5 @@ export * from './phases.js';
 export * from './adaptive-layers.js';
 export * from './latent-mapper.js';
 export * from './optimizer.js';
+export * from './optimizer.js';
 export * from './nada/nada-trainer.js';
