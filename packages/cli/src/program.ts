@@ -1,7 +1,7 @@
 /** The command tree. Each command lives in `commands/` and reads top to bottom. */
 import { Command } from 'commander';
 import { clipCommand } from './commands/clip.js';
-import { clipCommand } from './commands/clip.js';
+import { adaptCommand } from './commands/adapt.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 
@@ -12,8 +12,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(clipCommand());
-  program.addCommand(clipCommand());
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
+  program.addCommand(adaptCommand());
   return program;
 }

@@ -98,7 +98,6 @@ export class NadaTrainer {
   /** The layers the last adaptive selection chose (empty without adaptive selection). */
   lastChoice: AdaptiveLayerChoice | null = null;
   private readonly trainFilter: (name: string) => boolean;
-  private rng: () => number;
 
   constructor(
     readonly rt: Runtime,
@@ -119,7 +118,6 @@ export class NadaTrainer {
     }
     if (!Number.isInteger(o.batch) || o.batch < 1) throw new Error(`NadaTrainer: batch must be a positive integer, got ${o.batch}`);
     if (!(o.mixing >= 0 && o.mixing <= 1)) throw new Error(`NadaTrainer: mixing must be in [0, 1], got ${o.mixing}`);
-    this.rng = mulberry32(o.seed);
     for (const p of frozen.parameters()) p.requiresGrad = false;
     this.trainFilter = nadaTrainingFilter(o.phase);
     trainable.setTrainable(this.trainFilter);
@@ -204,9 +202,11 @@ export class NadaTrainer {
     const offset = this.step * 2 * o.batch * zDim;
     const z1 = randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset });
     const ws = frozen.mapping(z1);
-    if (o.mixing > 0 && this.rng() < o.mixing) {
+    // Mixing decisions come from (seed, step) alone, so a resumed run draws what the original would have.
+    const rng = mulberry32((o.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
+    if (o.mixing > 0 && rng() < o.mixing) {
       // As `mixing_noise` + the generator's `inject_index = randint(1, n_latent)`.
-      const cut = 1 + Math.floor(this.rng() * (frozen.numWs - 1));
+      const cut = 1 + Math.floor(rng() * (frozen.numWs - 1));
       const ws2 = frozen.mapping(randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset: offset + o.batch * zDim }));
       return concat([slice(ws, [null, [0, cut]]), slice(ws2, [null, [cut, frozen.numWs]])], 1);
     }
@@ -260,6 +260,27 @@ export class NadaTrainer {
       const ws = this.frozen.mapping(z, { truncationPsi });
       return { source: this.frozen.synthesis(ws), target: this.trainable.synthesis(ws) };
     });
+  }
+
+  /** Adam's state per trainable parameter name, for a resumable checkpoint. */
+  optimizerState(): Map<string, { step: number; m: Tensor; v: Tensor }> {
+    const out = new Map<string, { step: number; m: Tensor; v: Tensor }>();
+    for (const [name, p] of this.trainable.params) {
+      const s = this.optimizer.stateOf(p);
+      if (s) out.set(name, s);
+    }
+    return out;
+  }
+
+  /** Continues a run: the step count and Adam's moments (the trainable weights are loaded into the generator by the caller). */
+  restore(step: number, state: ReadonlyMap<string, { step: number; m: Tensor; v: Tensor }>): void {
+    if (!Number.isInteger(step) || step < 0) throw new Error(`NadaTrainer.restore: bad step ${step}`);
+    for (const [name, s] of state) {
+      const p = this.trainable.params.get(name);
+      if (!p) throw new Error(`NadaTrainer.restore: the checkpoint has optimiser state for unknown parameter ${name}`);
+      this.optimizer.loadState(p, s);
+    }
+    this.step = step;
   }
 
   dispose(): void {
