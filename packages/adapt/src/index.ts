@@ -5,5 +5,4 @@ export * from './phases.js';
 export * from './adaptive-layers.js';
 export * from './latent-mapper.js';
 export * from './optimizer.js';
-export * from './optimizer.js';
 export * from './nada/nada-trainer.js';

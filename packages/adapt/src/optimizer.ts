@@ -14,6 +14,8 @@ import { Adam, type Tensor } from '@stylegpu/kernels';
 
 export const NADA_LR = 0.002;
 export const NADA_G_REG_EVERY = 4;
+/** r for the default g_reg_every = 4. */
+export const G_REG_RATIO = NADA_G_REG_EVERY / (NADA_G_REG_EVERY + 1);
 
 /** lr · r and (0^r, 0.99^r) with r = gRegEvery / (gRegEvery + 1). */
 export function nadaAdamOptions(lr = NADA_LR, gRegEvery = NADA_G_REG_EVERY): { lr: number; betas: [number, number] } {
