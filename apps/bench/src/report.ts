@@ -100,7 +100,7 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
     '- Every case is set up once (inputs uploaded), run once to compile its pipelines (`first ms`), then **checked against a float64 CPU reference at 24–256 sampled outputs** ' +
       '(tolerance per output: 1e-5 × Σ|terms| for sums of products, 1e-7 × (|a|+|b|) for add, exact for copies) — a failing case is reported, never timed.',
     '- One more warm-up run (skipped when the first took over 1.5 s) sizes the repeats: each repeat records `iters` runs (flushing after each) and waits for `queue.onSubmittedWorkDone()` (`rt.sync()`); ' +
-      '**wall ms = elapsed / iters**, median over 7 repeats (3 for runs over 1.5 s, and with `--quick`), spread as min–max.',
+      '**wall ms = elapsed / iters**, median over 7 repeats (3 with `--quick` or for runs over 1.5 s, 2 for runs over 7.5 s), spread as min–max; `n` in the JSON.',
     '- **GPU ms** (where the adapter has `timestamp-query`: lavapipe and SwiftShader both do): begin/end timestamps of every compute pass, summed per run. ' +
       'The pass timestamps are attached by wrapping `device.createCommandEncoder` in the bench; the kernels runtime is unchanged.',
     '- GFLOP/s and GB/s are computed from the case\'s FLOP and minimum byte counts and the median wall time; "% peak" is against the CPU fp32 peak above (these WebGPU adapters run on the CPU).',
