@@ -26,7 +26,7 @@
  * computes d exactly as the official code does (Σ of (w·s)² over i, kh, kw, then + 1e-8, rsqrt).
  * The FIR steps are `upfirdn2d` (their own op, with their own backward).
  *
- * Kernel shape (barrier-free register blocking, what lavapipe wants): a thread owns 4 output
+ * Kernel shape (barrier-free register blocking, what lavapipe wants): a thread owns 8 output
  * channels × 4 output pixels of one row. For the transposed convolution the 4 pixels are one
  * polyphase class (x ≡ φ mod stride), so they share the same valid taps and read 4 consecutive
  * input pixels — only taps that hit a real input pixel are visited.
@@ -101,27 +101,43 @@ interface ConvGeom {
 /**
  * The fused modulated convolution (also its adjoint w.r.t. the input):
  *   out[n, co, q] = post[n, co] · Σ_{ci, k} W(co, ci, k) · pre[n, ci] · in[n, ci, q ⊛ k]
- * W(co, ci, k) = Wt[n·wBatch + co·wCo + ci·wCi + k'] (strides in uniforms, so the adjoint reads
- * the same weight transposed; wBatch > 0 only for the unfused comparison route).
+ * The kernel reads the weight relaid out as Wl[ci][k][co] with co padded to a multiple of 8
+ * (zeros), so a thread's 8 output channels are two aligned vec4 loads. The relayout kernel reads
+ * W(co, ci, k) = Wt[n·wBatch + co·wCo + ci·wCi + k] (strides in uniforms: the adjoint reads the
+ * same weight transposed; wBatch > 0 only for the unfused comparison route) and applies the tap
+ * flip, so the convolution itself has neither. It moves O·I·kh·kw floats once per call.
  */
 interface ConvSpec {
   transposed: boolean;
-  flip: boolean;
   pre: boolean;
   post: boolean;
 }
+/** Output channels per thread. */
+const TCO = 8;
 const CONV_UNIFORMS =
   'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32, ' +
-  'nxb: u32, phases: u32, wCo: u32, wCi: u32, wBatch: u32';
+  'nxb: u32, phases: u32, COp: u32, wlBatch: u32';
+
+const relayoutKernel = kernel(OP, 'relayout', () => `
+${bindings([['Wt', 'f32']], [['Wl', 'f32']], 'total: u32, CI: u32, CO: u32, COp: u32, kk: u32, wCo: u32, wCi: u32, wBatch: u32, flip: u32')}
+${flatMain(256, `  if (idx >= u.total) { return; }
+  let co = idx % u.COp;
+  let r = idx / u.COp;
+  let k = r % u.kk;
+  let ci = (r / u.kk) % u.CI;
+  let n = r / (u.kk * u.CI);
+  if (co >= u.CO) { Wl[idx] = 0.0; return; }
+  // Flipping both axes of a row-major [kh, kw] block reverses it.
+  let kSrc = select(k, u.kk - 1u - k, u.flip == 1u);
+  Wl[idx] = Wt[n * u.wBatch + co * u.wCo + ci * u.wCi + kSrc];`)}`);
 
 function convKernel(s: ConvSpec): Kernel {
-  const key = `conv:${+s.transposed}${+s.flip}${+s.pre}${+s.post}`;
+  const key = `conv:${+s.transposed}${+s.pre}${+s.post}`;
   return cached(key, () =>
     kernel(OP, key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
+      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'vec4f']];
       if (s.pre) reads.push(['pre', 'f32']);
       if (s.post) reads.push(['post', 'f32']);
-      const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
       // Input column of pixel j of this thread, and the tap loops (only valid taps for the transposed form).
       const ix = s.transposed ? 'ixBase + i32(4u * blk)' : 'i32(4u * blk * u.S + kx) - u.padX';
       const ixStep = s.transposed ? '1' : 'i32(u.S)';
@@ -134,7 +150,8 @@ function convKernel(s: ConvSpec): Kernel {
         ? `for (var kx = (ph + u32(u.padX)) % u.S; kx < u.kw; kx += u.S) {
         let ixBase = (i32(ph) + u.padX - i32(kx)) / i32(u.S);`
         : `for (var kx = 0u; kx < u.kw; kx++) {`;
-      const store = [0, 1, 2, 3]
+      const cs = [...Array(TCO).keys()];
+      const store = cs
         .map(
           (c) => `  if (co0 + ${c}u < u.CO) {
     let co = co0 + ${c}u;
@@ -149,26 +166,25 @@ function convKernel(s: ConvSpec): Kernel {
         .join('\n');
       return `
 ${bindings(reads, [['out', 'f32']], CONV_UNIFORMS)}
-${flatMain(WG, `  let cob = (u.CO + 3u) / 4u;
+${flatMain(WG, `  let cob = u.COp / ${TCO}u;
   let xbs = u.phases * u.nxb;
   if (idx >= u.N * cob * u.Ho * xbs) { return; }
   var r = idx;
   let xb = r % xbs; r = r / xbs;
   let y = r % u.Ho; r = r / u.Ho;
-  let co0 = (r % cob) * 4u;
+  let co0 = (r % cob) * ${TCO}u;
   let n = r / cob;
   let ph = xb / u.nxb;
   let blk = xb % u.nxb;
-  let wb = n * u.wBatch;
-  let w0 = wb + min(co0, u.CO - 1u) * u.wCo;
-  let w1 = wb + min(co0 + 1u, u.CO - 1u) * u.wCo;
-  let w2 = wb + min(co0 + 2u, u.CO - 1u) * u.wCo;
-  let w3 = wb + min(co0 + 3u, u.CO - 1u) * u.wCo;
-  var acc0 = vec4f(0.0); var acc1 = vec4f(0.0); var acc2 = vec4f(0.0); var acc3 = vec4f(0.0);
+  let kk = u.kh * u.kw;
+  // vec4 index of (ci = 0, k = 0, co0) in this sample's weight block.
+  let wBase = (n * u.wlBatch + co0) / 4u;
+  let wRow = u.COp / 4u;
+${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
   for (var ci = 0u; ci < u.CI; ci++) {
     let plane = (n * u.CI + ci) * u.H * u.W;
     let sc = ${s.pre ? 'pre[n * u.CI + ci]' : '1.0'};
-    let wc = ci * u.wCi;
+    let wc = wBase + ci * kk * wRow;
     ${rowLoop}
       if (iy < 0 || iy >= i32(u.H)) { continue; }
       let row = plane + u32(iy) * u.W;
@@ -180,11 +196,10 @@ ${flatMain(WG, `  let cob = (u.CO + 3u) / 4u;
           xv[j] = select(0.0, X[row + u32(clamp(ixj, 0, i32(u.W) - 1))], ixj >= 0 && ixj < i32(u.W));
         }
         xv = xv * sc;
-        let t = wc + ${tap};
-        acc0 = fma(vec4f(Wt[w0 + t]), xv, acc0);
-        acc1 = fma(vec4f(Wt[w1 + t]), xv, acc1);
-        acc2 = fma(vec4f(Wt[w2 + t]), xv, acc2);
-        acc3 = fma(vec4f(Wt[w3 + t]), xv, acc3);
+        let t = wc + (ky * u.kw + kx) * wRow;
+        let wa = Wl[t];
+        let wb = Wl[t + 1u];
+${cs.map((c) => `        acc${c} = fma(vec4f(${c < 4 ? 'wa' : 'wb'}[${c % 4}]), xv, acc${c});`).join('\n')}
       }
     }
   }
@@ -383,18 +398,29 @@ interface ConvLaunch {
 function launchConv(l: ConvLaunch): Tensor {
   const { g } = l;
   const rt = l.input.rt;
+  const kk = g.kh * g.kw;
+  const COp = Math.ceil(l.CO / TCO) * TCO;
+  const batches = l.wBatch ? l.N : 1;
+  const wl = rt.empty([batches, l.CI, kk, COp], 'f32', OP);
+  rt.dispatch(relayoutKernel, {
+    read: [l.weight],
+    write: [wl],
+    uniforms: [wl.size, l.CI, l.CO, COp, kk, l.wCo, l.wCi, l.wBatch ?? 0, +g.flip],
+    workgroups: Math.ceil(wl.size / 256),
+  });
   const out = rt.empty([l.N, l.CO, g.Ho, g.Wo], 'f32', OP);
   const phases = g.transposed ? g.stride : 1;
   const cols = g.transposed ? Math.ceil(g.Wo / g.stride) : g.Wo;
   const nxb = Math.ceil(cols / 4);
-  const threads = l.N * Math.ceil(l.CO / 4) * g.Ho * phases * nxb;
-  const read = [l.input, l.weight, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
-  rt.dispatch(convKernel({ transposed: g.transposed, flip: g.flip, pre: !!l.pre, post: !!l.post }), {
+  const threads = l.N * (COp / TCO) * g.Ho * phases * nxb;
+  const read = [l.input, wl, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
+  rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post }), {
     read,
     write: [out],
-    uniforms: [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, l.wCo, l.wCi, l.wBatch ?? 0],
+    uniforms: [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, l.wBatch ? l.CI * kk * COp : 0],
     workgroups: Math.ceil(threads / WG),
   });
+  wl.dispose();
   return out;
 }
 
