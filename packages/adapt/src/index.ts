@@ -6,3 +6,4 @@ export * from './adaptive-layers.js';
 export * from './latent-mapper.js';
 export * from './optimizer.js';
 export * from './nada/nada-trainer.js';
+export * from './mapper/mapper-trainer.js';

@@ -71,3 +71,15 @@ describe('stylegpu adapt nada', () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('stylegpu adapt mapper', () => {
+  it('trains a latent mapper on a generator and writes its weights and a before/after grid', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mapper-'));
+    await run(['adapt', 'mapper', '--ckpt', G, '--description', 'a sketch', '--clip-models', CLIP, '--clip-vocab', VOCAB, '--iter', '2', '--lr', '0.05', '--no-fine-mapper', '--output-dir', out]);
+    expect(readdirSync(out).sort()).toEqual(['mapper.safetensors', 'mapper_samples.png']);
+    const names = [...readSafetensors(readFileSync(join(out, 'mapper.safetensors'))).tensors.keys()];
+    expect(names).toContain('course_mapping.mapping.1.weight');
+    expect(names.some((n) => n.startsWith('fine_mapping'))).toBe(false);
+    await expect(run(['adapt', 'mapper', '--ckpt', G, '--description', 'x', '--clip-models', 'ViT-L/14', '--output-dir', out])).rejects.toThrow(/unknown CLIP model 'ViT-L\/14'/);
+  });
+});

@@ -192,6 +192,11 @@ async function writeSampleGrid(rt: Runtime, trainer: NadaTrainer, z: Tensor, fil
     const { source, target } = trainer.samples(z, psi);
     return concat([source, target], 0);
   });
+  await writeTwoRowGrid(both, file);
+}
+
+/** [2n, C, H, W] in [-1, 1] → a PNG grid with n columns (sources above, results below). */
+export async function writeTwoRowGrid(both: Tensor, file: string): Promise<void> {
   const data = (await both.read()) as Float32Array;
   const [n, c, h, w] = both.shape;
   both.dispose();
@@ -208,7 +213,7 @@ async function writeSampleGrid(rt: Runtime, trainer: NadaTrainer, z: Tensor, fil
   await writeFileAtomic(file, encodePng(imageGrid(images, { cols: n / 2, padding: 2 })));
 }
 
-async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
+export async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
   if (vocab) return loadTokenizer(vocab);
   if (statSync(modelPath).isDirectory() && existsSync(join(modelPath, 'vocab.json'))) return loadTokenizer(modelPath);
   throw new Error(`nada: ${modelPath} carries no tokenizer vocabulary: pass --clip-vocab (bpe_simple_vocab_16e6.txt.gz or a folder with vocab.json and merges.txt)`);

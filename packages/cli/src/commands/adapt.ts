@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createRuntime } from '@stylegpu/kernels';
-import { NADA_PHASES, type NadaPhase, runNada } from '@stylegpu/adapt/node';
+import { NADA_PHASES, type NadaPhase, runMapper, runNada } from '@stylegpu/adapt/node';
 import { progress } from '../progress.js';
 
 interface NadaFlags {
@@ -76,13 +76,93 @@ export function adaptCommand(): Command {
     .option('--resume', 'continue from <output-dir>/checkpoint/state.safetensors if it exists')
     .option('--export-rosinality', 'also write each checkpoint in rosinality .pt layout')
     .action(async (flags: NadaFlags) => runNadaCommand(flags));
+  adapt
+    .command('mapper')
+    .description("StyleGAN-NADA's optional second stage: a StyleCLIP latent mapper w + 0.1·M(w) trained on an (adapted) generator for a description")
+    .requiredOption('--ckpt <path>', 'the generator whose latents are edited (e.g. a NADA checkpoint)')
+    .requiredOption('--description <text>', 'the driving text, e.g. "a sketch with a big smile"')
+    .requiredOption('--clip-models <list>', 'comma-separated CLIP checkpoints or model names')
+    .option('--clip-model-weights <list>', 'comma-separated loss weights, one per CLIP model (default 1 each)')
+    .option('--clip-models-dir <dir>', 'where model names are looked up (default $STYLEGPU_MODELS)')
+    .option('--clip-vocab <path>', 'BPE vocabulary for CLIP files that carry none')
+    .option('--iter <n>', 'training steps', '1000')
+    .option('--batch <n>', 'batch size', '2')
+    .option('--lr <x>', 'learning rate (Adam; the official code uses Ranger)', '0.5')
+    .option('--clip-lambda <x>', 'weight of the CLIP loss', '1')
+    .option('--latent-l2-lambda <x>', 'weight of the latent L2 loss', '0.8')
+    .option('--norm-lambda <x>', 'weight of the embedding-norm loss', '0.5')
+    .option('--no-coarse-mapper', 'leave ws 0–3 unedited')
+    .option('--no-medium-mapper', 'leave ws 4–7 unedited')
+    .option('--no-fine-mapper', 'leave ws 8+ unedited')
+    .requiredOption('--output-dir <dir>', 'where mapper.safetensors and the sample grid go')
+    .option('--seed <n>', 'random seed', '0')
+    .action(async (f: MapperFlags) => runMapperCommand(f));
   return adapt;
+}
+
+interface MapperFlags {
+  ckpt: string;
+  description: string;
+  clipModels: string;
+  clipModelWeights?: string;
+  clipModelsDir?: string;
+  clipVocab?: string;
+  iter: string;
+  batch: string;
+  lr: string;
+  clipLambda: string;
+  latentL2Lambda: string;
+  normLambda: string;
+  coarseMapper: boolean;
+  mediumMapper: boolean;
+  fineMapper: boolean;
+  outputDir: string;
+  seed: string;
+}
+
+async function runMapperCommand(f: MapperFlags): Promise<void> {
+  const clipModels = clipSpecs(f.clipModels, f.clipModelWeights, f.clipModelsDir);
+  const iterations = num('--iter', f.iter, true);
+  const rt = await createRuntime();
+  const bar = progress('mapper', iterations);
+  try {
+    const r = await runMapper(rt, {
+      ckpt: f.ckpt,
+      description: f.description,
+      clipModels,
+      clipVocab: f.clipVocab,
+      iterations,
+      batch: num('--batch', f.batch, true),
+      lr: num('--lr', f.lr),
+      clipLambda: num('--clip-lambda', f.clipLambda),
+      latentL2Lambda: num('--latent-l2-lambda', f.latentL2Lambda),
+      normLambda: num('--norm-lambda', f.normLambda),
+      noCoarse: !f.coarseMapper,
+      noMedium: !f.mediumMapper,
+      noFine: !f.fineMapper,
+      outputDir: f.outputDir,
+      seed: num('--seed', f.seed, true),
+      onStep: (s) => bar.tick({ loss: s.loss.toFixed(4) }),
+    });
+    bar.stop();
+    console.log(`adapt mapper: ${r.steps} steps, last loss ${r.lastLoss.toFixed(5)}; weights ${r.weights}`);
+  } finally {
+    bar.stop();
+    rt.destroy();
+  }
+}
+
+function clipSpecs(list: string, weightList: string | undefined, modelsDir: string | undefined) {
+  const specs = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const weights = weightList ? weightList.split(',').map((w) => num('--clip-model-weights', w.trim())) : specs.map(() => 1);
+  if (weights.length !== specs.length) throw new Error(`adapt: ${specs.length} CLIP models but ${weights.length} --clip-model-weights`);
+  return specs.map((s, i) => ({ path: resolveClipModel(s, modelsDir), weight: weights[i] }));
 }
 
 function num(flag: string, value: string, integer = false): number {
   const n = Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new Error(`adapt nada: ${flag} '${value}' is not a ${integer ? 'non-negative integer' : 'non-negative number'}`);
+    throw new Error(`adapt: ${flag} '${value}' is not a ${integer ? 'non-negative integer' : 'non-negative number'}`);
   }
   return n;
 }
@@ -96,17 +176,14 @@ export function resolveClipModel(spec: string, modelsDir: string | undefined): s
   const found = tried.find((p) => existsSync(p));
   if (found) return found;
   throw new Error(
-    `adapt nada: unknown CLIP model '${spec}': no such file${dir ? `, and none of ${tried.join(', ')}` : ' (set --clip-models-dir or STYLEGPU_MODELS to look up names)'}. ` +
+    `adapt: unknown CLIP model '${spec}': no such file${dir ? `, and none of ${tried.join(', ')}` : ' (set --clip-models-dir or STYLEGPU_MODELS to look up names)'}. ` +
       'stylegpu downloads nothing: save the weights (OpenAI .pt, or a Hugging Face folder) and point to them.',
   );
 }
 
 export async function runNadaCommand(f: NadaFlags): Promise<void> {
   if (!f.targetClass && !f.styleImgDir) throw new Error('adapt nada: give --target-class or --style-img-dir');
-  const specs = f.clipModels.split(',').map((s) => s.trim()).filter(Boolean);
-  const weights = f.clipModelWeights ? f.clipModelWeights.split(',').map((w) => num('--clip-model-weights', w.trim())) : specs.map(() => 1);
-  if (weights.length !== specs.length) throw new Error(`adapt nada: ${specs.length} CLIP models but ${weights.length} --clip-model-weights`);
-  const clipModels = specs.map((s, i) => ({ path: resolveClipModel(s, f.clipModelsDir), weight: weights[i] }));
+  const clipModels = clipSpecs(f.clipModels, f.clipModelWeights, f.clipModelsDir);
   const iterations = num('--iter', f.iter, true);
   const rt = await createRuntime();
   const bar = progress('nada', iterations);
