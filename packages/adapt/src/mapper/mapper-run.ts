@@ -5,13 +5,11 @@
  *   <outputDir>/mapper.safetensors     the mapper's parameters
  *   <outputDir>/mapper_samples.png     n_sample images before (top) and after (bottom) the edit
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { type Runtime, concat, randomNormal, toHost, writeFileAtomic, writeSafetensors } from '@stylegpu/kernels';
 import { Generator } from '@stylegpu/stylegan';
-import { loadClip } from '@stylegpu/clip/node';
-import type { NadaClip } from '../nada/nada-trainer.js';
-import { type NadaClipSpec, tokenizerFor, writeTwoRowGrid } from '../nada/nada-run.js';
+import { type NadaClipSpec, loadClips, writeTwoRowGrid } from '../nada/nada-run.js';
 import { MapperTrainer, type MapperTrainerOptions } from './mapper-trainer.js';
 
 export interface MapperRunOptions extends MapperTrainerOptions {
@@ -29,14 +27,7 @@ export async function runMapper(rt: Runtime, o: MapperRunOptions): Promise<{ ste
   const G = await Generator.load(rt, o.ckpt);
   const disposers: Array<() => void> = [() => G.dispose()];
   try {
-    const clips: NadaClip[] = [];
-    for (const spec of o.clipModels) {
-      const { model } = await loadClip(rt, spec.path);
-      disposers.push(() => model.dispose());
-      const tokenizer = await tokenizerFor(spec.path, o.clipVocab);
-      model.checkTokenizer(tokenizer);
-      clips.push({ name: basename(spec.path), model, tokenizer, weight: spec.weight });
-    }
+    const clips = await loadClips(rt, o.clipModels, o.clipVocab, disposers);
     const trainer = new MapperTrainer(rt, G, clips, o);
     disposers.push(() => trainer.dispose());
     await mkdir(o.outputDir, { recursive: true });

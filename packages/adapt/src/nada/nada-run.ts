@@ -82,14 +82,7 @@ export async function runNada(rt: Runtime, o: NadaRunOptions): Promise<{ steps: 
       throw new Error(`nada: the frozen (${frozen.config.imgResolution} px) and trainable (${trainable.config.imgResolution} px) generators have different resolutions`);
     }
 
-    const clips: NadaClip[] = [];
-    for (const spec of o.clipModels) {
-      const { model } = await loadClip(rt, spec.path);
-      disposers.push(() => model.dispose());
-      const tokenizer = await tokenizerFor(spec.path, o.clipVocab);
-      model.checkTokenizer(tokenizer);
-      clips.push({ name: basename(spec.path), model, tokenizer, weight: spec.weight });
-    }
+    const clips = await loadClips(rt, o.clipModels, o.clipVocab, disposers);
     const targetImages = targetPixels?.map((img) => rt.keep(imageTensor(rt, img)));
     disposers.push(() => targetImages?.forEach((t) => t.dispose()));
 
@@ -213,7 +206,20 @@ export async function writeTwoRowGrid(both: Tensor, file: string): Promise<void>
   await writeFileAtomic(file, encodePng(imageGrid(images, { cols: n / 2, padding: 2 })));
 }
 
-export async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
+/** Loads each CLIP model with its tokenizer; registers their disposal in `disposers`. */
+export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], vocab: string | undefined, disposers: Array<() => void>): Promise<NadaClip[]> {
+  const clips: NadaClip[] = [];
+  for (const spec of specs) {
+    const { model } = await loadClip(rt, spec.path);
+    disposers.push(() => model.dispose());
+    const tokenizer = await tokenizerFor(spec.path, vocab);
+    model.checkTokenizer(tokenizer);
+    clips.push({ name: basename(spec.path), model, tokenizer, weight: spec.weight });
+  }
+  return clips;
+}
+
+async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
   if (vocab) return loadTokenizer(vocab);
   if (statSync(modelPath).isDirectory() && existsSync(join(modelPath, 'vocab.json'))) return loadTokenizer(modelPath);
   throw new Error(`nada: ${modelPath} carries no tokenizer vocabulary: pass --clip-vocab (bpe_simple_vocab_16e6.txt.gz or a folder with vocab.json and merges.txt)`);
