@@ -1,16 +1,6 @@
 /** Browser entry: the GPU is `navigator.gpu`. This file never imports the Node binding. */
-import { type DeviceOptions, type GpuContext, openDevice } from './device.js';
+import { entryPoint } from './entry.js';
 import { getGpu } from './gpu-browser.js';
-import { Runtime } from './runtime.js';
 
 export * from './index.js';
-
-/** Opens a WebGPU device (navigator.gpu) with the limits and features the kernels use. */
-export function createDevice(opts?: DeviceOptions): Promise<GpuContext> {
-  return openDevice(getGpu(), opts);
-}
-
-/** A device plus the tensor runtime on it: the usual way in. */
-export async function createRuntime(opts?: DeviceOptions): Promise<Runtime> {
-  return new Runtime(await createDevice(opts));
-}
+export const { createDevice, createRuntime } = entryPoint(getGpu);

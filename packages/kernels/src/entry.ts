@@ -1,0 +1,21 @@
+/**
+ * What each entry point adds to the shared surface: `createDevice` and `createRuntime` bound to
+ * where that runtime's GPU object comes from (Dawn in Node, `navigator.gpu` in a browser).
+ */
+import { type DeviceOptions, type GpuContext, openDevice } from './device.js';
+import { Runtime } from './runtime.js';
+
+export interface EntryPoint {
+  /** Opens a WebGPU device with the limits and features the kernels use. */
+  createDevice(opts?: DeviceOptions): Promise<GpuContext>;
+  /** A device plus the tensor runtime on it: the usual way in. */
+  createRuntime(opts?: DeviceOptions): Promise<Runtime>;
+}
+
+export function entryPoint(getGpu: () => GPU | undefined): EntryPoint {
+  const createDevice = (opts?: DeviceOptions) => openDevice(getGpu(), opts);
+  return {
+    createDevice,
+    createRuntime: async (opts?: DeviceOptions) => new Runtime(await createDevice(opts)),
+  };
+}
