@@ -27,11 +27,13 @@ export interface PoolStats {
   bytesFree: number;
   /** Buffers ever created (a steady training loop stops growing this). */
   created: number;
+  /** High-water mark of bytesInUse since the pool was made or `resetPeak()` was last called. */
+  peakBytesInUse: number;
 }
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  private stats = { buffersInUse: 0, bytesInUse: 0, buffersFree: 0, bytesFree: 0, created: 0 };
+  private stats = { buffersInUse: 0, bytesInUse: 0, buffersFree: 0, bytesFree: 0, created: 0, peakBytesInUse: 0 };
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -48,6 +50,7 @@ export class BufferPool {
     }
     this.stats.buffersInUse++;
     this.stats.bytesInUse += size;
+    this.stats.peakBytesInUse = Math.max(this.stats.peakBytesInUse, this.stats.bytesInUse);
     return buffer;
   }
 
@@ -68,6 +71,11 @@ export class BufferPool {
     this.free.clear();
     this.stats.buffersFree = 0;
     this.stats.bytesFree = 0;
+  }
+
+  /** Starts a new high-water mark from what is in use now (to measure one workload's peak). */
+  resetPeak(): void {
+    this.stats.peakBytesInUse = this.stats.bytesInUse;
   }
 
   getStats(): PoolStats {
