@@ -89,7 +89,8 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
   L.push('## Machine', '');
   L.push(`- CPU: ${m.cpu}, ${m.logicalCpus} logical CPUs, ${m.ramGiB} GiB RAM, ${m.os}; no GPU.`);
   L.push(`- fp32 peak used as the limit: **${m.peakGflops} GFLOP/s** (${m.peakNote}).`);
-  L.push(`- Load average (1/5/15 min) at start ${m.loadStart.join(' / ')}${m.loadEnd ? `, at end ${m.loadEnd.join(' / ')}` : ''} — other engineers' test runs share these two cores, so absolute numbers carry ±15–30 % noise.`);
+  L.push(`- Load average (1/5/15 min) at start ${m.loadStart.join(' / ')}${m.loadEnd ? `, at end ${m.loadEnd.join(' / ')}` : ''} — other engineers' test runs share these two cores, so absolute numbers carry ±15–30 % noise. ` +
+      'Runtimes run one after the other (stylegpu in Node, then tfjs, onnxruntime, PyTorch, then Chromium), so a load change between them shifts the cross-runtime ratios too.');
   L.push('- Versions: ' + Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '.');
   L.push('', '**Adapters**', '');
   for (const a of report.adapters) {
