@@ -61,6 +61,8 @@ const RESAMPLE_TAPS = [1, 3, 3, 1];
 export class Generator {
   readonly layers: readonly SynthesisLayerInfo[];
   readonly numWs: number;
+  /** The largest tensor, in bytes, synthesis plans for: the adapter's per-binding limit (lower it to test the splitting). */
+  maxBindingBytes: number;
   private readonly filter: FirFilter;
 
   private constructor(
@@ -72,6 +74,7 @@ export class Generator {
     this.layers = synthesisLayers(config);
     this.numWs = config.numWs;
     this.filter = setupFilter(RESAMPLE_TAPS);
+    this.maxBindingBytes = rt.gpu.limits.maxStorageBufferBindingSize;
   }
 
   /**
@@ -193,6 +196,23 @@ export class Generator {
         throw new Error(`synthesis: style ${l.name} must be [${n}, ${l.inChannels}], got ${s ? `[${s.shape.join(', ')}]` : 'nothing'}`);
       }
     }
+    // One activation of a 1024-px generator is 128 MiB per sample — the per-binding limit of the
+    // smaller runtimes. Batches are split so each part's tensors fit, and so are the output
+    // channels of an up-conv whose (2H+1)² intermediate would not (the results are identical).
+    const perSample = Math.max(...this.layers.map((l) => l.outChannels * l.res * l.res * 4));
+    const chunk = Math.max(1, Math.floor(this.maxBindingBytes / perSample));
+    if (n <= chunk) return this.synthesisPart(styles, 0, n, noiseMode, opts.noiseSeed ?? 0);
+    const parts: Tensor[] = [];
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const part = new Map([...styles].map(([k, v]) => [k, slice(v, [[start, end]])]));
+      parts.push(this.synthesisPart(part, start, end - start, noiseMode, opts.noiseSeed ?? 0));
+    }
+    return concat(parts, 0);
+  }
+
+  /** Synthesis of samples [start, start + n) of a batch (the start keeps random noise independent of the split). */
+  private synthesisPart(styles: StyleSpace, start: number, n: number, noiseMode: NoiseMode, noiseSeed: number): Tensor {
     const c4 = this.p('synthesis.b4.const');
     let x = expand(reshape(c4, [1, ...c4.shape]), [n, ...c4.shape]);
     let img: Tensor | null = null;
@@ -206,28 +226,32 @@ export class Generator {
         y = biasAct(y, this.p(`${p}.bias`), { act: 'linear', clamp: this.config.synthesis.convClamp ?? undefined });
         img = img ? add(upsample2d(img, this.filter), y) : y;
       } else {
-        const noise = this.noise(l, n, noiseMode, opts.noiseSeed ?? 0, noiseIndex++);
-        x = modulatedConv2d(x, this.p(`${p}.weight`), s, {
-          demodulate: true,
-          up: l.up,
-          padding: 1,
-          resampleFilter: this.filter,
-          flipWeight: l.up === 1,
-          noise: noise ?? undefined,
-        });
-        const clamp = this.config.synthesis.convClamp ?? undefined;
-        x = biasAct(x, this.p(`${p}.bias`), { act: 'lrelu', clamp });
+        const noise = this.noise(l, n, start, noiseMode, noiseSeed, noiseIndex++);
+        const opts = { demodulate: true, up: l.up, padding: 1, resampleFilter: this.filter, flipWeight: l.up === 1, noise: noise ?? undefined };
+        const weight = this.p(`${p}.weight`);
+        // The up-conv's transposed-conv output is [n, O, 2H+1, 2W+1] before its FIR.
+        const inter = n * (l.res + 1) * (l.res + 1) * 4;
+        const perChunk = l.up === 2 ? Math.max(1, Math.floor(this.maxBindingBytes / inter)) : l.outChannels;
+        if (perChunk >= l.outChannels) x = modulatedConv2d(x, weight, s, opts);
+        else {
+          const outs: Tensor[] = [];
+          for (let o = 0; o < l.outChannels; o += perChunk) {
+            outs.push(modulatedConv2d(x, slice(weight, [[o, Math.min(l.outChannels, o + perChunk)]]), s, opts));
+          }
+          x = concat(outs, 1);
+        }
+        x = biasAct(x, this.p(`${p}.bias`), { act: 'lrelu', clamp: this.config.synthesis.convClamp ?? undefined });
       }
     }
     return img!;
   }
 
   /** The per-layer noise, already multiplied by its strength ([N or 1, 1, res, res]), or null. */
-  private noise(l: SynthesisLayerInfo, n: number, mode: NoiseMode, seed: number, index: number): Tensor | null {
+  private noise(l: SynthesisLayerInfo, n: number, start: number, mode: NoiseMode, seed: number, index: number): Tensor | null {
     if (mode === 'none') return null;
     const strength = this.p(`synthesis.${l.name}.noise_strength`);
     if (mode === 'const') return mul(reshape(this.p(`synthesis.${l.name}.noise_const`), [1, 1, l.res, l.res]), strength);
-    const r = randomNormal(this.rt, [n, 1, l.res, l.res], { seed, offset: index * 0x10000000 });
+    const r = randomNormal(this.rt, [n, 1, l.res, l.res], { seed, offset: index * 0x10000000 + start * l.res * l.res });
     return mul(r, strength);
   }
 
