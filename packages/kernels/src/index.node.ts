@@ -4,4 +4,5 @@ import { getGpu } from './gpu-node.js';
 
 export * from './index.js';
 export * from './io/fs-node.js';
+export * from './io/image-codec.js';
 export const { createDevice, createRuntime } = entryPoint(getGpu);

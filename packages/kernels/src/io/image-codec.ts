@@ -14,63 +14,13 @@
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 
-export type Channels = 1 | 2 | 3 | 4;
+import { type Channels, type RasterImage, checkRaster, convertChannels } from './raster.js';
 
-/** Pixels in row-major HWC order: `data[(y * width + x) * channels + c]`. */
-export interface RasterImage {
-  width: number;
-  height: number;
-  channels: Channels;
-  data: Uint8Array;
-}
+export { type Channels, type RasterImage, checkRaster, convertChannels };
 
 export interface DecodeOptions {
   /** Convert to this many channels (grey is replicated to RGB; alpha dropped or set to 255). Default: the file's own. */
   channels?: Channels;
-}
-
-export function checkRaster(image: RasterImage, what = 'image'): void {
-  const { width, height, channels, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-    throw new Error(`${what}: bad size ${width}×${height}`);
-  }
-  if (![1, 2, 3, 4].includes(channels)) throw new Error(`${what}: channels must be 1, 2, 3 or 4, got ${channels}`);
-  if (data.length !== width * height * channels) {
-    throw new Error(`${what}: ${width}×${height}×${channels} needs ${width * height * channels} bytes, data has ${data.length}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Channel conversion, from RGBA (what both decoders give) or between any two counts.
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Convert HWC pixels between channel counts. Colour → grey uses the ITU-R 601 luma weights (those of PIL's 'L' mode). */
-export function convertChannels(image: RasterImage, channels: Channels): RasterImage {
-  checkRaster(image);
-  if (image.channels === channels) return image;
-  const n = image.width * image.height;
-  const src = image.data;
-  const cin = image.channels;
-  const out = new Uint8Array(n * channels);
-  for (let i = 0; i < n; i++) {
-    const p = i * cin;
-    const colour = cin >= 3;
-    const r = src[p];
-    const g = colour ? src[p + 1] : r;
-    const b = colour ? src[p + 2] : r;
-    const a = cin === 2 ? src[p + 1] : cin === 4 ? src[p + 3] : 255;
-    const q = i * channels;
-    if (channels === 1 || channels === 2) {
-      out[q] = colour ? Math.round((r * 299 + g * 587 + b * 114) / 1000) : r;
-      if (channels === 2) out[q + 1] = a;
-    } else {
-      out[q] = r;
-      out[q + 1] = g;
-      out[q + 2] = b;
-      if (channels === 4) out[q + 3] = a;
-    }
-  }
-  return { width: image.width, height: image.height, channels, data: out };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

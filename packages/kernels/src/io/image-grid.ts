@@ -8,7 +8,7 @@
  * background.
  */
 
-import { checkRaster, type RasterImage } from './image-codec.js';
+import { checkRaster, type RasterImage } from './raster.js';
 
 export interface GridOptions {
   /** Images per row. Default: ceil(sqrt(N)), a near-square grid. */

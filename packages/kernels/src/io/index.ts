@@ -22,18 +22,10 @@ export {
 } from './host-tensor.js';
 export { readSafetensors, writeSafetensors, type SafetensorsFile } from './safetensors.js';
 export { readNpy, readNpz, writeNpy } from './npy.js';
-export {
-  checkRaster,
-  convertChannels,
-  decodeImage,
-  decodeJpeg,
-  decodePng,
-  encodeJpeg,
-  encodePng,
-  type Channels,
-  type DecodeOptions,
-  type RasterImage,
-} from './image-codec.js';
+// The PNG/JPEG codecs (pngjs, jpeg-js) use Node's zlib and Buffer: the Node entry exports them
+// (index.node.ts); a browser has its own codecs (canvas, createImageBitmap).
+export { checkRaster, convertChannels, type Channels, type RasterImage } from './raster.js';
+export type { DecodeOptions } from './image-codec.js';
 export { imageGrid, type GridOptions } from './image-grid.js';
 export {
   PickleGlobal,
