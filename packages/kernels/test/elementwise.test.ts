@@ -16,10 +16,10 @@ const DOMAIN: Partial<Record<K.UnaryOp, [number, number]>> = {
 const PARAM: Partial<Record<K.UnaryOp, number>> = { addScalar: 0.75, mulScalar: -1.5, powScalar: 2.5, clampMin: 0.1, clampMax: -0.2 };
 
 describe('unary ops', () => {
-  for (const op of Object.keys(K.UNARY) as K.UnaryOp[]) {
-    it(`${op}: forward vs float64, backward vs finite differences`, async () => {
-      const shape = [3, 7, 5];
-      const n = 105;
+  // 105 elements take the scalar kernels, 36 the vec4 ones.
+  for (const [op, shape] of (Object.keys(K.UNARY) as K.UnaryOp[]).flatMap((o) => [[o, [3, 7, 5]], [o, [4, 9]]] as const)) {
+    it(`${op} ${JSON.stringify(shape)}: forward vs float64, backward vs finite differences`, async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
       const [lo, hi] = DOMAIN[op] ?? [-2.5, 2.5];
       let data = uniform(rng, n, lo, hi);
       // Keep kinks (abs, relu, clamp) away from the finite-difference step.
@@ -28,8 +28,8 @@ describe('unary ops', () => {
       const def = K.UNARY[op];
       await checkOp({
         label: op,
-        inputs: [{ shape, data }],
-        shape,
+        inputs: [{ shape: [...shape], data }],
+        shape: [...shape],
         gpu: (_rt, [x]) => K.unary(op, x, p),
         ref: ([x]) => x.map((v) => def.ref(v, p)),
         noBackward: def.df === null,
@@ -73,6 +73,7 @@ function broadcastRef(op: (a: number, b: number) => number, sa: number[], sb: nu
 describe('binary ops with broadcasting', () => {
   const cases: Array<[number[], number[], number[]]> = [
     [[5, 3], [5, 3], [5, 3]],
+    [[4, 9], [4, 9], [4, 9]], // vec4 kernels
     [[2, 3, 5], [5], [2, 3, 5]],
     [[4, 1, 3], [1, 6, 1], [4, 6, 3]],
     [[1], [3, 1, 7], [3, 1, 7]],
@@ -138,6 +139,29 @@ describe('binary ops with broadcasting', () => {
     const rt = await testRuntime();
     rt.tidy(() => {
       expect(() => K.add(K.zeros(rt, [2, 3]), K.zeros(rt, [4]))).toThrow(/add: shapes \[2, 3\] and \[4\] do not broadcast/);
+    });
+  });
+});
+
+describe('vec4 kernels over many workgroups (strided loop)', () => {
+  it('add and tanh at 40964 elements, forward and backward', async () => {
+    const n = 40964; // 10241 vec4s: several workgroups of 256 invocations × 4 vec4s, ragged end
+    const a = randn(rng, n);
+    const b = randn(rng, n);
+    await checkOp({
+      label: 'tanh(a + b) large',
+      inputs: [
+        { shape: [n], data: a },
+        { shape: [n], data: b },
+      ],
+      shape: [n],
+      gpu: (_rt, [x, y]) => K.tanh(K.add(x, y)),
+      ref: ([x, y]) => x.map((v, i) => Math.tanh(v + y[i])),
+      // d tanh(a + b) = (1 − tanh²) for both inputs.
+      refGrad: ([x, y], g) => {
+        const d = x.map((v, i) => g[i] * (1 - Math.tanh(v + y[i]) ** 2));
+        return [d, Float64Array.from(d)];
+      },
     });
   });
 });
