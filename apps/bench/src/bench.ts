@@ -98,6 +98,24 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     }
   }
 
+  // The model suites' PyTorch anchors: CPU work, run whenever the torch peer is selected.
+  if (peers.includes('torch')) {
+    const anchors = findSuites(opts.suites)
+      .flatMap((s) => s.torchAnchors?.(quick) ?? [])
+      .filter((w) => !opts.only?.length || opts.only.some((o) => w.group.includes(o)));
+    if (anchors.length) {
+      log('== PyTorch CPU anchors (model suites) ==');
+      try {
+        const r = await (await import('./peers/torch-models.js')).runTorchModels(anchors, { quick, log });
+        if (r.version && !versions.torch) versions.torch = r.version;
+        results.push(...r.results);
+        if (r.note) skipped.push(r.note);
+      } catch (err) {
+        skipped.push(`torch-cpu model anchors: ${(err as Error).message}`);
+      }
+    }
+  }
+
   if (runtimes.includes('browser')) {
     log('== Chromium ==');
     const { runBrowser } = await import('./browser-runner.js');

@@ -49,6 +49,8 @@ export interface CaseResult {
   gpuGflops?: number;
   error?: string;
   note?: string;
+  /** Case-specific figures (model suites: images/s, peak pool MiB, …). */
+  metrics?: Record<string, number>;
 }
 
 const now = (): number => performance.now();
@@ -81,7 +83,8 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
         const inst = instance;
         const runOnce = async (): Promise<number> => {
           const t0 = now();
-          inst.run();
+          if (inst.runAsync) await inst.runAsync();
+          else inst.run();
           await rt.sync();
           return now() - t0;
         };
@@ -97,14 +100,15 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
         const steady = base.firstMs > slowRunMs ? base.firstMs : await runOnce();
         const iters = Math.max(1, Math.min(200, Math.round(repeatMs / Math.max(steady, 1e-3))));
         // Runs of many seconds (the ~19 GFLOP StyleGAN layers on lavapipe) get 2 repeats, slow ones 3.
-        const n = steady > 5 * slowRunMs ? Math.min(2, repeats) : steady > slowRunMs ? Math.min(3, repeats) : repeats;
+        const n = Math.min(c.maxRepeats ?? repeats, steady > 5 * slowRunMs ? Math.min(2, repeats) : steady > slowRunMs ? Math.min(3, repeats) : repeats);
         const wall: number[] = [];
         const gpu: number[] = [];
         for (let r = 0; r < n; r++) {
           if (timer && !c.wallOnly) timer.arm();
           const t0 = now();
           for (let i = 0; i < iters; i++) {
-            inst.run();
+            if (inst.runAsync) await inst.runAsync();
+            else inst.run();
             rt.flush();
           }
           await rt.sync();
@@ -114,6 +118,8 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
             if (spans.length > 0) gpu.push(spans.reduce((a, b) => a + b, 0) / iters);
           }
         }
+        const metrics = inst.metrics?.();
+        if (metrics) base.metrics = metrics;
         const wallMs = summarize(wall);
         const gpuMs = gpu.length > 0 ? summarize(gpu) : null;
         Object.assign(base, {

@@ -165,6 +165,25 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
       }
     }
 
+    // Model suites: images/s (or s per NADA step) and the pool's peak memory per run, and the PyTorch anchor.
+    const modelRows = rows.filter((r) => r.wallMs && !r.error && r.suite.startsWith('models-'));
+    if (modelRows.length) {
+      const isStep = (r: CaseResult) => r.suite === 'models-nada';
+      L.push('', '**Model figures** (images/s = batch ÷ median wall time; peak = the buffer pool\'s high-water mark over one run, weights included; ×torch = stylegpu-node ÷ PyTorch CPU throughput)', '');
+      L.push('| case | runtime | batch | s per run | images/s | s per step | peak MiB | weights MiB | ×torch |');
+      L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+      for (const r of modelRows) {
+        const sec = r.wallMs!.median / 1000;
+        const batch = Number(r.params.batch ?? 1);
+        const torch = r.runtime === 'stylegpu-node' ? modelRows.find((q) => q.group === r.group && q.runtime === 'torch-cpu') : undefined;
+        const ratio = torch ? fmt(torch.wallMs!.median / r.wallMs!.median, 2) : '–';
+        L.push(
+          `| ${rowLabel(r)} | ${r.runtime} | ${batch} | ${fmt(sec)} | ${isStep(r) ? '–' : fmt(batch / sec)} | ${isStep(r) ? fmt(sec) : '–'} | ` +
+            `${fmt(r.metrics?.peakMiB)} | ${fmt(r.metrics?.weightsMiB)} | ${ratio} |`,
+        );
+      }
+    }
+
     // add vs copy: the "within 2× of a copy" target.
     const copies = rows.filter((r) => r.params.op === 'copyBufferToBuffer' && r.gbps);
     if (copies.length) {

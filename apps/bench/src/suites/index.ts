@@ -6,10 +6,16 @@
  * entry in SUITES. Cases import their package the way users do (`@stylegpu/stylegan`, …).
  */
 import { kernelsSuite } from './kernels.js';
+import { clipSuite } from './models-clip.js';
+import { nadaSuite } from './models-nada.js';
+import { stylegan2Suite } from './models-stylegan.js';
 import type { Suite } from './types.js';
 
 export const SUITES: readonly Suite[] = [
   kernelsSuite,
+  stylegan2Suite,
+  clipSuite,
+  nadaSuite,
   // generatorSuite, clipSuite, nadaSuite — later issues.
 ];
 

@@ -26,6 +26,10 @@ export interface CaseInstance {
   run(): void;
   /** Compares a sample of the last run's outputs with a float64 CPU reference. */
   check(): Promise<CheckResult>;
+  /** Instead of `run()`, for work that must await between passes (a NADA training step); the harness awaits it. */
+  runAsync?(): Promise<void>;
+  /** Figures besides time, read after the timed repeats (e.g. peak pool bytes); copied into the result's `metrics`. */
+  metrics?(): Record<string, number>;
   dispose(): void;
 }
 
@@ -44,6 +48,8 @@ export interface BenchCase {
   bytes: number;
   /** Skip the per-pass GPU timestamps (cases that are not compute passes, e.g. a buffer copy). */
   wallOnly?: boolean;
+  /** At most this many timed repeats (model cases of tens of seconds per run). */
+  maxRepeats?: number;
   setup(ctx: CaseContext): CaseInstance;
 }
 
@@ -62,6 +68,20 @@ export type PeerWork =
       pad: number;
     };
 
+/**
+ * A model suite's case for the PyTorch CPU anchor (scripts/torch_models.py): the same group, FLOPs
+ * and model parameters as the stylegpu case, run on the project's PyTorch references.
+ */
+export interface ModelAnchorWork {
+  suite: string;
+  group: string;
+  kind: 'stylegan' | 'clip' | 'nada';
+  flops: number;
+  bytes: number;
+  batch: number;
+  [param: string]: number | string | Record<string, number>;
+}
+
 export interface Suite {
   name: string;
   description: string;
@@ -69,4 +89,6 @@ export interface Suite {
   cases(runtime: RuntimeName, quick: boolean): { cases: BenchCase[]; skipped: string[] };
   /** Work for the peer libraries (Node only). */
   peerWork?(quick: boolean): PeerWork[];
+  /** Model cases for the PyTorch CPU anchors (run with the torch peer). */
+  torchAnchors?(quick: boolean): ModelAnchorWork[];
 }
