@@ -48,6 +48,8 @@ export async function bundlePage(): Promise<string> {
     // pngjs (used by @stylegpu/kernels' image io) ships a browserified build at pngjs/browser.js
     // but does not declare it in its package.json "browser" field: point bundlers at it.
     alias: { pngjs: 'pngjs/browser.js' },
+    // @stylegpu/stylegan's loader imports fs/promises lazily, only to read a checkpoint from a path; the model suites never do.
+    external: ['fs/promises', 'node:fs/promises'],
     plugins: [
       {
         name: 'no-node-webgpu',
