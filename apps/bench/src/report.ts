@@ -18,6 +18,8 @@ export interface BenchReport {
   /** Ops, suites, peers or runtimes that did not run, and why. */
   skipped: string[];
   durationSec: number;
+  /** Later runs merged into this report (scripts/merge-results.mjs), e.g. the slow model suites run on their own. */
+  merged?: Array<{ command: string; date: string; durationSec: number; suites: string[]; loadStart: number[]; loadEnd?: number[] }>;
 }
 
 const RUNTIME_ORDER = ['stylegpu-node', 'stylegpu-browser', 'tfjs-webgpu', 'onnxruntime-cpu', 'torch-cpu'];
@@ -91,6 +93,11 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
   L.push(`- fp32 peak used as the limit: **${m.peakGflops} GFLOP/s** (${m.peakNote}).`);
   L.push(`- Load average (1/5/15 min) at start ${m.loadStart.join(' / ')}${m.loadEnd ? `, at end ${m.loadEnd.join(' / ')}` : ''} — other engineers' test runs share these two cores, so absolute numbers carry ±15–30 % noise. ` +
       'Runtimes run one after the other (stylegpu in Node, then tfjs, onnxruntime, PyTorch, then Chromium), so a load change between them shifts the cross-runtime ratios too.');
+  for (const p of report.merged ?? []) {
+    L.push(
+      `- Merged in: suites ${p.suites.map((x) => `\`${x}\``).join(', ')} from \`${p.command}\` on ${p.date} (${p.durationSec.toFixed(0)} s; load ${p.loadStart.join(' / ')}${p.loadEnd ? ` → ${p.loadEnd.join(' / ')}` : ''}).`,
+    );
+  }
   L.push('- Versions: ' + Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ') + '.');
   L.push('', '**Adapters**', '');
   for (const a of report.adapters) {

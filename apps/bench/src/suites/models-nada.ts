@@ -49,7 +49,7 @@ export interface NadaCaseOptions {
 }
 
 export function nadaCase(o: NadaCaseOptions): BenchCase {
-  const adaptive = o.autoLayerK > 0 ? ` auto-layer k${o.autoLayerK} b${o.autoLayerBatch}` : '';
+  const adaptive = o.autoLayerK > 0 ? ` auto-layer k${o.autoLayerK} b${o.autoLayerBatch}` : ' all-layers';
   const name = `nada ${o.model} vit-b32 b${o.batch}${adaptive}`;
   return {
     suite: SUITE,
