@@ -27,13 +27,13 @@ export const VIT_B_32: ClipConfig = {
 
 /** Random weights (std 1/√fan-in, LayerNorm 1/0, biases 0); the text tower zeros unless `withText`; cached. */
 const weightCache = new Map<string, Map<string, ReturnType<typeof hostTensor>>>();
-export function randomClipWeights(withText = false): Map<string, ReturnType<typeof hostTensor>> {
-  const key = withText ? 'text' : 'vision';
+export function randomClipWeights(withText = false, config: ClipConfig = VIT_B_32): Map<string, ReturnType<typeof hostTensor>> {
+  const key = `${withText ? 'text' : 'vision'}/${config.text.layers}`;
   const hit = weightCache.get(key);
   if (hit) return hit;
   const out = new Map<string, ReturnType<typeof hostTensor>>();
   let seed = 100;
-  for (const [k, shape] of clipWeightShapes(VIT_B_32)) {
+  for (const [k, shape] of clipWeightShapes(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
     let data: Float32Array;
     if (!withText && !k.startsWith('visual.')) data = new Float32Array(n);
