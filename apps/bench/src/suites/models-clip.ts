@@ -113,8 +113,9 @@ function setupClip(rt: Runtime, batch: number, pass: ClipPass): CaseInstance {
     },
     async check(): Promise<CheckResult> {
       if (batch === 1) return finiteCheck((await last!.read()) as Float32Array);
-      const px1 = rt.keep(rt.tidy(() => slice(pixels, [[0, 1]])));
-      const g1 = rt.keep(rt.tidy(() => slice(g, [[0, 1]])));
+      // Copies made without recording: px1 must be a leaf of its own, not a view into pixels' graph.
+      const px1 = rt.keep(rt.noGrad(() => rt.tidy(() => slice(pixels, [[0, 1]]))));
+      const g1 = rt.keep(rt.noGrad(() => rt.tidy(() => slice(g, [[0, 1]]))));
       px1.requiresGrad = pass === 'forward+backward';
       try {
         const got = await readFirst(last!);

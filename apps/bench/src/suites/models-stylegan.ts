@@ -134,7 +134,8 @@ function setupGenerator(rt: Runtime, model: StyleGanModelName, batch: number, pa
   const zAll = rt.keep(randomNormal(rt, [Math.max(batch, other), config.zDim], { seed: 7, offset: 0 }));
   const wsAll = rt.keep(rt.noGrad(() => rt.tidy(() => G.mapping(zAll))));
   const gAll = rt.keep(randomNormal(rt, [Math.max(batch, other), 3, config.imgResolution, config.imgResolution], { seed: 8, offset: 0 }));
-  const rows = (t: Tensor, n: number): Tensor => (n === t.shape[0] ? t : rt.tidy(() => rt.keep(sliceRows(t, n))));
+  // Without recording: a slice of ws must be a leaf of its own, not a view into ws's graph.
+  const rows = (t: Tensor, n: number): Tensor => (n === t.shape[0] ? t : rt.noGrad(() => rt.tidy(() => rt.keep(sliceRows(t, n)))));
   const z = rows(zAll, batch);
   const ws = rows(wsAll, batch);
   const g = rows(gAll, batch);
