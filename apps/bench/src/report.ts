@@ -153,7 +153,7 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
     }
 
     // Peer comparison per group that peers ran.
-    const groups = [...new Set(rows.filter((r) => !r.runtime.startsWith('stylegpu-')).map((r) => r.group))];
+    const groups = [...new Set(rows.filter((r) => !r.runtime.startsWith('stylegpu-') && r.flops > 0).map((r) => r.group))];
     if (groups.length) {
       L.push('', `**Peers, same run** (GFLOP/s from median wall time; ratio = stylegpu-node best variant ÷ peer)`, '');
       const peers = RUNTIME_ORDER.filter((p) => !p.startsWith('stylegpu-') && rows.some((r) => r.runtime === p));
