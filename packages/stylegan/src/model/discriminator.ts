@@ -29,7 +29,6 @@ import {
   biasAct,
   conv2d,
   downsample2d,
-  fromHost,
   linear,
   minibatchStd,
   mulScalar,
@@ -37,6 +36,7 @@ import {
   setupFilter,
   upfirdn2d,
 } from '@stylegpu/kernels';
+import { uploadWeights } from './upload-weights.js';
 import { type DiscriminatorConfig, blockResolutions, discriminatorShapes } from '../checkpoint/config.js';
 import { type StyleGanCheckpoint, loadStyleGanCheckpoint } from '../checkpoint/load.js';
 
@@ -64,27 +64,7 @@ export class Discriminator {
    * expected tensor must be present with its exact shape; extras are an error too.
    */
   static fromWeights(rt: Runtime, config: DiscriminatorConfig, weights: ReadonlyMap<string, HostTensor>): Discriminator {
-    // The FIR buffers are always setup_filter([1, 3, 3, 1]); the loader checks them, we rebuild them.
-    const expected = new Map([...discriminatorShapes(config)].filter(([k]) => !k.endsWith('resample_filter')));
-    const missing = [...expected.keys()].filter((k) => !weights.has(k));
-    if (missing.length) throw new Error(`Discriminator: missing weights: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}`);
-    const extra = [...weights.keys()].filter((k) => !expected.has(k) && !k.endsWith('resample_filter'));
-    if (extra.length) throw new Error(`Discriminator: unexpected weights: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`);
-    const params = new Map<string, Tensor>();
-    try {
-      for (const [name, shape] of expected) {
-        const h = weights.get(name)!;
-        if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`Discriminator: ${name} has shape [${h.shape.join(', ')}], expected [${shape.join(', ')}] for this config`);
-        }
-        const t = rt.keep(fromHost(rt, h));
-        t.name = name;
-        params.set(name, t);
-      }
-    } catch (err) {
-      for (const t of params.values()) t.dispose();
-      throw err;
-    }
+    const params = uploadWeights(rt, 'Discriminator', discriminatorShapes(config), weights);
     return new Discriminator(rt, config, params);
   }
 

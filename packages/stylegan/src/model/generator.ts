@@ -15,7 +15,6 @@ import {
   biasAct,
   concat,
   expand,
-  fromHost,
   lerp,
   linear,
   mean,
@@ -34,6 +33,7 @@ import {
 import { type GeneratorConfig, generatorShapes } from '../checkpoint/config.js';
 import { type StyleGanCheckpoint, loadStyleGanCheckpoint } from '../checkpoint/load.js';
 import { type SynthesisLayerInfo, synthesisLayers } from './layers.js';
+import { uploadWeights } from './upload-weights.js';
 
 export type NoiseMode = 'const' | 'random' | 'none';
 
@@ -82,27 +82,7 @@ export class Generator {
    * expected tensor must be present with its exact shape; extras are an error too.
    */
   static fromWeights(rt: Runtime, config: GeneratorConfig, weights: ReadonlyMap<string, HostTensor>): Generator {
-    // The FIR buffers are always setup_filter([1, 3, 3, 1]) in StyleGAN2; the loader checks them, we rebuild them.
-    const expected = new Map([...generatorShapes(config)].filter(([k]) => !k.endsWith('resample_filter')));
-    const missing = [...expected.keys()].filter((k) => !weights.has(k));
-    if (missing.length) throw new Error(`Generator: missing weights: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''}`);
-    const extra = [...weights.keys()].filter((k) => !expected.has(k) && !k.endsWith('resample_filter'));
-    if (extra.length) throw new Error(`Generator: unexpected weights: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`);
-    const params = new Map<string, Tensor>();
-    try {
-      for (const [name, shape] of expected) {
-        const h = weights.get(name)!;
-        if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`Generator: ${name} has shape [${h.shape.join(', ')}], expected [${shape.join(', ')}] for this config`);
-        }
-        const t = rt.keep(fromHost(rt, h));
-        t.name = name;
-        params.set(name, t);
-      }
-    } catch (err) {
-      for (const t of params.values()) t.dispose();
-      throw err;
-    }
+    const params = uploadWeights(rt, 'Generator', generatorShapes(config), weights);
     return new Generator(rt, config, params);
   }
 
