@@ -42,6 +42,9 @@ export interface AdapterReport {
   device: string;
   description: string;
   isFallbackAdapter: boolean;
+  /** Subgroup sizes the adapter may use (0 when it does not say); kernels that shuffle within a subgroup need a known minimum. */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
 }
 
 /** A device with what the adapter told us, kept together because kernels choose variants by it. */
@@ -91,6 +94,8 @@ export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {})
       (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
     ),
+    subgroupMinSize: Number((info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0),
+    subgroupMaxSize: Number((info as { subgroupMaxSize?: number } | undefined)?.subgroupMaxSize ?? 0),
   };
   const limits = {} as Record<(typeof WANTED_LIMITS)[number], number>;
   for (const name of WANTED_LIMITS) limits[name] = device.limits[name];

@@ -68,6 +68,14 @@ export class Runtime {
     return a.isFallbackAdapter || a.architecture === 'software' || /llvmpipe|swiftshader|lavapipe/i.test(`${a.device} ${a.description} ${a.vendor}`);
   }
 
+  /**
+   * The smallest subgroup the device may run, or 0 without the `subgroups` feature. Kernels that
+   * share registers across a subgroup with `subgroupShuffle` need it to be at least their lane count.
+   */
+  get subgroupMinSize(): number {
+    return this.gpu.features.has('subgroups') ? this.gpu.adapter.subgroupMinSize : 0;
+  }
+
   get hasF16(): boolean {
     return this.gpu.features.has('shader-f16');
   }

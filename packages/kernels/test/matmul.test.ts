@@ -24,6 +24,7 @@ const cases: Case[] = [
   { batchA: 2, batchB: 1, M: 13, N: 7, K: 20, transB: true, bias: true },
   { batchA: 1, batchB: 4, M: 5, N: 8, K: 3, transA: true, transB: true },
   { batchA: 2, batchB: 2, M: 130, N: 3, K: 5, bias: true },
+  { batchA: 1, batchB: 1, M: 21, N: 133, K: 36, transB: true }, // Bᵀ read as vec4 along k; two workgroups across N
 ];
 
 /** dA, dB, dbias of alpha·op(A)·op(B) + beta·bias for output gradient g, summed over broadcast batches. */
@@ -52,12 +53,22 @@ function matmulGradRef(a: Float64Array, b: Float64Array, g: Float64Array, c: Cas
   return c.bias ? [da, db, dbias] : [da, db];
 }
 
-for (const variant of ['regblock', 'tiled'] as const) {
+for (const variant of ['shuffle', 'regblock', 'tiled'] as const) {
   describe(`matmul (${variant})`, () => {
     for (const c of cases) {
       const label = `${variant} ${c.batchA}/${c.batchB}×${c.M}×${c.N}×${c.K}${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}${c.bias ? ' +bias' : ''}`;
       it(label, async () => {
         const rt = await testRuntime();
+        if (variant === 'shuffle' && rt.subgroupMinSize < 8) {
+          // Without 8-lane subgroups the variant cannot run: forcing it must say so.
+          rt.variants.matmul = variant;
+          try {
+            expect(() => rt.tidy(() => K.matmul(K.zeros(rt, [2, 2]), K.zeros(rt, [2, 2])))).toThrow(/matmul: the 'shuffle' variant needs subgroups/);
+          } finally {
+            rt.variants = {};
+          }
+          return;
+        }
         rt.variants.matmul = variant;
         const aShape = [c.batchA, ...(c.transA ? [c.K, c.M] : [c.M, c.K])];
         const bShape = [c.batchB, ...(c.transB ? [c.N, c.K] : [c.K, c.N])];

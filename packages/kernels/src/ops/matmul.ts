@@ -4,11 +4,15 @@
  *   A: [...batch, M, K] (or [..., K, M] with transA), B: [..., K, N] (or [..., N, K] with transB).
  *   Batch dims are flattened; either side may have batch 1 (broadcast).
  *
- * Two kernel shapes, chosen per adapter (see `matmulVariant`):
- *  - `regblock`: no workgroup memory, no barriers; each thread keeps an 8×4 block of C in
- *    registers and streams A and B from memory (vec4 loads where the layout allows). On CPU
- *    implementations (lavapipe, SwiftShader) barriers are expensive and caches do the tiling:
- *    this is ~3× the textbook kernel there.
+ * Three kernel shapes, chosen per adapter (see `matmulVariant`):
+ *  - `shuffle`: for CPU implementations with subgroups (lavapipe: 8 lanes, one AVX vector). Each
+ *    thread keeps an 8×4 block of C in registers, and the 8 lanes of a subgroup share the same 8
+ *    rows of A: lane l loads row l and the others read it with `subgroupShuffle`. lavapipe
+ *    compiles every lane's memory access separately (a load costs ~8× a register op), so one A
+ *    load per lane instead of eight makes this ~2× `regblock` there (apps/bench, BENCHMARKS.md).
+ *  - `regblock`: the same 8×4 register block without subgroups; no workgroup memory, no
+ *    barriers. On CPU implementations barriers are expensive and caches do the tiling: this is
+ *    ~3× the textbook kernel there.
  *  - `tiled`: 64×64 tiles staged through workgroup memory, 4×4 per thread — what real GPUs want.
  * Both read out-of-range rows/columns through clamped indices and mask at the store, so edges
  * cost no branches in the inner loop.
@@ -31,13 +35,17 @@ export interface MatmulOptions {
   beta?: number;
 }
 
-export type MatmulVariant = 'regblock' | 'tiled';
+export type MatmulVariant = 'shuffle' | 'regblock' | 'tiled';
 
 /** The kernel shape for this adapter; `rt.variants.matmul` overrides (benchmarks use it). */
 export function matmulVariant(rt: Runtime): MatmulVariant {
   const forced = rt.variants.matmul;
-  if (forced === 'regblock' || forced === 'tiled') return forced;
-  return rt.isSoftware ? 'regblock' : 'tiled';
+  if (forced === 'shuffle' || forced === 'regblock' || forced === 'tiled') {
+    if (forced === 'shuffle' && rt.subgroupMinSize < SHUFFLE_LANES) throw new Error(`matmul: the 'shuffle' variant needs subgroups of at least ${SHUFFLE_LANES} lanes`);
+    return forced;
+  }
+  if (!rt.isSoftware) return 'tiled';
+  return rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
 }
 
 interface Spec {
@@ -49,20 +57,25 @@ interface Spec {
   vecA: boolean;
   /** N % 4 == 0 and !transB: B rows can be read as vec4. */
   vecB: boolean;
+  /** `shuffle` only: K % 4 == 0 and transB — B is read as vec4 along k (linear layers' [out, in] weights). */
+  vecBT: boolean;
 }
 
 const UNIFORMS = 'M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, alpha: f32, beta: f32';
-const TM = 8; // regblock rows per thread
+const TM = 8; // regblock and shuffle rows per thread
+/** Lanes that share A rows in `shuffle` (one row each); the subgroup may be larger. */
+const SHUFFLE_LANES = 8;
+const SHUFFLE_WG = 32;
 const cache = new Map<string, Kernel>();
 
 function specKey(s: Spec): string {
-  return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}`;
+  return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}${+s.vecBT}`;
 }
 
 function header(s: Spec): string {
   const lines = [
     `@group(0) @binding(0) var<storage, read> A: array<${s.vecA ? 'vec4f' : 'f32'}>;`,
-    `@group(0) @binding(1) var<storage, read> B: array<${s.vecB ? 'vec4f' : 'f32'}>;`,
+    `@group(0) @binding(1) var<storage, read> B: array<${s.vecB || s.vecBT ? 'vec4f' : 'f32'}>;`,
   ];
   let b = 2;
   if (s.bias) lines.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
@@ -127,6 +140,74 @@ ${store}
 }`;
 }
 
+function shuffleWgsl(s: Spec): string {
+  const rows = [...Array(TM).keys()];
+  const kk4 = [0, 1, 2, 3];
+  // No early return: every lane must reach the shuffles (out-of-range rows and columns read
+  // clamped addresses and are masked at the store).
+  const aLoad = s.vecA
+    ? `    let av = A[(aBase + myRow * u.K + k) / 4u];`
+    : `    let av = vec4f(${kk4.map((kk) => readA(s, 'myRow', `(k + ${kk}u)`)).join(', ')});`;
+  const bRead = (kk: number) =>
+    s.vecB
+      ? `B[(bBase + (k + ${kk}u) * u.N) / 4u + colV]`
+      : s.vecBT
+        ? `vec4f(bt0[${kk}], bt1[${kk}], bt2[${kk}], bt3[${kk}])`
+        : `vec4f(${[0, 1, 2, 3].map((j) => readB(s, `(k + ${kk}u)`, `c${j}`)).join(', ')})`;
+  // K % 4 leftovers, one k at a time (never with vec4 reads of A or Bᵀ: those need K % 4 == 0).
+  const tail =
+    s.vecA || s.vecBT
+      ? ''
+      : `  for (var k = K4; k < u.K; k++) {
+    let a = ${readA(s, 'myRow', 'k')};
+    let b = ${bRead(0).replace(/\(k \+ 0u\)/g, 'k')};
+${rows.map((i) => `    acc${i} = fma(vec4f(subgroupShuffle(a, ${i}u)), b, acc${i});`).join('\n')}
+  }`;
+  // Transposed B as vec4 along k: four columns' next 4 k, loaded once per k step.
+  const btLoad = s.vecBT ? [0, 1, 2, 3].map((j) => `    let bt${j} = B[(bBase + c${j} * u.K + k) / 4u];`).join('\n') : '';
+  // A full step of 4 k when K allows it, then a scalar tail (K % 4 != 0 only without vecA).
+  const step4 = kk4
+    .map(
+      (kk) => `    {
+      let b = ${bRead(kk)};
+${rows.map((i) => `      acc${i} = fma(vec4f(subgroupShuffle(av[${kk}], ${i}u)), b, acc${i});`).join('\n')}
+    }`,
+    )
+    .join('\n');
+  const store = rows
+    .map(
+      (i) =>
+        `  if (row0 + ${i}u < u.M) {
+${[0, 1, 2, 3]
+          .map((j) => `    if (col0 + ${j}u < u.N) { C[cBase + (row0 + ${i}u) * u.N + col0 + ${j}u] = ${epilogue(s, `acc${i}[${j}]`, `col0 + ${j}u`)}; }`)
+          .join('\n')}
+  }`,
+    )
+    .join('\n');
+  return `enable subgroups;
+${header(s)}
+@compute @workgroup_size(${SHUFFLE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let col0 = gid.x * 4u;
+  let row0 = wid.y * ${TM}u;
+  let aBase = gid.z * u.aBatch;
+  let bBase = gid.z * u.bBatch;
+  let cBase = gid.z * u.M * u.N;
+  let myRow = min(row0 + lane % ${SHUFFLE_LANES}u, u.M - 1u);
+${s.vecB ? '  let colV = min(col0, u.N - 4u) / 4u;' : [0, 1, 2, 3].map((j) => `  let c${j} = min(col0 + ${j}u, u.N - 1u);`).join('\n')}
+${rows.map((i) => `  var acc${i} = vec4f(0.0);`).join('\n')}
+  let K4 = u.K & ~3u;
+  for (var k = 0u; k < K4; k += 4u) {
+${aLoad}
+${btLoad}
+${step4}
+  }
+${tail}
+${store}
+}`;
+}
+
 function tiledWgsl(s: Spec): string {
   // 64×64 output tile per 16×16 workgroup, 4×4 per thread, K in steps of 16 through workgroup memory.
   const ra = (r: string, k: string) => (s.vecA ? `A[(aBase + ${r} * u.K + ${k}) / 4u][(${k}) % 4u]` : readA(s, r, k));
@@ -174,7 +255,7 @@ function matmulKernel(s: Spec): Kernel {
   const key = specKey(s);
   let k = cache.get(key);
   if (!k) {
-    k = kernel('matmul', key, () => (s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)));
+    k = kernel('matmul', key, () => (s.variant === 'shuffle' ? shuffleWgsl(s) : s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)));
     cache.set(key, k);
   }
   return k;
@@ -229,11 +310,15 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
     bias: !!bias,
     vecA: !transA && d.K % 4 === 0,
     vecB: !transB && d.N % 4 === 0,
+    vecBT: false,
   };
+  spec.vecBT = spec.variant === 'shuffle' && transB && d.K % 4 === 0;
   const grid: [number, number, number] =
-    spec.variant === 'regblock'
-      ? [Math.ceil(d.N / 64), Math.ceil(d.M / (8 * TM)), d.batch]
-      : [Math.ceil(d.N / 64), Math.ceil(d.M / 64), d.batch];
+    spec.variant === 'shuffle'
+      ? [Math.ceil(d.N / (4 * SHUFFLE_WG)), Math.ceil(d.M / TM), d.batch]
+      : spec.variant === 'regblock'
+        ? [Math.ceil(d.N / 64), Math.ceil(d.M / (8 * TM)), d.batch]
+        : [Math.ceil(d.N / 64), Math.ceil(d.M / 64), d.batch];
   if (d.K === 0) throw new Error(`matmul: inner dimension is 0 in ${formatShape(a.shape)} × ${formatShape(b.shape)}`);
   rt.dispatch(matmulKernel(spec), {
     read: bias ? [a, b, bias] : [a, b],
