@@ -242,7 +242,7 @@ export const kernelsSuite: Suite = {
   cases(runtime, quick) {
     const s = sizes(runtime, quick);
     const cases: BenchCase[] = [];
-    for (const n of s.matmul) for (const v of ['regblock', 'tiled']) cases.push(matmulCase(n, v));
+    for (const n of s.matmul) for (const v of ['shuffle', 'regblock', 'tiled']) cases.push(matmulCase(n, v));
     for (const n of s.matmulBwd) cases.push(matmulBackwardCase(n));
     cases.push(addCase(s.add), copyCase(s.add));
     const [r, c] = s.reduce;
