@@ -46,6 +46,12 @@ describe('biasAct: every activation, defaults from the official table', () => {
     it(`${act} without bias`, async () => {
       await check(`${act}`, { shape: [1, 3, 2, 7], dim: 1, act }, false);
     });
+    // The vec4 layouts: bias per row of H·W (H·W % 4 == 0), bias along the last axis, no bias.
+    it(`${act}, vec4 layouts (rows, columns, plain)`, async () => {
+      await check(`${act} rows`, { shape: [2, 3, 2, 6], dim: 1, act }, true);
+      await check(`${act} cols`, { shape: [3, 8], dim: 1, act }, true);
+      await check(`${act} plain`, { shape: [1, 3, 2, 4], dim: 1, act }, false);
+    });
   }
 
   it('the defaults match bias_act.py (alpha, gain) and the float64 table', () => {
@@ -83,6 +89,30 @@ describe('biasAct options', () => {
       gpu: (_rt, [xt, bt]) => K.biasAct(xt, bt, { act: 'lrelu', clamp: 1.1 }),
       ref: ([xv, bv]) => biasActRef(xv, bv, o),
       refGrad: ([xv, bv], g) => biasActGradRef(xv, bv, g, o),
+    });
+  });
+
+  it('the analytic gradient in the vec4 rows layout, several column passes per thread', async () => {
+    const o: BiasActRefOptions = { shape: [2, 3, 40, 32], dim: 1, act: 'lrelu', clamp: 1.1 };
+    await checkOp({
+      label: 'lrelu clamp rows, analytic',
+      inputs: [{ shape: o.shape, data: uniform(rng, 7680, -3, 3) }, { shape: [3], data: randn(rng, 3) }],
+      shape: o.shape,
+      gpu: (_rt, [xt, bt]) => K.biasAct(xt, bt, { act: 'lrelu', clamp: 1.1 }),
+      ref: ([xv, bv]) => biasActRef(xv, bv, o),
+      refGrad: ([xv, bv], g) => biasActGradRef(xv, bv, g, o),
+    });
+  });
+
+  it('more rows than one grid dimension holds (65 537 rows of 4)', async () => {
+    const o: BiasActRefOptions = { shape: [65537, 4], dim: 0, act: 'swish' };
+    await checkOp({
+      label: 'swish 65537 rows',
+      inputs: [{ shape: o.shape, data: uniform(rng, 65537 * 4, -3, 3) }, { shape: [65537], data: randn(rng, 65537) }],
+      shape: o.shape,
+      gpu: (_rt, [xt, bt]) => K.biasAct(xt, bt, { act: 'swish', dim: 0 }),
+      ref: ([xv, bv]) => biasActRef(xv, bv, o),
+      noBackward: true,
     });
   });
 

@@ -17,7 +17,7 @@
  * over every axis but `dim`.
  */
 import { attach } from '../autograd.js';
-import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
+import { bindings, f32, flatMain, kernel, type Kernel, type Uniform } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -95,35 +95,109 @@ export interface BiasActOptions {
 }
 
 const UNIFORMS = 'n: u32, inner: u32, C: u32, alpha: f32, gain: f32, clamp: f32';
+const VEC_UNIFORMS = 'rows: u32, cols4: u32, C: u32, alpha: f32, gain: f32, clamp: f32';
+/** vec4s per invocation per pass of the column loop (sizes the x grid). */
+const VEC_PER_THREAD = 4;
+const VEC_WG = 64;
 const cache = new Map<string, Kernel>();
 
-function biasActKernel(act: Activation, bias: boolean, grad: boolean): Kernel {
-  const key = `${act}:${+bias}:${+grad}`;
+/**
+ * How x is walked. CPU adapters compile every lane's integer division and memory access
+ * separately, so the fast layouts avoid a per-element `(idx / inner) % C` and move vec4s:
+ *  - `rows`: x as [rows = outer·C][inner/4] vec4 (NCHW with H·W % 4 == 0); the row — and so the
+ *    bias — comes from the workgroup id, the same for every lane.
+ *  - `cols`: x as [outer][C/4] vec4 with the bias along the last axis (C % 4 == 0), read as vec4.
+ *  - `plain`: no bias and a size divisible by 4: one row of vec4s.
+ *  - `flat`: anything else, one element per invocation.
+ */
+type Layout = 'rows' | 'cols' | 'plain' | 'flat';
+
+function layoutOf(size: number, inner: number, C: number, bias: boolean): Layout {
+  if (!bias) return size % 4 === 0 ? 'plain' : 'flat';
+  if (inner % 4 === 0) return 'rows';
+  if (inner === 1 && C % 4 === 0) return 'cols';
+  return 'flat';
+}
+
+/** The activation and its derivative as scalar WGSL functions; vec4 kernels apply them per component. */
+function activationFns(def: ActivationDef): string {
+  return `
+fn actf(s: f32, alpha: f32) -> f32 { return ${def.f}; }
+fn dactf(s: f32, a: f32, alpha: f32) -> f32 { return ${def.df}; }`;
+}
+
+function activationBody(grad: boolean, vec: boolean, x: string, g: string, store: (v: string) => string): string {
+  const T = vec ? 'vec4f' : 'f32';
+  const each = (f: string) => (vec ? `vec4f(${['x', 'y', 'z', 'w'].map((c) => f.replace(/#/g, `.${c}`)).join(', ')})` : f.replace(/#/g, ''));
+  const head = `    let s = ${x};
+    let a = ${each('actf(s#, u.alpha)')};
+    let v = a * u.gain;`;
+  return grad
+    ? `${head}
+    // Zero where the clamp was active (the reference's clamp passes the gradient only inside the range).
+    let open = (abs(v) <= ${T}(u.clamp)) | ${vec ? 'vec4<bool>' : ''}(u.clamp < 0.0);
+    ${store(`select(${T}(0.0), ${g} * u.gain * ${each('dactf(s#, a#, u.alpha)')}, open)`)}`
+    : `${head}
+    ${store(`select(clamp(v, ${T}(-u.clamp), ${T}(u.clamp)), v, u.clamp < 0.0)`)}`;
+}
+
+function biasActKernel(act: Activation, layout: Layout, bias: boolean, grad: boolean): Kernel {
+  const key = `${act}:${layout}:${+bias}:${+grad}`;
   let k = cache.get(key);
   if (k) return k;
   const def: ActivationDef = ACTIVATIONS[act];
-  const reads: Array<[string, string]> = [['X', 'f32']];
-  if (bias) reads.push(['B', 'f32']);
-  if (grad) reads.push(['G', 'f32']);
-  const s = bias ? 'X[idx] + B[(idx / u.inner) % u.C]' : 'X[idx]';
-  const head = `  if (idx >= u.n) { return; }
-  let s = ${s};
-  let alpha = u.alpha;
-  let a = ${def.f};
-  let v = a * u.gain;`;
-  const body = grad
-    ? `${head}
-  // Zero where the clamp was active (the reference's clamp passes the gradient only inside the range).
-  let open = u.clamp < 0.0 || abs(v) <= u.clamp;
-  out[idx] = select(0.0, G[idx] * u.gain * ${def.df}, open);`
-    : `${head}
-  out[idx] = select(clamp(v, -u.clamp, u.clamp), v, u.clamp < 0.0);`;
-  k = kernel(grad ? 'biasActGrad' : 'biasAct', key, () => `
+  const vec = layout !== 'flat';
+  const T = vec ? 'vec4f' : 'f32';
+  const fns = `${act === 'gelu' ? ERF : ''}${activationFns(def)}`;
+  const reads: Array<[string, string]> = [['X', T]];
+  if (bias) reads.push(['B', layout === 'cols' ? 'vec4f' : 'f32']);
+  if (grad) reads.push(['G', T]);
+  let wgsl: string;
+  if (!vec) {
+    const x = bias ? 'X[idx] + B[(idx / u.inner) % u.C]' : 'X[idx]';
+    wgsl = `
 ${bindings(reads, [['out', 'f32']], UNIFORMS)}
-${act === 'gelu' ? ERF : ''}
-${flatMain(WG, body)}`);
+${fns}
+${flatMain(WG, `  if (idx >= u.n) { return; }
+${activationBody(grad, false, x, 'G[idx]', (v) => `out[idx] = ${v};`)}`)}`;
+  } else {
+    const b = layout === 'rows' ? 'bRow' : layout === 'cols' ? 'B[j]' : '';
+    const x = b ? `X[i] + ${b}` : 'X[i]';
+    wgsl = `
+${bindings(reads, [['out', T]], VEC_UNIFORMS)}
+${fns}
+@compute @workgroup_size(${VEC_WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = wid.y + wid.z * nwg.y;
+  if (row >= u.rows) { return; }
+${layout === 'rows' ? '  let bRow = vec4f(B[row % u.C]);' : ''}
+  for (var j = gid.x; j < u.cols4; j += nwg.x * ${VEC_WG}u) {
+    let i = row * u.cols4 + j;
+${activationBody(grad, true, x, 'G[i]', (v) => `out[i] = ${v};`)}
+  }
+}`;
+  }
+  k = kernel(grad ? 'biasActGrad' : 'biasAct', key, () => wgsl);
   cache.set(key, k);
   return k;
+}
+
+interface Launch {
+  layout: Layout;
+  uniforms: Uniform[];
+  workgroups: number | [number, number, number];
+}
+
+function launchOf(rt: Tensor['rt'], size: number, inner: number, C: number, bias: boolean, alpha: number, gain: number, clampTo: number): Launch {
+  const layout = layoutOf(size, inner, C, bias);
+  const params = [f32(alpha), f32(gain), f32(clampTo)];
+  if (layout === 'flat') return { layout, uniforms: [size, Math.max(inner, 1), Math.max(C, 1), ...params], workgroups: Math.ceil(size / WG) };
+  const cols4 = layout === 'rows' ? inner / 4 : layout === 'cols' ? C / 4 : size / 4;
+  const rows = size / 4 / cols4;
+  const max = rt.gpu.limits.maxComputeWorkgroupsPerDimension;
+  const x = Math.min(max, Math.ceil(cols4 / (VEC_WG * VEC_PER_THREAD)));
+  const y = Math.min(rows, max);
+  return { layout, uniforms: [rows, cols4, Math.max(C, 1), ...params], workgroups: [x, y, Math.ceil(rows / y)] };
 }
 
 /**
@@ -158,13 +232,15 @@ export function biasAct(x: Tensor, b?: Tensor | null, opts: BiasActOptions = {})
   const rt = x.rt;
   const inner = b ? x.shape.slice(dim + 1).reduce((p, d) => p * d, 1) : 1;
   const C = b ? x.shape[dim] : 1;
-  const uniforms = [x.size, Math.max(inner, 1), Math.max(C, 1), f32(alpha), f32(gain), f32(clampTo)];
+  const launch = launchOf(rt, x.size, inner, C, !!b, alpha, gain, clampTo);
+  const { layout, uniforms, workgroups } = launch;
   const read = b ? [x, b] : [x];
   const y = rt.empty(x.shape, 'f32', 'biasAct');
-  rt.dispatch(biasActKernel(act, !!b, false), { read, write: [y], uniforms, workgroups: Math.ceil(x.size / WG) });
+  if (x.size === 0) return y;
+  rt.dispatch(biasActKernel(act, layout, !!b, false), { read, write: [y], uniforms, workgroups });
   return attach(y, 'biasAct', read, (g) => {
     const dx = rt.empty(x.shape, 'f32', 'biasAct backward');
-    rt.dispatch(biasActKernel(act, !!b, true), { read: [...read, g], write: [dx], uniforms, workgroups: Math.ceil(x.size / WG) });
+    rt.dispatch(biasActKernel(act, layout, !!b, true), { read: [...read, g], write: [dx], uniforms, workgroups });
     if (!b?.requiresGrad) return b ? [dx, null] : [dx];
     const others = x.shape.map((_, i) => i).filter((i) => i !== dim);
     const db = others.length ? sum(dx, others) : reshape(dx, b.shape);
