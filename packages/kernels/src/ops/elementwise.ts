@@ -57,22 +57,26 @@ export const UNARY = {
 export type UnaryOp = keyof typeof UNARY;
 
 /**
- * Elementwise work on vec4 loads and stores, four lanes computed with the scalar expression:
- * on CPU adapters the cost is per invocation, so a quarter of the invocations is most of the gain.
+ * Elementwise work on vec4 loads and stores: the scalar expression becomes a WGSL function `fn1`
+ * applied to each component. On CPU adapters the cost is per invocation and per memory access,
+ * so whole-vec4 loads and a quarter of the invocations are most of the gain. `args` are the
+ * names of the vec4 operands (loaded from the same-named upper-case buffers) followed by any
+ * scalar extras.
  */
-function perComponent(load: string, expr: string): string {
+function perComponent(loads: readonly string[], extra: string): string {
+  const call = (c: string) => `fn1(${[...loads.map((v) => `${v}.${c}`), ...(extra ? [extra] : [])].join(', ')})`;
   // Each invocation takes VEC4_PER_THREAD vec4s, strided by the invocation count so neighbouring
   // invocations still touch neighbouring memory (what GPUs coalesce).
   return `  let total = nwg.x * nwg.y * ${WG}u;
   for (var i = idx; i < u.n; i += total) {
-    let idx = i;
-    var r: vec4f;
-    for (var c = 0u; c < 4u; c++) {
-      ${load}
-      r[c] = ${expr};
-    }
-    out[idx] = r;
+${loads.map((v) => `    let ${v} = ${v.toUpperCase()}[i];`).join('\n')}
+    out[i] = vec4f(${['x', 'y', 'z', 'w'].map(call).join(', ')});
   }`;
+}
+
+/** The scalar expression as `fn1(params…) -> f32`. */
+function scalarFn(params: readonly string[], expr: string): string {
+  return `fn fn1(${params.map((p) => `${p}: f32`).join(', ')}) -> f32 { return ${expr}; }`;
 }
 
 /** vec4s per invocation in the vec4 kernels. */
@@ -88,12 +92,12 @@ function unaryKernel(op: UnaryOp, grad: boolean, vec4 = false): Kernel {
     k = grad
       ? kernel('unaryGrad', key, () => `
 ${bindings([['X', 'vec4f'], ['Y', 'vec4f'], ['G', 'vec4f']], [['out', 'vec4f']], 'n: u32, p: f32')}
-${flatMain(WG, `  let p = u.p;
-${perComponent('let x = X[idx][c]; let y = Y[idx][c]; let g = G[idx][c];', `g * (${def.df})`)}`)}`)
+${scalarFn(['x', 'y', 'g', 'p'], `g * (${def.df})`)}
+${flatMain(WG, perComponent(['x', 'y', 'g'], 'u.p'))}`)
       : kernel('unary', key, () => `
 ${bindings([['X', 'vec4f']], [['out', 'vec4f']], 'n: u32, p: f32')}
-${flatMain(WG, `  let p = u.p;
-${perComponent('let x = X[idx][c];', def.f)}`)}`);
+${scalarFn(['x', 'p'], def.f)}
+${flatMain(WG, perComponent(['x'], 'u.p'))}`);
     unaryKernels.set(key, k);
   }
   if (!k) {
@@ -202,7 +206,8 @@ function binaryKernel(op: BinaryOp, rank: number | 'vec4'): Kernel {
   if (rank === 'vec4') {
     k = kernel('binary', key, () => `
 ${bindings([['A', 'vec4f'], ['B', 'vec4f']], [['out', 'vec4f']], 'n: u32')}
-${flatMain(WG, perComponent('let a = A[idx][c]; let b = B[idx][c];', f))}`);
+${scalarFn(['a', 'b'], f)}
+${flatMain(WG, perComponent(['a', 'b'], ''))}`);
   } else if (rank === 0) {
     k = kernel('binary', key, () => `
 ${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'n: u32')}
