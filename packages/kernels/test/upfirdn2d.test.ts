@@ -30,6 +30,8 @@ const cases: Case[] = [
   { label: 'up 3 and down 2 together, 3×3 filter', x: [1, 3, 4, 5], f: [3, 3], up: [3, 3], down: [2, 2], pad: [1, 2, 2, 1] },
   { label: 'up 2 with down 2 on the other axis, 4-tap separable, heavy crop', x: [1, 2, 6, 9], f: [4], up: [2, 1], down: [1, 2], pad: [-3, 0, 0, -2] },
   { label: 'batch 3, channels 7, identity 1×1 filter, pad only', x: [3, 7, 3, 4], f: [1, 1], taps: [1], pad: [1, 0, 0, 2] },
+  { label: 'up 2 with odd padding (the other phase), wide rows over several blocks', x: [1, 2, 5, 37], f: [4, 4], up: [2, 2], pad: [1, 2, 3, 0], gain: 4 },
+  { label: 'up 4, 3×3 filter, odd padding', x: [1, 1, 3, 4], f: [3, 3], up: [4, 4], pad: [1, 3, 2, 1] },
 ];
 
 function outShape(c: Case): number[] {
@@ -42,9 +44,12 @@ function outShape(c: Case): number[] {
   return [N, C, Math.floor((H * uy + py0 + py1 - fh + dy) / dy), Math.floor((W * ux + px0 + px1 - fw + dx) / dx)];
 }
 
-describe('upfirdn2d vs the official reference steps', () => {
+// `blocked` (specialised, outputs in blocks sharing loads) is the default; `direct` is the general fallback.
+for (const variant of ['blocked', 'direct'] as const) describe(`upfirdn2d (${variant}) vs the official reference steps`, () => {
   for (const c of cases) {
     it(c.label, async () => {
+      const rt = await testRuntime();
+      rt.variants.upfirdn2d = variant;
       const fSize = c.f.reduce((a, b) => a * b, 1);
       let fData: Float64Array;
       if (c.taps) {
@@ -62,6 +67,8 @@ describe('upfirdn2d vs the official reference steps', () => {
         shape: outShape(c),
         gpu: (_rt, [x, f]) => K.upfirdn2d(x, f, { up: c.up, down: c.down, padding: c.pad, flipFilter: c.flip, gain: c.gain }),
         ref: ([x, f]) => upfirdn2dRef(x, c.x, f, c.f, p).data,
+      }).finally(() => {
+        rt.variants = {};
       });
     });
   }
@@ -148,6 +155,16 @@ describe('upfirdn2d input checks', () => {
       expect(() => K.upfirdn2d(x, f, { padding: -2 })).toThrow(/upfirdn2d: the output would be -1×-1 \(x \[1, 2, 4, 4\], filter \[2, 2\]/);
       expect(() => K.downsample2d(x, K.zeros(rt, [1, 1, 4]))).toThrow(/downsample2d: the filter must be/);
     });
+  });
+
+  it('an unknown kernel variant is refused by name', async () => {
+    const rt = await testRuntime();
+    rt.variants.upfirdn2d = 'tiled';
+    try {
+      expect(() => rt.tidy(() => K.upfirdn2d(K.zeros(rt, [1, 1, 4, 4]), K.setupFilter([1, 3, 3, 1]), { up: 2 }))).toThrow(/upfirdn2d: unknown variant 'tiled'/);
+    } finally {
+      rt.variants = {};
+    }
   });
 
   it('a CPU filter is uploaded once and gives the same result as a tensor', async () => {

@@ -27,7 +27,7 @@ type ModConv = (x: K.Tensor, w: K.Tensor, styles: K.Tensor, opts?: Record<string
 
 // ------------------------------------------------------------------------------ upfirdn2d
 
-function firCase(label: string, N: number, C: number, H: number, W: number, p: FirParams): BenchCase {
+function firCase(label: string, N: number, C: number, H: number, W: number, p: FirParams, variant: 'blocked' | 'direct' = 'blocked'): BenchCase {
   const f = fir1331();
   const Ho = Math.floor((H * p.up + p.pad[2] + p.pad[3] - 4 + p.down) / p.down);
   const Wo = Math.floor((W * p.up + p.pad[0] + p.pad[1] - 4 + p.down) / p.down);
@@ -35,8 +35,9 @@ function firCase(label: string, N: number, C: number, H: number, W: number, p: F
   return opCase({
     suite: SUITE,
     group: `upfirdn2d ${label} [${N},${C},${H},${W}]→${Ho}`,
-    name: `upfirdn2d ${label} [${N},${C},${H},${W}]→${Ho}`,
+    name: `upfirdn2d ${label} [${N},${C},${H},${W}]→${Ho} ${variant}`,
     op: 'upfirdn2d',
+    variant,
     params: { N, C, H, W, up: p.up, down: p.down, taps: 4 },
     flops: (2 * outs * 16) / (p.up * p.up),
     bytes: (N * C * H * W + outs) * 4,
@@ -297,13 +298,16 @@ export function styleganCases(runtime: RuntimeName, quick: boolean, has: (name: 
   const cases: BenchCase[] = [];
   const skipped: string[] = [];
   if (has('upfirdn2d') && has('setupFilter')) {
-    if (runtime === 'browser') {
-      cases.push(firCase('up2 (skip image)', 1, 3, 128, 128, { up: 2, down: 1, pad: [2, 1, 2, 1], gain: 4 }));
-    } else {
-      const R = quick ? 256 : 512;
-      cases.push(firCase('up2 (skip image)', 1, 3, R, R, { up: 2, down: 1, pad: [2, 1, 2, 1], gain: 4 }));
-      cases.push(firCase('FIR after up-conv', 1, 64, quick ? 257 : 513, quick ? 257 : 513, { up: 1, down: 1, pad: [1, 1, 1, 1], gain: 4 }));
-      if (!quick) cases.push(firCase('down2', 1, 3, 1024, 1024, { up: 1, down: 2, pad: [1, 1, 1, 1], gain: 1 }));
+    // Both kernels: `blocked` (the default, specialised) and `direct` (the general fallback).
+    for (const v of ['blocked', 'direct'] as const) {
+      if (runtime === 'browser') {
+        cases.push(firCase('up2 (skip image)', 1, 3, 128, 128, { up: 2, down: 1, pad: [2, 1, 2, 1], gain: 4 }, v));
+      } else {
+        const R = quick ? 256 : 512;
+        cases.push(firCase('up2 (skip image)', 1, 3, R, R, { up: 2, down: 1, pad: [2, 1, 2, 1], gain: 4 }, v));
+        cases.push(firCase('FIR after up-conv', 1, 64, quick ? 257 : 513, quick ? 257 : 513, { up: 1, down: 1, pad: [1, 1, 1, 1], gain: 4 }, v));
+        if (!quick) cases.push(firCase('down2', 1, 3, 1024, 1024, { up: 1, down: 2, pad: [1, 1, 1, 1], gain: 1 }, v));
+      }
     }
   }
   if (has('biasAct')) {
