@@ -2,7 +2,8 @@
  * Kernel-level suite: single ops at the sizes the models use, each variant separately.
  *
  *  - matmul n×n×n, every kernel variant (`rt.variants.matmul`); forward+backward at one size.
- *  - elementwise add, against a plain copyBufferToBuffer moving the same bytes (target: within 2×).
+ *  - elementwise add, against a plain copyBufferToBuffer moving the same bytes (target: within 2×)
+ *    and against a compute-kernel copy of those bytes (the floor for any kernel on the adapter).
  *  - reductions: whole-tensor sum, per-row (last axis) and per-column (first axis).
  *  - ops other engineers are landing (upfirdn2d, biasAct, conv2d, modulatedConv2d, attention,
  *    layerNorm): listed as skipped until `typeof K.<op> === 'function'`, then benchmarked
@@ -169,6 +170,43 @@ function copyCase(n: number): BenchCase {
   };
 }
 
+/**
+ * The same bytes as `copyCase`, moved by a compute kernel shaped like the elementwise ops (4 vec4s
+ * per invocation, strided): the floor for any bandwidth-bound kernel on this adapter. On lavapipe it is several times a copyBufferToBuffer
+ * (a memcpy), because every lane's load and store is compiled separately.
+ */
+const copyKernel = K.kernel('benchCopy', 'vec4', () => `
+${K.bindings([['src', 'vec4f']], [['dst', 'vec4f']], 'n: u32')}
+${K.flatMain(256, '  let total = nwg.x * nwg.y * 256u;\n  for (var i = idx; i < u.n; i += total) { dst[i] = src[i]; }')}`);
+
+function copyKernelCase(n: number): BenchCase {
+  const elements = (3 * n) / 2;
+  return {
+    suite: SUITE,
+    group: `add ${n}`,
+    name: `copy kernel ${elements} (WGSL, same bytes as add ${n})`,
+    params: { op: 'copyKernel', elements },
+    flops: 0,
+    bytes: 2 * elements * 4,
+    setup({ rt }) {
+      const srcData = randomData(elements, 8);
+      const src = rt.keep(rt.tensor(srcData, [elements]));
+      const dst = rt.keep(rt.empty([elements]));
+      return {
+        run: () => rt.dispatch(copyKernel, { read: [src], write: [dst], uniforms: [elements / 4], workgroups: Math.ceil(elements / 16 / 256) }),
+        async check() {
+          const d = (await dst.read()) as Float32Array;
+          return compareSamples(d, sampleIndices(elements, 256), (i) => ({ value: srcData[i], scale: 1 }), 0);
+        },
+        dispose() {
+          src.dispose();
+          dst.dispose();
+        },
+      };
+    },
+  };
+}
+
 type ReduceKind = 'all' | 'rows' | 'cols';
 
 function sumCase(kind: ReduceKind, rows: number, cols: number): BenchCase {
@@ -244,7 +282,7 @@ export const kernelsSuite: Suite = {
     const cases: BenchCase[] = [];
     for (const n of s.matmul) for (const v of ['shuffle', 'regblock', 'tiled']) cases.push(matmulCase(n, v));
     for (const n of s.matmulBwd) cases.push(matmulBackwardCase(n));
-    cases.push(addCase(s.add), copyCase(s.add));
+    cases.push(addCase(s.add), copyCase(s.add), copyKernelCase(s.add));
     const [r, c] = s.reduce;
     cases.push(sumCase('all', r, c), sumCase('rows', r, c), sumCase('cols', c, r));
     const stylegan = styleganCases(runtime, quick, hasOp);
