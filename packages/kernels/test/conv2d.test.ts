@@ -57,11 +57,28 @@ const convCases: Case[] = [
   { label: 'stride 2 no padding (downsampling path), 3→5', x: [3, 3, 9, 8], w: [5, 3, 3, 3], stride: [2, 2] },
   { label: '11 output channels (8-channel blocks, one partial), 9 in, padding 2', x: [2, 9, 5, 6], w: [11, 9, 3, 3], padding: [2, 2], bias: true },
   { label: '5×5 kernel wider than the image with padding [2, 3]', x: [1, 2, 4, 3], w: [3, 2, 5, 5], padding: [2, 3] },
+  { label: 'groups 2 with 9 outputs each, stride 2, padding 1, batch 2', x: [2, 6, 7, 9], w: [18, 3, 3, 3], stride: [2, 2], padding: [1, 1], groups: 2, bias: true },
 ];
 
-describe('conv2d vs float64 (PyTorch semantics)', () => {
+/** Every case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
+const VARIANTS = ['shuffle', 'regblock'] as const;
+async function withVariant(variant: (typeof VARIANTS)[number], body: () => Promise<void>): Promise<void> {
+  const rt = await testRuntime();
+  rt.variants.conv2d = variant;
+  try {
+    if (variant === 'shuffle' && rt.subgroupMinSize < 8) {
+      expect(() => rt.tidy(() => K.conv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 1, 1])))).toThrow(/conv2d: the 'shuffle' variant needs subgroups/);
+      return;
+    }
+    await body();
+  } finally {
+    rt.variants = {};
+  }
+}
+
+for (const variant of VARIANTS) describe(`conv2d (${variant}) vs float64 (PyTorch semantics)`, () => {
   for (const c of convCases) {
-    it(c.label, async () => {
+    it(c.label, () => withVariant(variant, async () => {
       const geo = geometry(c);
       await checkOp({
         label: `conv2d ${c.label}`,
@@ -71,10 +88,10 @@ describe('conv2d vs float64 (PyTorch semantics)', () => {
         ref: ([x, w, b]) => conv2dRef(x, w, b, geo),
         refGrad: c.finiteDifferences ? undefined : ([x, w, b], g) => conv2dGradRef(x, w, b, g, geo),
       });
-    });
+    }));
   }
 
-  it('64→64 channels 3×3 at 16×16, batch 2 (long K loop)', async () => {
+  it('64→64 channels 3×3 at 16×16, batch 2 (long K loop)', () => withVariant(variant, async () => {
     const c: Case = { label: '64→64', x: [2, 64, 16, 16], w: [64, 64, 3, 3], padding: [1, 1], bias: true };
     const geo = geometry(c);
     await checkOp({
@@ -85,7 +102,7 @@ describe('conv2d vs float64 (PyTorch semantics)', () => {
       ref: ([x, w, b]) => conv2dRef(x, w, b, geo),
       refGrad: ([x, w, b], g) => conv2dGradRef(x, w, b, g, geo),
     });
-  });
+  }));
 });
 
 const transposedCases: Case[] = [
@@ -98,9 +115,9 @@ const transposedCases: Case[] = [
   { label: '11 output channels per group (8-channel blocks), 6 in, stride 2', x: [2, 6, 3, 5], w: [6, 11, 3, 3], stride: [2, 2], bias: true },
 ];
 
-describe('convTranspose2d vs float64 (PyTorch semantics)', () => {
+for (const variant of VARIANTS) describe(`convTranspose2d (${variant}) vs float64 (PyTorch semantics)`, () => {
   for (const c of transposedCases) {
-    it(c.label, async () => {
+    it(c.label, () => withVariant(variant, async () => {
       const geo = geometry(c);
       await checkOp({
         label: `convTranspose2d ${c.label}`,
@@ -111,7 +128,7 @@ describe('convTranspose2d vs float64 (PyTorch semantics)', () => {
         ref: ([x, w, b]) => convTranspose2dRef(x, w, b, geo),
         refGrad: c.finiteDifferences ? undefined : ([x, w, b], g) => convTranspose2dGradRef(x, w, b, g, geo),
       });
-    });
+    }));
   }
 });
 

@@ -88,7 +88,7 @@ export function convGroup(s: ConvShape): string {
   return `conv2d ${s.k}×${s.k} ${s.C}→${s.O} ${s.H}px N=${s.N}`;
 }
 
-function convCase(s: ConvShape, withBackward: boolean): BenchCase {
+function convCase(s: ConvShape, withBackward: boolean, variant?: 'shuffle' | 'regblock'): BenchCase {
   const pad = (s.k - 1) / 2;
   const geo = { N: s.N, C: s.C, H: s.H, W: s.H, O: s.O, k: s.k, pad };
   const fwdFlops = 2 * s.N * s.O * s.H * s.H * s.C * s.k * s.k;
@@ -98,8 +98,9 @@ function convCase(s: ConvShape, withBackward: boolean): BenchCase {
   return opCase({
     suite: SUITE,
     group: withBackward ? `${convGroup(s)} fwd+bwd` : convGroup(s),
-    name: withBackward ? `${convGroup(s)} fwd+bwd` : convGroup(s),
+    name: `${withBackward ? `${convGroup(s)} fwd+bwd` : convGroup(s)}${variant ? ` ${variant}` : ''}`,
     op: 'conv2d',
+    ...(variant ? { variant } : {}),
     params: { ...geo },
     flops: withBackward ? 3 * fwdFlops : fwdFlops,
     bytes: (withBackward ? 2 * (xSize + ySize + wSize) + xSize + ySize : xSize + wSize + ySize) * 4,
@@ -314,7 +315,9 @@ export function styleganCases(runtime: RuntimeName, quick: boolean, has: (name: 
     cases.push(runtime === 'browser' ? biasActCase(1, 256, 32) : biasActCase(quick ? 1 : 4, 512, 32));
   }
   if (has('conv2d')) {
-    for (const s of convShapes(runtime, quick)) cases.push(convCase(s, false));
+    // Both kernel shapes where subgroups exist (lavapipe); SwiftShader has no 8-lane subgroups.
+    const variants = runtime === 'browser' ? (['regblock'] as const) : (['shuffle', 'regblock'] as const);
+    for (const s of convShapes(runtime, quick)) for (const v of variants) cases.push(convCase(s, false, v));
     cases.push(convCase(runtime === 'browser' ? { N: 1, C: 64, O: 64, H: 8, k: 3 } : { N: 1, C: 512, O: 512, H: quick ? 8 : 16, k: 3 }, true));
     if (runtime === 'node') cases.push(convCase({ N: 1, C: 512, O: 3, H: 64, k: 1 }, false));
   }

@@ -25,8 +25,10 @@
  *
  * TM (channels per thread) is 1, 2, 4 or 8 — the smallest power of two covering the channels per
  * group, up to 8 — so depthwise (groups = C) and 3-channel ToRGB convs don't compute 8 rows to
- * keep one. A tiled workgroup-memory variant for real GPUs is not written yet: every adapter runs
- * these kernels (see the report).
+ * keep one. With 8 or more channels per group on a CPU adapter with subgroups, the gather runs as
+ * `forwardShuffle` (see `conv2dVariant`): the 8 lanes of a subgroup share their weight loads.
+ * A tiled workgroup-memory variant for real GPUs is not written yet: every adapter runs these
+ * kernels.
  */
 import { attach } from '../autograd.js';
 import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
@@ -35,6 +37,8 @@ import { sum } from './reduce.js';
 
 const WG = 64;
 const TN = 4;
+/** Lanes sharing one weight row each in the `shuffle` kernels (lavapipe's subgroup is 8). */
+const SHUFFLE_LANES = 8;
 
 export type Pair = number | readonly [number, number];
 
@@ -155,6 +159,64 @@ ${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk]), v, acc${i});`).j
 ${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `ox0 + ${j}u < u.OW`)}`)}`;
 }
 
+/**
+ * The conv2d gather for CPU adapters with subgroups (`shuffle`): the forward kernel's layout, but
+ * the 8 lanes of a subgroup share the same 8 output channels — the channel block comes from the
+ * workgroup row, the pixel blocks from x — and lane l loads channel co0 + l's weight for each
+ * (tap, channel) step, the others reading it with `subgroupShuffle`: one weight load per lane
+ * instead of eight (loads, not FMAs, bound lavapipe). No early return and no divergent
+ * `continue` around the shuffles: out-of-range threads and tap rows are masked instead.
+ */
+function forwardShuffleWgsl(bias: boolean): string {
+  const rows = rowsOf(SHUFFLE_LANES);
+  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
+  if (bias) reads.push(['bias', 'f32']);
+  return `enable subgroups;
+${bindings(reads, [['out', 'f32']], UNIFORMS)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  let valid = gid.x < u.total;
+  var r = min(gid.x, u.total - 1u);
+  let xb = r % u.xBlocks; r = r / u.xBlocks;
+  let oy = r % u.OH;
+  let n = r / u.OH;
+  let cb = wid.y % u.cBlocks;
+  let g = wid.y / u.cBlocks;
+  let co0 = cb * ${SHUFFLE_LANES}u;
+  let ox0 = xb * 4u;
+  let iy0 = i32(oy * u.sy) - u.py;
+${cols.map((j) => `  let ix${j} = i32((ox0 + ${j}u) * u.sx) - u.px;`).join('\n')}
+  let taps = u.kh * u.kw;
+  let KK = u.Kg * taps;
+  // This lane's weight row: channel co0 + lane (clamped), shared through the subgroup.
+  let wLane = (g * u.Mg + min(co0 + lane % ${SHUFFLE_LANES}u, u.Mg - 1u)) * KK;
+${rows.map((i) => `  var acc${i} = vec4f(0.0);`).join('\n')}
+  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
+  let plane = u.H * u.W;
+  for (var ky = 0u; ky < u.kh; ky++) {
+    let iy = iy0 + i32(ky * u.dly);
+    let rowOk = iy >= 0 && iy < i32(u.H);
+    let xr = xn + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
+    for (var kx = 0u; kx < u.kw; kx++) {
+      let d = i32(kx * u.dlx);
+${tapSetup('xr', (j) => `ix${j} + d`)}
+      let live = inside & vec4<bool>(rowOk);
+      var wk = wLane + ky * u.kw + kx;
+      var xo = 0u;
+      for (var ci = 0u; ci < u.Kg; ci++) {
+        let v = select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + xo]`).join(', ')}), live);
+        let wv = Wt[wk];
+${rows.map((i) => `        acc${i} = fma(vec4f(subgroupShuffle(wv, ${i}u)), v, acc${i});`).join('\n')}
+        wk += taps;
+        xo += plane;
+      }
+    }
+  }
+${storeOut(SHUFFLE_LANES, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `valid && ox0 + ${j}u < u.OW`)}
+}`;
+}
+
 // ------------------------------------------------------------------------------------ conv_transpose2d gather
 
 function transposedWgsl(tm: number, bias: boolean): string {
@@ -256,14 +318,34 @@ ${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + $
   .join('\n')}`)}`;
 }
 
-type Mode = 'forward' | 'transposed' | 'weightGrad';
+type Mode = 'forward' | 'forwardShuffle' | 'transposed' | 'weightGrad';
+
+export type Conv2dVariant = 'shuffle' | 'regblock';
+
+/**
+ * The kernel shape for this adapter (`rt.variants.conv2d` overrides): `shuffle` on CPU adapters
+ * with subgroups of at least 8 lanes, `regblock` elsewhere. Only the conv2d gather (forward, and
+ * convTranspose2d's input gradient) has a shuffle form so far; groups with fewer than 8 output
+ * channels always take `regblock`.
+ */
+export function conv2dVariant(rt: Tensor['rt']): Conv2dVariant {
+  const forced = rt.variants.conv2d;
+  if (forced !== undefined) {
+    if (forced !== 'shuffle' && forced !== 'regblock') throw new Error(`conv2d: unknown variant '${forced}' (shuffle, regblock)`);
+    if (forced === 'shuffle' && rt.subgroupMinSize < SHUFFLE_LANES) throw new Error(`conv2d: the 'shuffle' variant needs subgroups of at least ${SHUFFLE_LANES} lanes`);
+    return forced;
+  }
+  return rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+}
 const cache = new Map<string, Kernel>();
 function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
   const key = `${mode}:${tm}:${+bias}`;
   let k = cache.get(key);
   if (!k) {
-    const op = mode === 'forward' ? 'conv2d' : mode === 'transposed' ? 'convTranspose2d' : 'conv2dWeightGrad';
-    k = kernel(op, key, () => (mode === 'forward' ? forwardWgsl(tm, bias) : mode === 'transposed' ? transposedWgsl(tm, bias) : weightGradWgsl(tm)));
+    const op = mode === 'forward' || mode === 'forwardShuffle' ? 'conv2d' : mode === 'transposed' ? 'convTranspose2d' : 'conv2dWeightGrad';
+    const wgsl = () =>
+      mode === 'forward' ? forwardWgsl(tm, bias) : mode === 'forwardShuffle' ? forwardShuffleWgsl(bias) : mode === 'transposed' ? transposedWgsl(tm, bias) : weightGradWgsl(tm);
+    k = kernel(op, key, wgsl);
     cache.set(key, k);
   }
   return k;
@@ -279,6 +361,17 @@ function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Ten
   const Kg = g.Cin / g.groups;
   const tm = tmFor(Mg);
   const xBlocks = Math.ceil(g.OW / TN);
+  if (tm === SHUFFLE_LANES && conv2dVariant(rt) === 'shuffle') {
+    const cBlocks = Math.ceil(Mg / SHUFFLE_LANES);
+    const total = xBlocks * g.OH * g.N;
+    rt.dispatch(convKernel('forwardShuffle', SHUFFLE_LANES, !!bias), {
+      read: bias ? [x, w, bias] : [x, w],
+      write: [out],
+      uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+      workgroups: [Math.ceil(total / WG), cBlocks * g.groups, 1],
+    });
+    return out;
+  }
   const cBlocks = Math.ceil(Mg / tm);
   const total = xBlocks * g.OH * g.N * cBlocks * g.groups;
   rt.dispatch(convKernel('forward', tm, !!bias), {
