@@ -80,9 +80,27 @@ function gpuOptions(c: Case, noise?: K.Tensor): K.ModulatedConv2dOptions {
   return { demodulate: c.demodulate, up: c.up, down: c.down, flipWeight: c.flipWeight, padding: c.padding, noise };
 }
 
-describe('modulatedConv2d vs the float64 modulated_conv2d / conv2d_resample reference', () => {
+/** Every reference case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
+const VARIANTS = ['shuffle', 'regblock'] as const;
+async function withVariant(variant: (typeof VARIANTS)[number], body: () => Promise<void>): Promise<void> {
+  const rt = await testRuntime();
+  rt.variants.modulatedConv2d = variant;
+  try {
+    if (variant === 'shuffle' && rt.subgroupMinSize < 8) {
+      expect(() => rt.tidy(() => K.modulatedConv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 3, 3]), K.ones(rt, [1, 8])))).toThrow(
+        /modulatedConv2d: the 'shuffle' variant needs subgroups/,
+      );
+      return;
+    }
+    await body();
+  } finally {
+    rt.variants = {};
+  }
+}
+
+for (const variant of VARIANTS) describe(`modulatedConv2d (${variant}) vs the float64 modulated_conv2d / conv2d_resample reference`, () => {
   for (const c of cases) {
-    it(label(c), async () => {
+    it(label(c), () => withVariant(variant, async () => {
       const o = refOptions(c);
       const x = randn(rng, c.N * c.I * c.H * c.W);
       const w = randn(rng, c.O * c.I * c.k * c.k);
@@ -102,7 +120,7 @@ describe('modulatedConv2d vs the float64 modulated_conv2d / conv2d_resample refe
         ref: ([xr, wr, sr, nr]) => modulatedConv2dRef(xr, wr, sr, o, nr).out,
         noBackward: !c.grad,
       });
-    });
+    }));
   }
 });
 
