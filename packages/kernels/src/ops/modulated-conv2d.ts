@@ -113,6 +113,11 @@ interface ConvSpec {
   post: boolean;
   /** The `shuffle` form: lanes share weight loads through the subgroup (see `modulatedConv2dVariant`). */
   shuffle: boolean;
+  /**
+   * 3 taps wide, stride 1, not transposed (StyleGAN2's 3×3 layers): a thread's 4 pixels under the
+   * 3 taps of a row span 6 input pixels, loaded once per (channel, row) instead of 12 times.
+   */
+  row3: boolean;
 }
 
 export type ModulatedConv2dVariant = 'shuffle' | 'regblock';
@@ -128,7 +133,8 @@ const SHUFFLE_LANES = 8;
  *    loops depend on the output row and phase), so the launch pads each row's pixel blocks to a
  *    multiple of 8: a subgroup never straddles rows, phases or samples. Unless forced, rows
  *    narrower than 8 blocks (32 px per phase) keep `regblock`, where the padding would cost more.
- *    Measured on lavapipe: 128 ch at 256 px 3.36 → 2.80 s; at 8–16 px the padded form was slower.
+ *    Measured on lavapipe (interleaved medians, 128 ch at 256 px, N=1): regblock 3.6 s, shuffle
+ *    2.7 s, shuffle with `row3` 1.6 s; at 16 px the padded shuffle form only ties regblock.
  */
 export function modulatedConv2dVariant(rt: Tensor['rt']): ModulatedConv2dVariant {
   const forced = rt.variants.modulatedConv2d;
@@ -159,7 +165,7 @@ ${flatMain(256, `  if (idx >= u.total) { return; }
   Wl[idx] = Wt[n * u.wBatch + co * u.wCo + ci * u.wCi + kSrc];`)}`);
 
 function convKernel(s: ConvSpec): Kernel {
-  const key = `conv:${+s.transposed}${+s.pre}${+s.post}${+s.shuffle}`;
+  const key = `conv:${+s.transposed}${+s.pre}${+s.post}${+s.shuffle}${+s.row3}`;
   return cached(key, () =>
     kernel(OP, key, () => {
       const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', s.shuffle ? 'f32' : 'vec4f']];
@@ -204,6 +210,19 @@ ${cs.map((c) => `        acc${c} = fma(vec4f(subgroupShuffle(wv, ${c}u)), xv, ac
         : `        let wa = Wl[t];
         let wb = Wl[t + 1u];
 ${cs.map((c) => `        acc${c} = fma(vec4f(${c < 4 ? 'wa' : 'wb'}[${c % 4}]), xv, acc${c});`).join('\n')}`;
+      // The 6 input pixels under taps 0..2 of the thread's 4 outputs, then the taps unrolled.
+      const row3Taps = `      let ixs = i32(4u * blk) - u.padX;
+${[0, 1, 2, 3, 4, 5].map((p) => `      let p${p} = select(0.0, X[row + u32(clamp(ixs + ${p}, 0, i32(u.W) - 1))], ixs + ${p} >= 0 && ixs + ${p} < i32(u.W)) * sc;`).join('\n')}
+${[0, 1, 2]
+  .map(
+    (kx) => `      {
+        let kx = ${kx}u;
+        let xv = vec4f(p${kx}, p${kx + 1}, p${kx + 2}, p${kx + 3});
+        let t = wc + (ky * u.kw + kx) * wRow;
+${weightUse}
+      }`,
+  )
+  .join('\n')}`;
       const body = `  let cob = u.COp / ${TCO}u;
   let xbs = u.phases * u.nxb;
   if (idx >= u.N * cob * u.Ho * xbs) { return; }
@@ -224,7 +243,7 @@ ${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
     ${rowLoop}
       if (iy < 0 || iy >= i32(u.H)) { continue; }
       let row = plane + u32(iy) * u.W;
-      ${colLoop}
+${s.row3 ? row3Taps : `      ${colLoop}
         let ix0 = ${ix};
         var xv: vec4f;
         for (var j = 0; j < 4; j++) {
@@ -234,7 +253,7 @@ ${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
         xv = xv * sc;
         let t = wc + (ky * u.kw + kx) * wRow;
 ${weightUse}
-      }
+      }`}
     }
   }
 ${store}`;
@@ -467,7 +486,8 @@ function launchConv(l: ConvLaunch): Tensor {
   const nxb = shuffle ? Math.ceil(Math.ceil(cols / 4) / SHUFFLE_LANES) * SHUFFLE_LANES : Math.ceil(cols / 4);
   const threads = l.N * (COp / TCO) * g.Ho * phases * nxb;
   const read = [l.input, wl, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
-  rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, shuffle }), {
+  const row3 = !g.transposed && g.kw === 3 && g.stride === 1;
+  rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, shuffle, row3 }), {
     read,
     write: [out],
     uniforms: [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, l.wBatch ? l.CI * kk * COp : 0],
