@@ -167,8 +167,40 @@ ${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `ox0 + ${j}u < u.O
  * instead of eight (loads, not FMAs, bound lavapipe). No early return and no divergent
  * `continue` around the shuffles: out-of-range threads and tap rows are masked instead.
  */
-function forwardShuffleWgsl(bias: boolean): string {
+function forwardShuffleWgsl(bias: boolean, row3: boolean): string {
   const rows = rowsOf(SHUFFLE_LANES);
+  const fmas = rows.map((i) => `acc${i} = fma(vec4f(subgroupShuffle(wv, ${i}u)), v, acc${i});`);
+  // General taps: for each (ky, kx), the 4 pixels of every input channel.
+  const anyTaps = `    for (var kx = 0u; kx < u.kw; kx++) {
+      let d = i32(kx * u.dlx);
+${tapSetup('xr', (j) => `ix${j} + d`)}
+      let live = inside & vec4<bool>(rowOk);
+      var wk = wLane + ky * u.kw + kx;
+      var xo = 0u;
+      for (var ci = 0u; ci < u.Kg; ci++) {
+        let v = select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + xo]`).join(', ')}), live);
+        let wv = Wt[wk];
+${fmas.map((f) => `        ${f}`).join('\n')}
+        wk += taps;
+        xo += plane;
+      }
+    }`;
+  // 3 taps wide, stride 1, no dilation: the thread's 4 pixels under the 3 taps of a row span 6
+  // input pixels, loaded once per (row, channel) instead of 12 times.
+  const p6 = [0, 1, 2, 3, 4, 5];
+  const row3Taps = `${p6.map((p) => `    let c${p} = ix0 + ${p};\n    let q${p} = xr + u32(clamp(c${p}, 0, i32(u.W) - 1));\n    let ok${p} = rowOk && c${p} >= 0 && c${p} < i32(u.W);`).join('\n')}
+    var wk = wLane + ky * 3u;
+    var xo = 0u;
+    for (var ci = 0u; ci < u.Kg; ci++) {
+${p6.map((p) => `      let p${p} = select(0.0, X[q${p} + xo], ok${p});`).join('\n')}
+${[0, 1, 2].map((kx) => `      {
+        let v = vec4f(p${kx}, p${kx + 1}, p${kx + 2}, p${kx + 3});
+        let wv = Wt[wk + ${kx}u];
+${fmas.map((f) => `        ${f}`).join('\n')}
+      }`).join('\n')}
+      wk += taps;
+      xo += plane;
+    }`;
   const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
   if (bias) reads.push(['bias', 'f32']);
   return `enable subgroups;
@@ -198,20 +230,7 @@ ${rows.map((i) => `  var acc${i} = vec4f(0.0);`).join('\n')}
     let iy = iy0 + i32(ky * u.dly);
     let rowOk = iy >= 0 && iy < i32(u.H);
     let xr = xn + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
-    for (var kx = 0u; kx < u.kw; kx++) {
-      let d = i32(kx * u.dlx);
-${tapSetup('xr', (j) => `ix${j} + d`)}
-      let live = inside & vec4<bool>(rowOk);
-      var wk = wLane + ky * u.kw + kx;
-      var xo = 0u;
-      for (var ci = 0u; ci < u.Kg; ci++) {
-        let v = select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + xo]`).join(', ')}), live);
-        let wv = Wt[wk];
-${rows.map((i) => `        acc${i} = fma(vec4f(subgroupShuffle(wv, ${i}u)), v, acc${i});`).join('\n')}
-        wk += taps;
-        xo += plane;
-      }
-    }
+${row3 ? row3Taps : anyTaps}
   }
 ${storeOut(SHUFFLE_LANES, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `valid && ox0 + ${j}u < u.OW`)}
 }`;
@@ -318,7 +337,7 @@ ${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + $
   .join('\n')}`)}`;
 }
 
-type Mode = 'forward' | 'forwardShuffle' | 'transposed' | 'weightGrad';
+type Mode = 'forward' | 'forwardShuffle' | 'forwardShuffleRow3' | 'transposed' | 'weightGrad';
 
 export type Conv2dVariant = 'shuffle' | 'regblock';
 
@@ -342,9 +361,15 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
   const key = `${mode}:${tm}:${+bias}`;
   let k = cache.get(key);
   if (!k) {
-    const op = mode === 'forward' || mode === 'forwardShuffle' ? 'conv2d' : mode === 'transposed' ? 'convTranspose2d' : 'conv2dWeightGrad';
+    const op = mode === 'transposed' ? 'convTranspose2d' : mode === 'weightGrad' ? 'conv2dWeightGrad' : 'conv2d';
     const wgsl = () =>
-      mode === 'forward' ? forwardWgsl(tm, bias) : mode === 'forwardShuffle' ? forwardShuffleWgsl(bias) : mode === 'transposed' ? transposedWgsl(tm, bias) : weightGradWgsl(tm);
+      mode === 'forward'
+        ? forwardWgsl(tm, bias)
+        : mode === 'forwardShuffle' || mode === 'forwardShuffleRow3'
+          ? forwardShuffleWgsl(bias, mode === 'forwardShuffleRow3')
+          : mode === 'transposed'
+            ? transposedWgsl(tm, bias)
+            : weightGradWgsl(tm);
     k = kernel(op, key, wgsl);
     cache.set(key, k);
   }
@@ -364,7 +389,8 @@ function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Ten
   if (tm === SHUFFLE_LANES && conv2dVariant(rt) === 'shuffle') {
     const cBlocks = Math.ceil(Mg / SHUFFLE_LANES);
     const total = xBlocks * g.OH * g.N;
-    rt.dispatch(convKernel('forwardShuffle', SHUFFLE_LANES, !!bias), {
+    const row3 = g.kw === 3 && g.sx === 1 && g.dx === 1;
+    rt.dispatch(convKernel(row3 ? 'forwardShuffleRow3' : 'forwardShuffle', SHUFFLE_LANES, !!bias), {
       read: bias ? [x, w, bias] : [x, w],
       write: [out],
       uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
