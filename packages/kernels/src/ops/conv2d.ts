@@ -291,12 +291,31 @@ ${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u * u.sx`, (j) => `ox0 + ${j}
 
 // ------------------------------------------------------------------------------------ weight gradient
 
-function weightGradWgsl(tm: number): string {
+function weightGradWgsl(tm: number, shuffle = false): string {
   const rows = rowsOf(tm);
+  // The shuffle form (tm = 8): lane l loads output channel co0 + l's gradient pixel for the whole
+  // subgroup; the launch pads the K blocks to whole subgroups so a subgroup shares co0.
+  const gLoad = shuffle
+    ? `        let gv = G[p + gl * plane];
+${rows.map((i) => `        acc${i} = fma(vec4f(subgroupShuffle(gv, ${i}u)), v, acc${i});`).join('\n')}`
+    : rows.map((i) => `        acc${i} = fma(vec4f(G[p + gc${i} * plane]), v, acc${i});`).join('\n');
   // Reads: G = the "output-side" activation [N, Cout, OH, OW], X = the patch source [N, Cin, H, W].
-  return `
+  const head = shuffle
+    ? `enable subgroups;
+// Whole subgroups pass or leave the bounds check together (total is a multiple of 8).
+diagnostic(off, subgroup_uniformity);
 ${bindings([['G', 'f32'], ['X', 'f32']], [['out', 'f32']], UNIFORMS)}
-${flatMain(WG, `  if (idx >= u.total) { return; }
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`
+    : `${bindings([['G', 'f32'], ['X', 'f32']], [['out', 'f32']], UNIFORMS)}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`;
+  return `${head}
+  if (idx >= u.total) { return; }
   let kb = idx % u.xBlocks;
   let rest = idx / u.xBlocks;
   let cb = rest % u.cBlocks;
@@ -313,6 +332,7 @@ ${cols
   )
   .join('\n')}
 ${rows.map((i) => `  let gc${i} = g * u.Mg + min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
+${shuffle ? `  let gl = g * u.Mg + min(co0 + lane % ${tm}u, u.Mg - 1u);` : ''}
   let plane = u.OH * u.OW;
   for (var n = 0u; n < u.N; n++) {
     let xn = n * u.Cin * u.H * u.W;
@@ -324,7 +344,7 @@ ${cols.map((j) => `      let iy${j} = by + offY${j};\n      let rowOk${j} = iy${
         let bx = i32(ox * u.sx);
         let p = gn + oy * u.OW + ox;
         let v = vec4f(${cols.map((j) => `select(0.0, X[row${j} + u32(clamp(bx + offX${j}, 0, i32(u.W) - 1))], rowOk${j} && bx + offX${j} >= 0 && bx + offX${j} < i32(u.W))`).join(',\n          ')});
-${rows.map((i) => `        acc${i} = fma(vec4f(G[p + gc${i} * plane]), v, acc${i});`).join('\n')}
+${gLoad}
       }
     }
   }
@@ -334,10 +354,11 @@ ${rows
 ${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + ${j}u] = acc${i}[${j}]; }`).join('\n')}
   }`,
   )
-  .join('\n')}`)}`;
+  .join('\n')}
+}`;
 }
 
-type Mode = 'forward' | 'forwardShuffle' | 'forwardShuffleRow3' | 'transposed' | 'weightGrad';
+type Mode = 'forward' | 'forwardShuffle' | 'forwardShuffleRow3' | 'transposed' | 'weightGrad' | 'weightGradShuffle';
 
 export type Conv2dVariant = 'shuffle' | 'regblock';
 
@@ -361,7 +382,7 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
   const key = `${mode}:${tm}:${+bias}`;
   let k = cache.get(key);
   if (!k) {
-    const op = mode === 'transposed' ? 'convTranspose2d' : mode === 'weightGrad' ? 'conv2dWeightGrad' : 'conv2d';
+    const op = mode === 'transposed' ? 'convTranspose2d' : mode === 'weightGrad' || mode === 'weightGradShuffle' ? 'conv2dWeightGrad' : 'conv2d';
     const wgsl = () =>
       mode === 'forward'
         ? forwardWgsl(tm, bias)
@@ -369,7 +390,7 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
           ? forwardShuffleWgsl(bias, mode === 'forwardShuffleRow3')
           : mode === 'transposed'
             ? transposedWgsl(tm, bias)
-            : weightGradWgsl(tm);
+            : weightGradWgsl(tm, mode === 'weightGradShuffle');
     k = kernel(op, key, wgsl);
     cache.set(key, k);
   }
@@ -438,10 +459,13 @@ function runWeightGrad(gy: Tensor, src: Tensor, g: Geometry): Tensor {
   const Kg = g.Cin / g.groups;
   const out = rt.empty([g.Cout, Kg, g.kh, g.kw], 'f32', 'conv2d weight gradient');
   const tm = tmFor(Mg);
-  const xBlocks = Math.ceil((Kg * g.kh * g.kw) / TN);
+  const shuffle = tm === SHUFFLE_LANES && conv2dVariant(rt) === 'shuffle';
+  // K blocks of 4 taps; in the shuffle form padded to whole subgroups (a subgroup shares co0).
+  const kBlocks = Math.ceil((Kg * g.kh * g.kw) / TN);
+  const xBlocks = shuffle ? Math.ceil(kBlocks / SHUFFLE_LANES) * SHUFFLE_LANES : kBlocks;
   const cBlocks = Math.ceil(Mg / tm);
   const total = xBlocks * cBlocks * g.groups;
-  rt.dispatch(convKernel('weightGrad', tm, false), {
+  rt.dispatch(convKernel(shuffle ? 'weightGradShuffle' : 'weightGrad', tm, false), {
     read: [gy, src],
     write: [out],
     uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
