@@ -43,11 +43,13 @@ const cases: Case[] = [
   { N: 3, I: 8, O: 13, k: 3, H: 8, W: 5, demodulate: true, up: 2, flipWeight: false, grad: false },
   { N: 3, I: 8, O: 5, k: 1, H: 4, W: 5, demodulate: false, up: 2, flipWeight: false, grad: true },
   { N: 3, I: 5, O: 3, k: 3, H: 4, W: 4, demodulate: true, up: 2, flipWeight: false, noise: 1, grad: true },
+  { N: 2, I: 3, O: 9, k: 3, H: 4, W: 3, demodulate: true, up: 2, flipWeight: false, grad: true }, // ≥ 8 outputs: the shuffle weight gradient
   // down = 2 (FIR + strided conv)
   { N: 1, I: 5, O: 3, k: 3, H: 8, W: 8, demodulate: true, down: 2, grad: true },
   { N: 3, I: 3, O: 5, k: 3, H: 5, W: 5, demodulate: false, down: 2, flipWeight: false, grad: true },
   { N: 3, I: 13, O: 8, k: 3, H: 8, W: 5, demodulate: true, down: 2, grad: false },
   { N: 3, I: 13, O: 3, k: 1, H: 8, W: 5, demodulate: true, down: 2, grad: true },
+  { N: 2, I: 3, O: 9, k: 3, H: 6, W: 5, demodulate: false, down: 2, grad: true },
 ];
 
 function label(c: Case): string {
@@ -162,6 +164,43 @@ describe('modulatedConv2d at a synthesis-layer size', () => {
     expect(got.fused.length).toBe(N * C * 4 * H * H);
     expectClose(got.fused, got.unfused, TOLERANCE.forward, 'fused vs unfused at 64 channels');
   });
+});
+
+describe('modulatedConv2d: the shuffle and regblock forms agree at 64 channels', () => {
+  // Enough channels for every lane of a subgroup to own its own input channels (64 / 4 = 16 lanes)
+  // and for two output-channel blocks, which the small reference cases above cannot reach.
+  for (const up of [1, 2]) {
+    it(`N2 64→64 3×3 8×7 demod${up === 2 ? ' up2' : ''}: forward and every gradient`, async () => {
+      const rt = await testRuntime();
+      if (rt.subgroupMinSize < 8) return; // only regblock exists here; the reference cases cover it
+      const [N, C, H, W] = [2, 64, 8, 7];
+      const x = Float32Array.from(randn(rng, N * C * H * W));
+      const w = Float32Array.from(randn(rng, C * C * 9));
+      const s = Float32Array.from(uniform(rng, N * C, 0.5, 1.5));
+      const opts = { up, flipWeight: up === 1 };
+      const run = (variant: 'shuffle' | 'regblock') =>
+        rt.tidyAsync(async () => {
+          rt.variants.modulatedConv2d = variant;
+          try {
+            const [xt, wt, st] = [rt.tensor(x, [N, C, H, W]), rt.tensor(w, [C, C, 3, 3]), rt.tensor(s, [N, C])];
+            for (const t of [xt, wt, st]) t.requiresGrad = true;
+            const z = K.modulatedConv2d(xt, wt, st, opts);
+            const g = rt.tensor(Float32Array.from(randn(makeRng(7), z.size)), z.shape);
+            K.backward(z, g);
+            const result = [await z.read(), await xt.grad!.read(), await wt.grad!.read(), await st.grad!.read()];
+            for (const leaf of [xt, wt, st]) leaf.dispose(); // and their gradients
+            return result;
+          } finally {
+            rt.variants = {};
+          }
+        });
+      const shuffled = await run('shuffle');
+      const blocked = await run('regblock');
+      // Both are f32 computations of the same sums in different orders: forward tolerance throughout.
+      const names = ['forward', 'dx', 'dweight', 'dstyles'];
+      names.forEach((name, k) => expectClose(shuffled[k], blocked[k], TOLERANCE.forward, `shuffle vs regblock ${name}`));
+    });
+  }
 });
 
 describe('modulatedConv2d rejects bad input before dispatching', () => {

@@ -29,7 +29,9 @@
  * Kernel shape (barrier-free register blocking, what lavapipe wants): a thread owns 8 output
  * channels × 4 output pixels of one row. For the transposed convolution the 4 pixels are one
  * polyphase class (x ≡ φ mod stride), so they share the same valid taps and read 4 consecutive
- * input pixels — only taps that hit a real input pixel are visited.
+ * input pixels — only taps that hit a real input pixel are visited. Two forms (see
+ * `modulatedConv2dVariant`): `regblock` (each thread loads its own 8 channels' weights) and, on CPU
+ * adapters with subgroups, `shuffle` (the 8 lanes of a subgroup share one weight load each).
  *
  * Backward of the core z = d ⊙ conv(x·s, w) for an output gradient g (y = conv(x·s, w) = z/d):
  *   gy = g·d,   q[n,o] = d·(Σ_p g·y)·d² = d²·Σ_p g·z      (∂d/∂(·) = −d³ · (·), chain through d)
@@ -39,8 +41,8 @@
  *   ds[n,i]   = Σ_p dx̃[n,i,p] · x[n,i,p]           −  s[n,i] · Σ_o q[n,o] · Σ_k w[o,i,k]²
  * Without demodulation d = 1 and the q terms vanish. The adjoint convolution is the forward
  * kernel again (input scaled by d, weight read transposed); dw is one kernel (4 o × 4 i per
- * thread, summing over samples and pixels, demodulation term in its epilogue); dx and ds come
- * from one reduction kernel per (n, i).
+ * thread — 8 o shared by a subgroup × 4 i in the `shuffle` form — summing over samples and
+ * pixels, demodulation term in its epilogue); dx and ds come from one reduction kernel per (n, i).
  *
  * `modulatedConv2dUnfused` is the textbook route for comparison (benchmarks): it materialises
  * w'·d for every sample and runs a per-sample (grouped) convolution with the same kernel.
@@ -111,8 +113,6 @@ interface ConvSpec {
   transposed: boolean;
   pre: boolean;
   post: boolean;
-  /** The `shuffle` form: lanes share weight loads through the subgroup (see `modulatedConv2dVariant`). */
-  shuffle: boolean;
   /**
    * 3 taps wide, stride 1, not transposed (StyleGAN2's 3×3 layers): a thread's 4 pixels under the
    * 3 taps of a row span 6 input pixels, loaded once per (channel, row) instead of 12 times.
@@ -125,16 +125,21 @@ export type ModulatedConv2dVariant = 'shuffle' | 'regblock';
 const SHUFFLE_LANES = 8;
 
 /**
- * The convolution kernel's shape for this adapter (`rt.variants.modulatedConv2d` overrides):
- *  - `regblock`: each thread loads its 8 channels' weights (two vec4s per tap and channel).
- *  - `shuffle` (CPU adapters with 8-lane subgroups): lane l loads only channel co0 + l's weight and
- *    the others read it with `subgroupShuffle` — one load per lane instead of eight, and lavapipe
- *    compiles every lane's load separately. A subgroup must agree on its control flow (the tap
- *    loops depend on the output row and phase), so the launch pads each row's pixel blocks to a
- *    multiple of 8: a subgroup never straddles rows, phases or samples. Unless forced, rows
- *    narrower than 8 blocks (32 px per phase) keep `regblock`, where the padding would cost more.
- *    Measured on lavapipe (interleaved medians, 128 ch at 256 px, N=1): regblock 3.6 s, shuffle
- *    2.7 s, shuffle with `row3` 1.6 s; at 16 px the padded shuffle form only ties regblock.
+ * The kernel shapes for this adapter (`rt.variants.modulatedConv2d` overrides):
+ *  - `regblock`: a flat grid; each thread loads its 8 channels' weights (two vec4s per tap).
+ *  - `shuffle` (CPU adapters with subgroups of ≥ 8 lanes): lane l loads only channel co0 + l's
+ *    weight and the others read it with `subgroupShuffle` — one load per lane instead of eight;
+ *    lavapipe compiles every lane's load separately, so loads, not FMAs, set its speed. Shuffles
+ *    need the whole subgroup in the same control flow, and the tap loops depend on the output
+ *    row's and column's polyphase class, so a workgroup (8 invocations) shares (sample, channel
+ *    block, class) — taken from the workgroup id — and its lanes take different pixel blocks of
+ *    that class; out-of-range lanes compute on clamped addresses and are masked at the store.
+ *    Taps are the outer loops and input channels the inner one, and the input pixels under a
+ *    row's taps (6 for 3 taps at stride 1) are loaded once per channel, not once per tap. The
+ *    weight gradient shares 8 output channels per subgroup the same way (`weightGradShuffleKernel`).
+ * Forward, interleaved medians on lavapipe (2 cores), regblock → shuffle: 512 ch 16 px 283 → 159 ms,
+ * 64 px 4.07 → 1.36 s, N=4 16 px 1.03 → 0.35 s, 8→16 up-2 890 → 270 ms (the earlier shuffle
+ * form, rows padded to whole subgroups and ci-outer loops, was 261 ms, 1.71 s, 0.73 s, 1.02 s).
  */
 export function modulatedConv2dVariant(rt: Tensor['rt']): ModulatedConv2dVariant {
   const forced = rt.variants.modulatedConv2d;
@@ -165,10 +170,10 @@ ${flatMain(256, `  if (idx >= u.total) { return; }
   Wl[idx] = Wt[n * u.wBatch + co * u.wCo + ci * u.wCi + kSrc];`)}`);
 
 function convKernel(s: ConvSpec): Kernel {
-  const key = `conv:${+s.transposed}${+s.pre}${+s.post}${+s.shuffle}${+s.row3}`;
+  const key = `conv:${+s.transposed}${+s.pre}${+s.post}${+s.row3}`;
   return cached(key, () =>
     kernel(OP, key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', s.shuffle ? 'f32' : 'vec4f']];
+      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'vec4f']];
       if (s.pre) reads.push(['pre', 'f32']);
       if (s.post) reads.push(['post', 'f32']);
       // Input column of pixel j of this thread, and the tap loops (only valid taps for the transposed form).
@@ -197,17 +202,8 @@ function convKernel(s: ConvSpec): Kernel {
   }`,
         )
         .join('\n');
-      // Weights: two vec4s of 8 channels per (ci, tap), or (shuffle) one scalar per lane, shared.
-      const weightSetup = s.shuffle
-        ? `  let wBase = n * u.wlBatch + co0 + lane % ${SHUFFLE_LANES}u;
-  let wRow = u.COp;`
-        : `  // vec4 index of (ci = 0, k = 0, co0) in this sample's weight block.
-  let wBase = (n * u.wlBatch + co0) / 4u;
-  let wRow = u.COp / 4u;`;
-      const weightUse = s.shuffle
-        ? `        let wv = Wl[t];
-${cs.map((c) => `        acc${c} = fma(vec4f(subgroupShuffle(wv, ${c}u)), xv, acc${c});`).join('\n')}`
-        : `        let wa = Wl[t];
+      // Weights: two vec4s of the thread's 8 channels per (ci, tap).
+      const weightUse = `        let wa = Wl[t];
         let wb = Wl[t + 1u];
 ${cs.map((c) => `        acc${c} = fma(vec4f(${c < 4 ? 'wa' : 'wb'}[${c % 4}]), xv, acc${c});`).join('\n')}`;
       // The 6 input pixels under taps 0..2 of the thread's 4 outputs, then the taps unrolled.
@@ -223,7 +219,9 @@ ${weightUse}
       }`,
   )
   .join('\n')}`;
-      const body = `  let cob = u.COp / ${TCO}u;
+      return `
+${bindings(reads, [['out', 'f32']], CONV_UNIFORMS)}
+${flatMain(WG, `  let cob = u.COp / ${TCO}u;
   let xbs = u.phases * u.nxb;
   if (idx >= u.N * cob * u.Ho * xbs) { return; }
   var r = idx;
@@ -234,7 +232,9 @@ ${weightUse}
   let ph = xb / u.nxb;
   let blk = xb % u.nxb;
   let kk = u.kh * u.kw;
-${weightSetup}
+  // vec4 index of (ci = 0, k = 0, co0) in this sample's weight block.
+  let wBase = (n * u.wlBatch + co0) / 4u;
+  let wRow = u.COp / 4u;
 ${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
   for (var ci = 0u; ci < u.CI; ci++) {
     let plane = (n * u.CI + ci) * u.H * u.W;
@@ -256,20 +256,112 @@ ${weightUse}
       }`}
     }
   }
-${store}`;
-      if (!s.shuffle) return `
-${bindings(reads, [['out', 'f32']], CONV_UNIFORMS)}
-${flatMain(WG, body)}`;
-      // flatMain's flat index, plus the lane id. Whole subgroups share (n, co0, y, phase) because
-      // the launch pads nxb to a multiple of 8, so the tap loops and \`continue\` are uniform in a subgroup.
+${store}`)}`;
+    }),
+  );
+}
+
+/** Invocations per workgroup in the `shuffle` kernels: one 8-lane subgroup, so little is lost to padding. */
+const SHUFFLE_WG = 8;
+const SHUFFLE_UNIFORMS = `${CONV_UNIFORMS}, classes: u32, rowsPerClass: u32`;
+
+/** The `shuffle` convolution; the tap width and stride are compile-time so the row window unrolls. */
+interface ConvShuffleSpec {
+  transposed: boolean;
+  pre: boolean;
+  post: boolean;
+  kw: number;
+  stride: number;
+}
+
+/**
+ * The same convolution as `convKernel` in the `shuffle` form (see `modulatedConv2dVariant`).
+ * Workgroup (x: pixel blocks of the class, y: channel block × class, z: sample); the class is the
+ * output row's and column's phase (py, ph) mod the stride for the transposed convolution, else
+ * there is one. For each valid tap row ky, the thread loads the window of input pixels its 4
+ * outputs read under all taps of that row — 3·S + kw for a correlation (pixel j, tap kx reads
+ * window[j·S + kx]), 4 + nt − 1 for a transposed one with nt = ⌈kw/S⌉ tap columns (tap t reads
+ * input column ixBase − t: window[j − t + nt − 1]) — once per input channel, then runs the taps on
+ * registers. Lane l loads channel co0 + l's weight (times the style) per tap and channel; all
+ * lanes read it through `subgroupShuffle`.
+ */
+function convShuffleKernel(s: ConvShuffleSpec): Kernel {
+  const key = `convShuffle:${+s.transposed}${+s.pre}${+s.post}:${s.kw}:${s.stride}`;
+  return cached(key, () =>
+    kernel(OP, key, () => {
+      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'f32']];
+      if (s.pre) reads.push(['pre', 'f32']);
+      if (s.post) reads.push(['post', 'f32']);
+      const S = s.stride;
+      const tapCols = s.transposed ? Math.ceil(s.kw / S) : s.kw;
+      const windowSize = s.transposed ? 4 + tapCols - 1 : 3 * S + s.kw;
+      const es = [...Array(windowSize).keys()];
+      const ts = [...Array(tapCols).keys()];
+      const cs = [...Array(TCO).keys()];
+      const elem = (j: number, t: number) => (s.transposed ? j - t + tapCols - 1 : j * S + t);
+      const rowLoop = s.transposed
+        ? `for (var ky = (py + u32(u.padY)) % ${S}u; ky < u.kh; ky += ${S}u) {
+    let iy = (i32(y) + u.padY - i32(ky)) / ${S};`
+        : `for (var ky = 0u; ky < u.kh; ky++) {
+    let iy = i32(y * ${S}u + ky) - u.padY;`;
+      // Input column of window element 0; the transposed form's tap t has kx = kx0 + t·S.
+      const ix0 = s.transposed ? `(i32(ph) + u.padX - i32(kx0)) / ${S} + i32(4u * blk) - ${tapCols - 1}` : `i32(4u * blk * ${S}u) - u.padX`;
+      const tapBody = (t: number) => `        let wv = Wl[w${t}]${s.pre ? ' * sc' : ''};
+        let xv = vec4f(${[0, 1, 2, 3].map((j) => `x${elem(j, t)}`).join(', ')});
+${cs.map((c) => `        acc${c} = fma(vec4f(subgroupShuffle(wv, ${c}u)), xv, acc${c});`).join('\n')}`;
+      // Transposed: tap columns past kw (phases with fewer valid taps) are skipped, uniformly per workgroup.
+      const taps = ts.map((t) => (s.transposed ? `      if (kx0 + ${t * S}u < u.kw) {\n${tapBody(t)}\n      }` : `      {\n${tapBody(t)}\n      }`)).join('\n');
+      const store = cs
+        .map(
+          (c) => `  if (valid && co0 + ${c}u < u.CO) {
+    let co = co0 + ${c}u;
+    let scale = ${s.post ? 'post[n * u.CO + co]' : '1.0'};
+    let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
+    for (var j = 0u; j < 4u; j++) {
+      let ox = ${s.transposed ? `ph + ${S}u * (4u * blk + j)` : '4u * blk + j'};
+      if (ox < u.Wo) { out[obase + ox] = acc${c}[j] * scale; }
+    }
+  }`,
+        )
+        .join('\n');
       return `enable subgroups;
-diagnostic(off, subgroup_uniformity);
-${bindings(reads, [['out', 'f32']], CONV_UNIFORMS)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;
-${body}
+${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS)}
+@compute @workgroup_size(${SHUFFLE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let n = wid.z;
+  let cls = wid.y % u.classes;
+  let co0 = (wid.y / u.classes) * ${TCO}u;
+  let py = cls / u.phases;
+  let ph = cls % u.phases;
+  // No early return before the shuffles: lanes past the class's blocks work on a clamped block.
+  let blocks = u.rowsPerClass * u.nxb;
+  let b = min(gid.x, blocks - 1u);
+  let blk = b % u.nxb;
+  let y = py + u.phases * (b / u.nxb);
+  let valid = gid.x < blocks && y < u.Ho;
+  let kx0 = ${s.transposed ? `(ph + u32(u.padX)) % ${S}u` : '0u'};
+  let ix0 = ${ix0};
+  let plane = u.H * u.W;
+  let wStep = u.kh * u.kw * u.COp;
+  let wLane = n * u.wlBatch + co0 + lane % ${SHUFFLE_LANES}u;
+${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
+  ${rowLoop}
+    let rowOk = iy >= 0 && iy < i32(u.H);
+    let row = n * u.CI * plane + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
+    // Window addresses (clamped) and masks (0 outside the input), fixed over the channel loop.
+${es.map((e) => `    let o${e} = row + u32(clamp(ix0 + ${e}, 0, i32(u.W) - 1));
+    let m${e} = select(0.0, 1.0, rowOk && ix0 + ${e} >= 0 && ix0 + ${e} < i32(u.W));`).join('\n')}
+${ts.map((t) => `    var w${t} = wLane + (ky * u.kw + ${s.transposed ? `min(kx0 + ${t * S}u, u.kw - 1u)` : `${t}u`}) * u.COp;`).join('\n')}
+    var xo = 0u;
+    for (var ci = 0u; ci < u.CI; ci++) {
+${es.map((e) => `      let x${e} = X[o${e} + xo] * m${e};`).join('\n')}
+${s.pre ? '      let sc = pre[n * u.CI + ci];' : ''}
+${taps}
+${ts.map((t) => `      w${t} += wStep;`).join('\n')}
+      xo += plane;
+    }
+  }
+${store}
 }`;
     }),
   );
@@ -367,12 +459,11 @@ interface WeightGradSpec {
   demod: boolean;
 }
 /**
- * The weight gradient in the `shuffle` form: a thread owns 8 output channels × 4 input channels
- * of one tap (the `weightGradKernel` above owns 4 × 4), the 8 lanes of a subgroup share the same
- * 8 output channels and tap, and lane l loads output channel o0 + l's gradient pixel for all 8
- * (`subgroupShuffle`): per pixel 1 + 4 loads for 32 multiply-adds instead of 4 + 4 for 16.
- * Lanes differ only in their input-channel block; the launch pads those blocks to whole
- * subgroups so the pixel loops (bounded by the tap) agree across a subgroup.
+ * The weight gradient in the `shuffle` form: a workgroup (one subgroup) shares a block of 8 output
+ * channels and one tap (workgroup y), so the pixel loops agree across lanes; each lane owns 4
+ * input channels (workgroup x). Per pixel, lane l loads g of channel o0 + l and the lanes read all
+ * 8 through `subgroupShuffle`, plus its own 4 x values: 5 loads for 32 FMAs (the regblock kernel:
+ * 8 for 16). d and q of the 8 channels are shared the same way.
  */
 function weightGradShuffleKernel(s: WeightGradSpec): Kernel {
   const key = `weightGradShuffle:${+s.transposed}${+s.flip}${+s.demod}`;
@@ -381,34 +472,33 @@ function weightGradShuffleKernel(s: WeightGradSpec): Kernel {
       const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
       if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
       const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
-      const gPix = s.transposed ? 'by * u.Wo + bx' : 'qy * u.Wo + qx';
-      const xPix = s.transposed ? 'qy * u.W + qx' : 'by * u.W + bx';
+      // Start of each pixel row on both sides; along x the dense side steps 1, the other S.
+      const gRow = s.transposed ? 'by * u.Wo + bx0' : 'qy * u.Wo + qx0';
+      const xRow = s.transposed ? 'qy * u.W + qx0' : 'by * u.W + bx0';
+      const [gStep, xStep] = s.transposed ? ['u.S', '1u'] : ['1u', 'u.S'];
       const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
-      const os = [...Array(SHUFFLE_LANES).keys()];
+      const os = [...Array(TCO).keys()];
       const ib = [0, 1, 2, 3];
       return `enable subgroups;
-diagnostic(off, subgroup_uniformity);
-${bindings(reads, [['DW', 'f32']], 'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32, cibPad: u32')}
+${bindings(reads, [['DW', 'f32']], 'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32')}
 fn floorDiv(a: i32, b: i32) -> i32 { return select((a - b + 1) / b, a / b, a >= 0); }
 fn ceilDiv(a: i32, b: i32) -> i32 { return select(a / b, (a + b - 1) / b, a >= 0); }
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;
+@compute @workgroup_size(${SHUFFLE_WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let kk = u.kh * u.kw;
-  let cob = (u.CO + ${SHUFFLE_LANES - 1}u) / ${SHUFFLE_LANES}u;
-  if (idx >= cob * kk * u.cibPad) { return; }
-  let iBase = (idx % u.cibPad) * 4u;
-  let r = idx / u.cibPad;
-  let k = r % kk;
-  let oBase = (r / kk) * ${SHUFFLE_LANES}u;
+  let k = wid.y % kk;
+  let o0 = (wid.y / kk) * ${TCO}u;
   let ky = k / u.kw; let kx = k % u.kw;
+  let iBase = gid.x * 4u;
   let st = i32(u.S);
+  // q range with 0 <= q·S − P + k < B, per axis (as weightGradKernel).
   let qy0 = u32(max(0, ceilDiv(u.padY - i32(ky), st)));
   let qy1 = min(i32(${AH}) - 1, floorDiv(i32(${BH}) - 1 + u.padY - i32(ky), st));
   let qx0 = u32(max(0, ceilDiv(u.padX - i32(kx), st)));
   let qx1 = min(i32(${AW}) - 1, floorDiv(i32(${BW}) - 1 + u.padX - i32(kx), st));
-  let myO = min(oBase + lane % ${SHUFFLE_LANES}u, u.CO - 1u);
+  let bx0 = u32(i32(qx0) * st - u.padX + i32(kx));
+  // This lane's shared output channel, and its own 4 input channels (clamped; masked at the store).
+  let oLane = min(o0 + lane % ${SHUFFLE_LANES}u, u.CO - 1u);
 ${ib.map((b) => `  let i${b} = min(iBase + ${b}u, u.CI - 1u);`).join('\n')}
 ${os.map((a) => `  var acc${a} = vec4f(0.0);`).join('\n')}
 ${s.demod ? os.map((a) => `  var dem${a} = vec4f(0.0);`).join('\n') : ''}
@@ -416,28 +506,28 @@ ${s.demod ? os.map((a) => `  var dem${a} = vec4f(0.0);`).join('\n') : ''}
   let xPlane = u.H * u.W;
   for (var n = 0u; n < u.N; n++) {
 ${os.map((a) => `    var p${a} = vec4f(0.0);`).join('\n')}
-    let gl = (n * u.CO + myO) * gPlane;
+    let gLane = (n * u.CO + oLane) * gPlane;
 ${ib.map((b) => `    let x${b} = (n * u.CI + i${b}) * xPlane;`).join('\n')}
     for (var qyi = i32(qy0); qyi <= qy1; qyi++) {
       let qy = u32(qyi);
       let by = u32(qyi * st - u.padY + i32(ky));
+      var gp = gLane + ${gRow};
+      var xp = ${xRow};
       for (var qxi = i32(qx0); qxi <= qx1; qxi++) {
-        let qx = u32(qxi);
-        let bx = u32(qxi * st - u.padX + i32(kx));
-        let gp = ${gPix};
-        let xp = ${xPix};
         let xv = vec4f(X[x0 + xp], X[x1 + xp], X[x2 + xp], X[x3 + xp]);
-        let gv = G[gl + gp];
+        let gv = G[gp];
 ${os.map((a) => `        p${a} = fma(vec4f(subgroupShuffle(gv, ${a}u)), xv, p${a});`).join('\n')}
+        gp += ${gStep};
+        xp += ${xStep};
       }
     }
     let sv = vec4f(S[n * u.CI + i0], S[n * u.CI + i1], S[n * u.CI + i2], S[n * u.CI + i3]);
-${s.demod ? '    let dl = D[n * u.CO + myO];\n    let ql = Q[n * u.CO + myO];' : ''}
+${s.demod ? `    let dLane = D[n * u.CO + oLane];\n    let qLane = Q[n * u.CO + oLane];` : ''}
 ${os
   .map((a) =>
     s.demod
-      ? `    acc${a} = fma(p${a} * subgroupShuffle(dl, ${a}u), sv, acc${a});
-    dem${a} = fma(vec4f(subgroupShuffle(ql, ${a}u)), sv * sv, dem${a});`
+      ? `    acc${a} = fma(p${a} * subgroupShuffle(dLane, ${a}u), sv, acc${a});
+    dem${a} = fma(vec4f(subgroupShuffle(qLane, ${a}u)), sv * sv, dem${a});`
       : `    acc${a} = fma(p${a}, sv, acc${a});`,
   )
   .join('\n')}
@@ -445,10 +535,10 @@ ${os
   let t = ${tap};
 ${os
   .map(
-    (a) => `  if (oBase + ${a}u < u.CO) {
+    (a) => `  if (o0 + ${a}u < u.CO) {
     for (var b = 0u; b < 4u; b++) {
       if (iBase + b < u.CI) {
-        let wi = ((oBase + ${a}u) * u.CI + iBase + b) * kk + t;
+        let wi = ((o0 + ${a}u) * u.CI + iBase + b) * kk + t;
         DW[wi] = acc${a}[b]${s.demod ? ` - Wt[wi] * dem${a}[b]` : ''};
       }
     }
@@ -459,7 +549,6 @@ ${os
     }),
   );
 }
-
 function weightGradKernel(s: WeightGradSpec): Kernel {
   const key = `weightGrad:${+s.transposed}${+s.flip}${+s.demod}`;
   return cached(key, () =>
@@ -570,23 +659,31 @@ function launchConv(l: ConvLaunch): Tensor {
     workgroups: Math.ceil(wl.size / 256),
   });
   const out = rt.empty([l.N, l.CO, g.Ho, g.Wo], 'f32', OP);
+  const read = [l.input, wl, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
   const phases = g.transposed ? g.stride : 1;
   const cols = g.transposed ? Math.ceil(g.Wo / g.stride) : g.Wo;
-  // By default the shuffle form only takes rows of at least 8 pixel blocks (32 px per phase):
-  // narrower rows would be padded to whole subgroups and waste more than the shared loads save.
-  const forced = rt.variants.modulatedConv2d !== undefined;
-  const shuffle = modulatedConv2dVariant(rt) === 'shuffle' && (forced || Math.ceil(cols / 4) >= SHUFFLE_LANES);
-  // Pixel blocks per row (and phase); padded to whole subgroups for the shuffle form.
-  const nxb = shuffle ? Math.ceil(Math.ceil(cols / 4) / SHUFFLE_LANES) * SHUFFLE_LANES : Math.ceil(cols / 4);
-  const threads = l.N * (COp / TCO) * g.Ho * phases * nxb;
-  const read = [l.input, wl, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
-  const row3 = !g.transposed && g.kw === 3 && g.stride === 1;
-  rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, shuffle, row3 }), {
-    read,
-    write: [out],
-    uniforms: [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, l.wBatch ? l.CI * kk * COp : 0],
-    workgroups: Math.ceil(threads / WG),
-  });
+  const nxb = Math.ceil(cols / 4);
+  const wlBatch = l.wBatch ? l.CI * kk * COp : 0;
+  const base = [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, wlBatch];
+  // The shuffle form unrolls the tap window: keep it to the sizes a generator meets (else regblock).
+  const rowsPerClass = Math.ceil(g.Ho / phases);
+  const shuffleGrid = [Math.ceil((rowsPerClass * nxb) / SHUFFLE_WG), (COp / TCO) * phases * phases, l.N] as [number, number, number];
+  if (modulatedConv2dVariant(rt) === 'shuffle' && g.kw <= 7 && g.stride <= 4 && shuffleGrid.every((count) => count <= 65535)) {
+    rt.dispatch(convShuffleKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, kw: g.kw, stride: g.stride }), {
+      read,
+      write: [out],
+      uniforms: [...base, phases * phases, rowsPerClass],
+      workgroups: shuffleGrid,
+    });
+  } else {
+    const row3 = !g.transposed && g.kw === 3 && g.stride === 1;
+    rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, row3 }), {
+      read,
+      write: [out],
+      uniforms: base,
+      workgroups: Math.ceil((l.N * (COp / TCO) * g.Ho * phases * nxb) / WG),
+    });
+  }
   wl.dispose();
   return out;
 }
@@ -635,21 +732,15 @@ function modconvCore(x: Tensor, weight: Tensor, styles: Tensor, g: ConvGeom, dem
     let dw: Tensor | null = null;
     if (weight.requiresGrad) {
       dw = rt.empty(weight.shape, 'f32', OP);
-      const wgSpec = { transposed: g.transposed, flip: g.flip, demod: !!d };
-      const wgRead = [gz, x, styles, ...(d ? [d, weight, q!] : [])];
-      const geom = [N, I, O, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX)];
-      if (modulatedConv2dVariant(rt) === 'shuffle') {
-        // Input-channel blocks of 4, padded to whole subgroups.
-        const cibPad = Math.ceil(Math.ceil(I / 4) / SHUFFLE_LANES) * SHUFFLE_LANES;
-        const threads = Math.ceil(O / SHUFFLE_LANES) * kk * cibPad;
-        rt.dispatch(weightGradShuffleKernel(wgSpec), { read: wgRead, write: [dw], uniforms: [...geom, cibPad], workgroups: Math.ceil(threads / WG) });
+      const spec = { transposed: g.transposed, flip: g.flip, demod: !!d };
+      const read = [gz, x, styles, ...(d ? [d, weight, q!] : [])];
+      const uniforms = [N, I, O, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX)];
+      // Fewer than 8 output channels (ToRGB) would leave most lanes' shared loads unused.
+      if (O >= SHUFFLE_LANES && modulatedConv2dVariant(rt) === 'shuffle') {
+        const workgroups: [number, number, number] = [Math.ceil(Math.ceil(I / 4) / SHUFFLE_WG), Math.ceil(O / TCO) * kk, 1];
+        rt.dispatch(weightGradShuffleKernel(spec), { read, write: [dw], uniforms, workgroups });
       } else {
-        rt.dispatch(weightGradKernel(wgSpec), {
-          read: wgRead,
-          write: [dw],
-          uniforms: geom,
-          workgroups: Math.ceil((Math.ceil(O / 4) * Math.ceil(I / 4) * kk) / WG),
-        });
+        rt.dispatch(weightGradKernel(spec), { read, write: [dw], uniforms, workgroups: Math.ceil((Math.ceil(O / 4) * Math.ceil(I / 4) * kk) / WG) });
       }
     }
     return [dx, dw, ds];
