@@ -226,6 +226,12 @@ describe('modulatedConv2d rejects bad input before dispatching', () => {
       expect(() => K.modulatedConv2d(x, w, s, { noise: K.zeros(rt, [2, 1, 5, 4]) })).toThrow(/modulatedConv2d: noise must be \[2 or 1, 1, 4, 4\], got \[2, 1, 5, 4\]/);
       expect(() => K.modulatedConv2d(x, w, s, { up: 2, noise: K.zeros(rt, [1, 1, 4, 4]) })).toThrow(/noise must be \[2 or 1, 1, 8, 8\]/);
       expect(() => K.modulatedConv2dUnfused(x, w, K.zeros(rt, [2, 4]))).toThrow(/modulatedConv2dUnfused: styles must be/);
+      rt.variants.modulatedConv2d = 'tiled';
+      try {
+        expect(() => K.modulatedConv2d(x, w, s)).toThrow(/modulatedConv2d: unknown variant 'tiled' \(shuffle, regblock\)/);
+      } finally {
+        rt.variants = {};
+      }
     });
   });
 });

@@ -776,6 +776,8 @@ function checkInputs(op: string, x: Tensor, weight: Tensor, styles: Tensor): voi
     throw new Error(`${op}: styles must be [N, I] = [${x.shape[0]}, ${x.shape[1]}] (${shapes})`);
   }
   if (x.size === 0 || weight.size === 0) throw new Error(`${op}: empty input (${shapes})`);
+  // A bad or unusable forced variant fails here, before the demodulation kernel is dispatched.
+  modulatedConv2dVariant(x.rt);
 }
 
 function filterSize(f: Tensor | FirFilter): [number, number] {
