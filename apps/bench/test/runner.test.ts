@@ -27,7 +27,7 @@ describe('bench runner', () => {
     for (const a of report.adapters) expect(a.description.length).toBeGreaterThan(0);
     for (const runtime of ['stylegpu-node', 'stylegpu-browser']) {
       const rows = report.results.filter((r) => r.runtime === runtime);
-      expect(rows.map((r) => r.params.op).sort()).toEqual(['add', 'copyBufferToBuffer']);
+      expect(rows.map((r) => r.params.op).sort()).toEqual(['add', 'copyBufferToBuffer', 'copyKernel']);
       for (const r of rows) {
         expect(r.error).toBeUndefined();
         expect(r.check?.ok).toBe(true);
@@ -42,6 +42,7 @@ describe('bench runner', () => {
       const adapter = report.adapters.find((a) => `stylegpu-${a.runtime}` === runtime)!;
       if (adapter.timestampQuery) expect(add.gpuMs!.median).toBeGreaterThan(0);
       expect(rows.find((r) => r.params.op === 'copyBufferToBuffer')!.gpuMs).toBeNull();
+      if (adapter.timestampQuery) expect(rows.find((r) => r.params.op === 'copyKernel')!.gpuMs!.median).toBeGreaterThan(0);
     }
     expect(report.versions.chromium).toMatch(/^\d+\./);
 
@@ -52,7 +53,8 @@ describe('bench runner', () => {
     const text = readFileSync(md, 'utf8');
     expect(text).toContain('## Suite `kernels`');
     expect(text).toContain('| case | runtime | wall ms (median) |');
-    expect(text).toContain('**Elementwise vs copy**');
+    expect(text).toContain('**Bandwidth-bound kernels vs a copy**');
+    expect(text).toContain('a compute-kernel copy of the same bytes');
     expect(text).toContain('](latest.svg)');
 
     rmSync(md);
