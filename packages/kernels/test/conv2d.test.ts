@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
+import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, withVariant } from './check-op.js';
 import {
   conv2dGradRef,
   conv2dOutShape,
@@ -62,23 +62,11 @@ const convCases: Case[] = [
 
 /** Every case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
 const VARIANTS = ['shuffle', 'regblock'] as const;
-async function withVariant(variant: (typeof VARIANTS)[number], body: () => Promise<void>): Promise<void> {
-  const rt = await testRuntime();
-  rt.variants.conv2d = variant;
-  try {
-    if (variant === 'shuffle' && rt.subgroupMinSize < 8) {
-      expect(() => rt.tidy(() => K.conv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 1, 1])))).toThrow(/conv2d: the 'shuffle' variant needs subgroups/);
-      return;
-    }
-    await body();
-  } finally {
-    rt.variants = {};
-  }
-}
+const forced = (variant: string, body: () => Promise<void>) => withVariant('conv2d', variant, (rt) => K.conv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 1, 1])), body);
 
 for (const variant of VARIANTS) describe(`conv2d (${variant}) vs float64 (PyTorch semantics)`, () => {
   for (const c of convCases) {
-    it(c.label, () => withVariant(variant, async () => {
+    it(c.label, () => forced(variant, async () => {
       const geo = geometry(c);
       await checkOp({
         label: `conv2d ${c.label}`,
@@ -91,7 +79,7 @@ for (const variant of VARIANTS) describe(`conv2d (${variant}) vs float64 (PyTorc
     }));
   }
 
-  it('64→64 channels 3×3 at 16×16, batch 2 (long K loop)', () => withVariant(variant, async () => {
+  it('64→64 channels 3×3 at 16×16, batch 2 (long K loop)', () => forced(variant, async () => {
     const c: Case = { label: '64→64', x: [2, 64, 16, 16], w: [64, 64, 3, 3], padding: [1, 1], bias: true };
     const geo = geometry(c);
     await checkOp({
@@ -117,7 +105,7 @@ const transposedCases: Case[] = [
 
 for (const variant of VARIANTS) describe(`convTranspose2d (${variant}) vs float64 (PyTorch semantics)`, () => {
   for (const c of transposedCases) {
-    it(c.label, () => withVariant(variant, async () => {
+    it(c.label, () => forced(variant, async () => {
       const geo = geometry(c);
       await checkOp({
         label: `convTranspose2d ${c.label}`,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE, uniform } from './check-op.js';
+import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE, uniform, withVariant } from './check-op.js';
 import { modulatedConv2dRef, setupFilterRef } from './reference/modulated-conv2d.js';
 
 afterAll(destroyTestRuntime);
@@ -84,25 +84,11 @@ function gpuOptions(c: Case, noise?: K.Tensor): K.ModulatedConv2dOptions {
 
 /** Every reference case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
 const VARIANTS = ['shuffle', 'regblock'] as const;
-async function withVariant(variant: (typeof VARIANTS)[number], body: () => Promise<void>): Promise<void> {
-  const rt = await testRuntime();
-  rt.variants.modulatedConv2d = variant;
-  try {
-    if (variant === 'shuffle' && rt.subgroupMinSize < 8) {
-      expect(() => rt.tidy(() => K.modulatedConv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 3, 3]), K.ones(rt, [1, 8])))).toThrow(
-        /modulatedConv2d: the 'shuffle' variant needs subgroups/,
-      );
-      return;
-    }
-    await body();
-  } finally {
-    rt.variants = {};
-  }
-}
+const forced = (variant: string, body: () => Promise<void>) => withVariant('modulatedConv2d', variant, (rt) => K.modulatedConv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 3, 3]), K.ones(rt, [1, 8])), body);
 
 for (const variant of VARIANTS) describe(`modulatedConv2d (${variant}) vs the float64 modulated_conv2d / conv2d_resample reference`, () => {
   for (const c of cases) {
-    it(label(c), () => withVariant(variant, async () => {
+    it(label(c), () => forced(variant, async () => {
       const o = refOptions(c);
       const x = randn(rng, c.N * c.I * c.H * c.W);
       const w = randn(rng, c.O * c.I * c.k * c.k);

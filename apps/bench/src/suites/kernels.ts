@@ -140,23 +140,23 @@ function addCase(n: number): BenchCase {
   };
 }
 
-/** The bandwidth yardstick for `add`: one copyBufferToBuffer reading and writing the same 12·n bytes. */
-function copyCase(n: number): BenchCase {
+/** Copies the same 12·n bytes an `add` of n elements moves; `run` does the copy from src to dst. */
+function copyBench(n: number, name: string, op: string, copy: (rt: K.Runtime, src: K.Tensor, dst: K.Tensor, elements: number) => void, wallOnly: boolean): BenchCase {
   const elements = (3 * n) / 2;
   return {
     suite: SUITE,
     group: `add ${n}`,
-    name: `copy ${elements} (same bytes as add ${n})`,
-    params: { op: 'copyBufferToBuffer', elements },
+    name: `${name} ${elements} (${op === 'copyKernel' ? 'WGSL, ' : ''}same bytes as add ${n})`,
+    params: { op, elements },
     flops: 0,
     bytes: 2 * elements * 4,
-    wallOnly: true,
+    ...(wallOnly ? { wallOnly: true } : {}),
     setup({ rt }) {
       const srcData = randomData(elements, 8);
       const src = rt.keep(rt.tensor(srcData, [elements]));
       const dst = rt.keep(rt.empty([elements]));
       return {
-        run: () => rt.copy(src, dst),
+        run: () => copy(rt, src, dst, elements),
         async check() {
           const d = (await dst.read()) as Float32Array;
           return compareSamples(d, sampleIndices(elements, 256), (i) => ({ value: srcData[i], scale: 1 }), 0);
@@ -170,42 +170,19 @@ function copyCase(n: number): BenchCase {
   };
 }
 
+/** The bandwidth yardstick for `add`: one copyBufferToBuffer (a memcpy on CPU adapters). */
+const copyCase = (n: number) => copyBench(n, 'copy', 'copyBufferToBuffer', (rt, src, dst) => rt.copy(src, dst), true);
+
 /**
- * The same bytes as `copyCase`, moved by a compute kernel shaped like the elementwise ops (4 vec4s
- * per invocation, strided): the floor for any bandwidth-bound kernel on this adapter. On lavapipe it is several times a copyBufferToBuffer
- * (a memcpy), because every lane's load and store is compiled separately.
+ * The same bytes moved by a compute kernel shaped like the elementwise ops (4 vec4s per
+ * invocation, strided): the floor for any bandwidth-bound kernel on this adapter. On lavapipe it
+ * is several times a copyBufferToBuffer, because every lane's load and store is compiled separately.
  */
 const copyKernel = K.kernel('benchCopy', 'vec4', () => `
 ${K.bindings([['src', 'vec4f']], [['dst', 'vec4f']], 'n: u32')}
 ${K.flatMain(256, '  let total = nwg.x * nwg.y * 256u;\n  for (var i = idx; i < u.n; i += total) { dst[i] = src[i]; }')}`);
-
-function copyKernelCase(n: number): BenchCase {
-  const elements = (3 * n) / 2;
-  return {
-    suite: SUITE,
-    group: `add ${n}`,
-    name: `copy kernel ${elements} (WGSL, same bytes as add ${n})`,
-    params: { op: 'copyKernel', elements },
-    flops: 0,
-    bytes: 2 * elements * 4,
-    setup({ rt }) {
-      const srcData = randomData(elements, 8);
-      const src = rt.keep(rt.tensor(srcData, [elements]));
-      const dst = rt.keep(rt.empty([elements]));
-      return {
-        run: () => rt.dispatch(copyKernel, { read: [src], write: [dst], uniforms: [elements / 4], workgroups: Math.ceil(elements / 16 / 256) }),
-        async check() {
-          const d = (await dst.read()) as Float32Array;
-          return compareSamples(d, sampleIndices(elements, 256), (i) => ({ value: srcData[i], scale: 1 }), 0);
-        },
-        dispose() {
-          src.dispose();
-          dst.dispose();
-        },
-      };
-    },
-  };
-}
+const copyKernelCase = (n: number) =>
+  copyBench(n, 'copy kernel', 'copyKernel', (rt, src, dst, elements) => rt.dispatch(copyKernel, { read: [src], write: [dst], uniforms: [elements / 4], workgroups: Math.ceil(elements / 16 / 256) }), false);
 
 type ReduceKind = 'all' | 'rows' | 'cols';
 
