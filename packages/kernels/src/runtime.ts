@@ -76,6 +76,20 @@ export class Runtime {
     return this.gpu.features.has('subgroups') ? this.gpu.adapter.subgroupMinSize : 0;
   }
 
+  /**
+   * The kernel shape an op runs: `variants[op]` when set, checked against the op's `choices`,
+   * else `auto` (the op's rule for this adapter). `lanes` names the variants that share values
+   * across a subgroup and the lanes they need: forcing one the device cannot run throws.
+   */
+  variant<V extends string>(op: string, choices: readonly V[], auto: V, lanes: Partial<Record<V, number>> = {}): V {
+    const forced = this.variants[op];
+    if (forced === undefined) return auto;
+    if (!(choices as readonly string[]).includes(forced)) throw new Error(`${op}: unknown variant '${forced}' (${choices.join(', ')})`);
+    const need = lanes[forced as V];
+    if (need !== undefined && this.subgroupMinSize < need) throw new Error(`${op}: the '${forced}' variant needs subgroups of at least ${need} lanes`);
+    return forced as V;
+  }
+
   get hasF16(): boolean {
     return this.gpu.features.has('shader-f16');
   }

@@ -114,6 +114,16 @@ describe('linear', () => {
     });
   });
 
+  it('rejects an unknown forced variant by name', async () => {
+    const rt = await testRuntime();
+    rt.variants.matmul = 'strassen';
+    try {
+      expect(() => rt.tidy(() => K.matmul(K.zeros(rt, [2, 2]), K.zeros(rt, [2, 2])))).toThrow(/matmul: unknown variant 'strassen' \(shuffle, regblock, tiled\)/);
+    } finally {
+      rt.variants = {};
+    }
+  });
+
   it('rejects mismatched shapes before dispatching', async () => {
     const rt = await testRuntime();
     rt.tidy(() => {

@@ -364,18 +364,13 @@ export type Conv2dVariant = 'shuffle' | 'regblock';
 
 /**
  * The kernel shape for this adapter (`rt.variants.conv2d` overrides): `shuffle` on CPU adapters
- * with subgroups of at least 8 lanes, `regblock` elsewhere. Only the conv2d gather (forward, and
- * convTranspose2d's input gradient) has a shuffle form so far; groups with fewer than 8 output
- * channels always take `regblock`.
+ * with subgroups of at least 8 lanes, `regblock` elsewhere. The conv2d gather (forward, and
+ * convTranspose2d's input gradient) and the weight gradient have a shuffle form; the transposed
+ * gather does not yet, and groups with fewer than 8 output channels always take `regblock`.
  */
 export function conv2dVariant(rt: Tensor['rt']): Conv2dVariant {
-  const forced = rt.variants.conv2d;
-  if (forced !== undefined) {
-    if (forced !== 'shuffle' && forced !== 'regblock') throw new Error(`conv2d: unknown variant '${forced}' (shuffle, regblock)`);
-    if (forced === 'shuffle' && rt.subgroupMinSize < SHUFFLE_LANES) throw new Error(`conv2d: the 'shuffle' variant needs subgroups of at least ${SHUFFLE_LANES} lanes`);
-    return forced;
-  }
-  return rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  const auto = rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  return rt.variant<Conv2dVariant>('conv2d', ['shuffle', 'regblock'], auto, { shuffle: SHUFFLE_LANES });
 }
 const cache = new Map<string, Kernel>();
 function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {

@@ -39,13 +39,8 @@ export type MatmulVariant = 'shuffle' | 'regblock' | 'tiled';
 
 /** The kernel shape for this adapter; `rt.variants.matmul` overrides (benchmarks use it). */
 export function matmulVariant(rt: Runtime): MatmulVariant {
-  const forced = rt.variants.matmul;
-  if (forced === 'shuffle' || forced === 'regblock' || forced === 'tiled') {
-    if (forced === 'shuffle' && rt.subgroupMinSize < SHUFFLE_LANES) throw new Error(`matmul: the 'shuffle' variant needs subgroups of at least ${SHUFFLE_LANES} lanes`);
-    return forced;
-  }
-  if (!rt.isSoftware) return 'tiled';
-  return rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  const auto = !rt.isSoftware ? 'tiled' : rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  return rt.variant<MatmulVariant>('matmul', ['shuffle', 'regblock', 'tiled'], auto, { shuffle: SHUFFLE_LANES });
 }
 
 interface Spec {

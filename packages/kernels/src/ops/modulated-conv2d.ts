@@ -142,13 +142,8 @@ const SHUFFLE_LANES = 8;
  * form, rows padded to whole subgroups and ci-outer loops, was 261 ms, 1.71 s, 0.73 s, 1.02 s).
  */
 export function modulatedConv2dVariant(rt: Tensor['rt']): ModulatedConv2dVariant {
-  const forced = rt.variants.modulatedConv2d;
-  if (forced !== undefined) {
-    if (forced !== 'shuffle' && forced !== 'regblock') throw new Error(`${OP}: unknown variant '${forced}' (shuffle, regblock)`);
-    if (forced === 'shuffle' && rt.subgroupMinSize < SHUFFLE_LANES) throw new Error(`${OP}: the 'shuffle' variant needs subgroups of at least ${SHUFFLE_LANES} lanes`);
-    return forced;
-  }
-  return rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  const auto = rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  return rt.variant<ModulatedConv2dVariant>(OP, ['shuffle', 'regblock'], auto, { shuffle: SHUFFLE_LANES });
 }
 /** Output channels per thread. */
 const TCO = 8;

@@ -369,8 +369,7 @@ function pass(x: Tensor, f: Tensor, fw: number, fh: number, p: Params, flip: boo
   }
   const rt = x.rt;
   const out = rt.empty([N, C, outH, outW], 'f32', 'upfirdn2d');
-  const variant = rt.variants.upfirdn2d ?? 'blocked';
-  if (variant !== 'blocked' && variant !== 'direct') throw new Error(`upfirdn2d: unknown variant '${variant}' (blocked, direct)`);
+  const variant = rt.variant('upfirdn2d', ['blocked', 'direct'], 'blocked');
   if (variant === 'blocked' && blockedFits(fw, fh, p)) {
     const spec: BlockedSpec = { upx: p.upx, upy: p.upy, downx: p.downx, downy: p.downy, fw, fh, flip, phx: mod(p.padx0, p.upx), phy: mod(p.pady0, p.upy) };
     const key = blockedKey(spec);
