@@ -65,6 +65,19 @@ describe('reductions', () => {
     expect(() => K.sumTo(g, [5])).toThrow(/sumTo/);
   });
 
+  it('sums exactly over an axis longer than 65 535 (one thread loops over all of it)', async () => {
+    // Small integers keep every float32 partial sum exact, so a loop that stopped early shows.
+    const rt = await testRuntime();
+    const R = 70_001;
+    const data = Float32Array.from({ length: R * 3 }, (_, i) => (i * 7) % 5);
+    const want = [0, 1, 2].map((j) => { let s = 0; for (let r = 0; r < R; r++) s += data[r * 3 + j]; return s; });
+    const x = rt.tensor(data, [R, 3]);
+    const s = K.sum(x, 0);
+    expect(Array.from(await s.read())).toEqual(want);
+    x.dispose();
+    s.dispose();
+  });
+
   it('rejects an out-of-range axis', async () => {
     const rt = await testRuntime();
     rt.tidy(() => expect(() => K.sum(K.zeros(rt, [2, 3]), 2)).toThrow(/sum: axis 2 is out of range for rank 2/));
