@@ -60,7 +60,7 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
   const repeatMs = opts.repeatMs ?? (opts.quick ? 60 : 150);
   const repeats = opts.repeats ?? (opts.quick ? 3 : 7);
   const slowRunMs = opts.slowRunMs ?? 1500;
-  const timer = PassTimer.install(rt.device);
+  const timer = PassTimer.install(rt);
   const results: CaseResult[] = [];
   try {
     for (const c of cases) {

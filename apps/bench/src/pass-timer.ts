@@ -8,6 +8,7 @@
  * and the GPU time of a run is the sum of its passes' begin→end spans. Copies between passes
  * (rt.copy) are not covered; cases made of copies are timed by wall clock only.
  */
+import type { Runtime } from '@stylegpu/kernels';
 
 const MAX_PASSES_PER_ENCODER = 64;
 
@@ -23,7 +24,10 @@ export class PassTimer {
   private pending: Pending[] = [];
   private readonly original: GPUDevice['createCommandEncoder'];
 
-  private constructor(private readonly device: GPUDevice) {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly waitFor: <T>(p: Promise<T>) => Promise<T>,
+  ) {
     this.original = device.createCommandEncoder;
     const timer = this;
     // An own property on this device object shadows the prototype method; `uninstall` deletes it.
@@ -34,9 +38,9 @@ export class PassTimer {
   }
 
   /** A timer on this device, or null if the adapter has no timestamp queries. */
-  static install(device: GPUDevice): PassTimer | null {
-    if (!device.features.has('timestamp-query')) return null;
-    return new PassTimer(device);
+  static install(rt: Runtime): PassTimer | null {
+    if (!rt.device.features.has('timestamp-query')) return null;
+    return new PassTimer(rt.device, (p) => rt.waitFor(p));
   }
 
   uninstall(): void {
@@ -57,7 +61,7 @@ export class PassTimer {
     this.pending = [];
     const spans: number[] = [];
     for (const p of pending) {
-      await p.read.mapAsync(GPUMapMode.READ);
+      await this.waitFor(p.read.mapAsync(GPUMapMode.READ));
       const ticks = new BigInt64Array(p.read.getMappedRange().slice(0));
       p.read.unmap();
       for (let i = 0; i < p.passes; i++) {

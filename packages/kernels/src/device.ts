@@ -34,6 +34,12 @@ export interface DeviceOptions {
   f16?: boolean;
   /** Called once if the device is lost after creation. */
   onLost?: (info: GPUDeviceLostInfo) => void;
+  /**
+   * Node only: while the runtime awaits the GPU, poll Dawn every this many milliseconds instead of
+   * back to back (see dawn-wait.ts; the spin takes a core from lavapipe's shader threads).
+   * Default 1; 0 keeps Dawn's own polling.
+   */
+  pollIntervalMs?: number;
 }
 
 export interface AdapterReport {
@@ -55,7 +61,12 @@ export interface GpuContext {
   limits: Readonly<Record<(typeof WANTED_LIMITS)[number], number>>;
   /** Resolves if the device is lost; rejecting nothing, as the WebGPU spec does. */
   lost: Promise<GPUDeviceLostInfo>;
+  /** Awaits a promise of this device (a map, a queue fence) the way this host waits best. */
+  waitFor<T>(promise: Promise<T>): Promise<T>;
 }
+
+/** How a host awaits its GPU's promises, given the device options. */
+export type GpuWaiter = (opts: DeviceOptions) => <T>(promise: Promise<T>) => Promise<T>;
 
 export const NO_ADAPTER_HELP =
   'No WebGPU adapter was found. On Linux without a GPU, install the software Vulkan driver ' +
@@ -65,7 +76,7 @@ export const NO_ADAPTER_HELP =
   '(Chromium without a GPU needs --enable-unsafe-webgpu).';
 
 /** Opens a device on the given GPU object. Both entry points call this. */
-export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {}): Promise<GpuContext> {
+export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {}, waiter?: GpuWaiter): Promise<GpuContext> {
   if (!gpu) throw new Error(`createDevice: WebGPU is not available in this runtime. ${NO_ADAPTER_HELP}`);
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
   if (!adapter) throw new Error(`createDevice: ${NO_ADAPTER_HELP}`);
@@ -114,7 +125,8 @@ export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {})
     console.error(`stylegpu: uncaptured WebGPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`);
   });
 
-  return { device, adapter: report, features: new Set(device.features), limits, lost };
+  const waitFor = waiter ? waiter(opts) : <T>(promise: Promise<T>) => promise;
+  return { device, adapter: report, features: new Set(device.features), limits, lost, waitFor };
 }
 
 /** A one-line description of the adapter, for logs and reports. */

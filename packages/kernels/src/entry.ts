@@ -1,8 +1,9 @@
 /**
  * What each entry point adds to the shared surface: `createDevice` and `createRuntime` bound to
- * where that runtime's GPU object comes from (Dawn in Node, `navigator.gpu` in a browser).
+ * where that runtime's GPU object comes from (Dawn in Node, `navigator.gpu` in a browser) and how
+ * it awaits that GPU (Node defers Dawn's busy polling, see dawn-wait.ts).
  */
-import { type DeviceOptions, type GpuContext, openDevice } from './device.js';
+import { type DeviceOptions, type GpuContext, type GpuWaiter, openDevice } from './device.js';
 import { Runtime } from './runtime.js';
 
 export interface EntryPoint {
@@ -12,8 +13,8 @@ export interface EntryPoint {
   createRuntime(opts?: DeviceOptions): Promise<Runtime>;
 }
 
-export function entryPoint(getGpu: () => GPU | undefined): EntryPoint {
-  const createDevice = (opts?: DeviceOptions) => openDevice(getGpu(), opts);
+export function entryPoint(getGpu: () => GPU | undefined, waiter?: GpuWaiter): EntryPoint {
+  const createDevice = (opts?: DeviceOptions) => openDevice(getGpu(), opts, waiter);
   return {
     createDevice,
     createRuntime: async (opts?: DeviceOptions) => new Runtime(await createDevice(opts)),

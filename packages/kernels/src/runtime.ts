@@ -148,7 +148,7 @@ export class Runtime {
     this.endPass();
     this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, staging.size);
     this.flush();
-    await staging.mapAsync(GPUMapMode.READ);
+    await this.gpu.waitFor(staging.mapAsync(GPUMapMode.READ));
     const out = new Ctor(staging.getMappedRange().slice(0, bytes));
     staging.unmap();
     staging.destroy();
@@ -334,10 +334,15 @@ export class Runtime {
     this.uniformUsed = 0;
   }
 
+  /** Awaits a promise of this device (e.g. a `mapAsync`) the way the host waits best (see `DeviceOptions.pollIntervalMs`). */
+  waitFor<T>(promise: Promise<T>): Promise<T> {
+    return this.gpu.waitFor(promise);
+  }
+
   /** Submits and waits until the GPU has finished everything. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.gpu.waitFor(this.device.queue.onSubmittedWorkDone());
   }
 
   /** Releases pooled memory and the device. Tensors of this runtime become unusable. */

@@ -3,9 +3,11 @@
  *
  * Timed: `tf.matMul` / `tf.conv2d` (NHWC, HWIO — tfjs's layouts; the transposes happen on the
  * host before timing) up to `queue.onSubmittedWorkDone()` after `backend.submitQueue()`:
- * the same "submitted work done" point as our runtime's `rt.sync()`. The readback through
+ * the same "submitted work done" point as our runtime's `rt.sync()`, awaited the same way (through
+ * `dawnWait`, so neither side's wait spins a core). The readback through
  * `data()` is excluded (it is used once, for the correctness check).
  */
+import { dawnWait } from '@stylegpu/kernels';
 import { create, globals } from 'webgpu';
 import type { CaseResult } from '../harness.js';
 import type { PeerWork } from '../suites/types.js';
@@ -37,7 +39,7 @@ export async function runTfjs(work: readonly PeerWork[], opts: PeerTimingOptions
     backend.ensureCommandEncoderReady();
     backend.endComputePassEncoder();
     backend.submitQueue();
-    await backend.device.queue.onSubmittedWorkDone();
+    await dawnWait(backend.device.queue.onSubmittedWorkDone());
   };
   const results: CaseResult[] = [];
   for (const w of work) {
