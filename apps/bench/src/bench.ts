@@ -23,6 +23,8 @@ export const ALL_PEERS: readonly PeerName[] = ['tfjs', 'ort', 'torch'];
 
 export interface BenchOptions {
   quick?: boolean;
+  /** Profile each case once after timing it (GPU time per kernel). */
+  profile?: boolean;
   suites?: string[];
   runtimes?: RuntimeName[];
   /** Only cases (and peer groups) whose name contains one of these. */
@@ -50,7 +52,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const adapters: AdapterInfo[] = [];
   const results: CaseResult[] = [];
   const skipped: string[] = [];
-  const common = { quick, suites: opts.suites, only: opts.only, log };
+  const common = { quick, profile: !!opts.profile, suites: opts.suites, only: opts.only, log };
 
   if (runtimes.includes('node')) {
     log('== Node (Dawn) ==');

@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [--suite kernels] [--runtime node|browser] [--only "matmul 512"]
- *                  [--peers tfjs,ort,torch|none] [--out dir] [--markdown path] [--report-only]
+ *                  [--peers tfjs,ort,torch|none] [--out dir] [--markdown path] [--report-only] [--profile]
  */
 import { Command, Option } from 'commander';
 import { ALL_PEERS, DEFAULT_MARKDOWN, DEFAULT_OUT_DIR, type PeerName, regenerate, runBench } from './bench.js';
@@ -16,11 +16,13 @@ const program = new Command()
   .option('--peers <list>', `comma-separated peers (${ALL_PEERS.join(',')}) or "none"`, ALL_PEERS.join(','))
   .option('--out <dir>', 'directory for latest.json and latest.svg', DEFAULT_OUT_DIR)
   .option('--markdown <path>', 'where to write BENCHMARKS.md ("none" to skip)', DEFAULT_MARKDOWN)
+  .option('--profile', 'after timing each case, run it once more and print GPU time per kernel (needs timestamp-query)', false)
   .option('--report-only', 'regenerate the SVG and Markdown from <out>/latest.json without running', false);
 
 program.parse();
 const o = program.opts<{
   quick: boolean;
+  profile: boolean;
   suite?: string[];
   runtime?: RuntimeName[];
   only?: string[];
@@ -39,6 +41,7 @@ if (o.reportOnly) {
   for (const p of peers) if (!ALL_PEERS.includes(p as PeerName)) throw new Error(`bench: unknown peer "${p}" (have: ${ALL_PEERS.join(', ')}, none)`);
   const report = await runBench({
     quick: o.quick,
+    profile: o.profile,
     suites: o.suite,
     runtimes: o.runtime,
     only: o.only,

@@ -10,7 +10,7 @@
  *  4. with `timestamp-query`, the GPU time per run is the sum of its passes' timestamp spans.
  * Median, min/max and IQR over the repeats are reported. Nothing is read back inside a repeat.
  */
-import type { Runtime } from '@stylegpu/kernels';
+import { type KernelTime, type Runtime, formatProfile } from '@stylegpu/kernels';
 import { PassTimer } from './pass-timer.js';
 import { type Stats, summarize } from './stats.js';
 import type { BenchCase, CheckResult, RuntimeName } from './suites/types.js';
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   /** Repeats per case (fewer for runs slower than `slowRunMs`). */
   repeats?: number;
   slowRunMs?: number;
+  /** After timing, run each case once more under the kernel profiler and keep GPU time per kernel. */
+  profile?: boolean;
   log?: (line: string) => void;
 }
 
@@ -51,6 +53,8 @@ export interface CaseResult {
   note?: string;
   /** Case-specific figures (model suites: images/s, peak pool MiB, …). */
   metrics?: Record<string, number>;
+  /** With `profile`: GPU time per kernel of one run, slowest first (top 25). */
+  profile?: KernelTime[];
 }
 
 const now = (): number => performance.now();
@@ -130,6 +134,14 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
           gbps: c.bytes > 0 ? c.bytes / (wallMs.median * 1e6) : undefined,
           gpuGflops: c.flops > 0 && gpuMs ? c.flops / (gpuMs.median * 1e6) : undefined,
         });
+        if (opts.profile) {
+          const profile = rt.startProfile();
+          if (inst.runAsync) await inst.runAsync();
+          else inst.run();
+          const rows = await profile.stop();
+          base.profile = rows.slice(0, 25);
+          log(formatProfile(rows, 15).replace(/^/gm, '      '));
+        }
         log(
           `  ${c.name}: ${wallMs.median.toFixed(3)} ms` +
             (gpuMs ? ` (gpu ${gpuMs.median.toFixed(3)} ms)` : '') +

@@ -4,6 +4,7 @@ export * from './kernel.js';
 export * from './pool.js';
 export * from './tensor.js';
 export * from './runtime.js';
+export * from './profiler.js';
 export * from './autograd.js';
 export * from './ops/index.js';
 export * from './io/index.js';

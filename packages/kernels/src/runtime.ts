@@ -8,6 +8,7 @@
  * with submits, so the next batch can reuse the same buffer).
  */
 import { BufferPool } from './pool.js';
+import { KernelProfile } from './profiler.js';
 import type { GpuContext } from './device.js';
 import { type Kernel, type Uniform, writeUniforms } from './kernel.js';
 import { BYTES_PER_ELEMENT, type DType, formatShape, Storage, Tensor, shapeSize } from './tensor.js';
@@ -51,6 +52,7 @@ export class Runtime {
   private scopes: Set<Tensor>[] = [];
   private live = 0;
   private destroyed = false;
+  private profile: KernelProfile | null = null;
 
   constructor(readonly gpu: GpuContext) {
     this.device = gpu.device;
@@ -283,10 +285,17 @@ export class Runtime {
       entries.push({ binding, resource: { buffer: this.uniformGpu, offset, size: len } });
     }
     const bindGroup = this.device.createBindGroup({ layout, entries });
+    if (this.profile) {
+      // Profiling: a pass of its own per dispatch, bracketed by timestamps.
+      if (this.profile.full) this.flush();
+      this.endPass();
+      this.pass = this.ensureEncoder().beginComputePass(this.profile.passFor(k.op, k.key));
+    }
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (this.profile) this.endPass();
     if (++this.dispatchesInBatch >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -327,11 +336,30 @@ export class Runtime {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
+    this.profile?.resolve(this.encoder);
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.dispatchesInBatch = 0;
     this.uniformUsed = 0;
+  }
+
+  /**
+   * Starts timing every dispatch on the GPU (needs the `timestamp-query` feature); `await
+   * profile.stop()` returns the time per kernel. See profiler.ts; `formatProfile` prints it.
+   */
+  startProfile(): KernelProfile {
+    this.checkAlive('startProfile');
+    if (!this.gpu.features.has('timestamp-query')) throw new Error('startProfile: this device has no timestamp-query feature, so GPU time cannot be measured');
+    if (this.profile) throw new Error('startProfile: a profile is already running on this runtime');
+    this.flush();
+    const profile = new KernelProfile(this.device, this.maxDispatchesPerSubmit, async () => {
+      this.flush();
+      this.profile = null;
+      await this.sync();
+    }, (p) => this.waitFor(p));
+    this.profile = profile;
+    return profile;
   }
 
   /** Awaits a promise of this device (e.g. a `mapAsync`) the way the host waits best (see `DeviceOptions.pollIntervalMs`). */
