@@ -37,6 +37,9 @@ const cases: Case[] = [
   { N: 3, I: 3, O: 5, k: 3, H: 5, W: 8, demodulate: true, padding: [2, 0, 1, 0], grad: true }, // asymmetric padding
   { N: 3, I: 5, O: 5, k: 3, H: 4, W: 4, demodulate: true, noise: 3, grad: true },
   { N: 3, I: 3, O: 5, k: 1, H: 4, W: 5, demodulate: true, sScale: 1e-4, grad: true }, // Σ(w·s)² ~ eps
+  // Even and wide taps with odd padding: the stride-1 adjoint runs as a flipped correlation with padding k − 1 − p.
+  { N: 2, I: 5, O: 9, k: 4, H: 6, W: 7, demodulate: true, padding: [1, 2, 2, 0], grad: true },
+  { N: 1, I: 3, O: 8, k: 5, H: 7, W: 6, demodulate: false, padding: 1, grad: true },
   // up = 2 (transposed conv + FIR): the synthesis network's flipWeight = false, and the official default
   { N: 1, I: 3, O: 5, k: 3, H: 4, W: 4, demodulate: true, up: 2, flipWeight: false, grad: true },
   { N: 3, I: 5, O: 3, k: 3, H: 5, W: 4, demodulate: true, up: 2, flipWeight: true, grad: true },

@@ -41,8 +41,9 @@
  *   ds[n,i]   = Σ_p dx̃[n,i,p] · x[n,i,p]           −  s[n,i] · Σ_o q[n,o] · Σ_k w[o,i,k]²
  * Without demodulation d = 1 and the q terms vanish. The adjoint convolution is the forward
  * kernel again (input scaled by d, weight read transposed); dw is one kernel (4 o × 4 i per
- * thread — 8 o shared by a subgroup × 4 i in the `shuffle` form — summing over samples and
- * pixels, demodulation term in its epilogue); dx and ds come from one reduction kernel per (n, i).
+ * thread; in the `shuffle` form 8 o shared by a subgroup × one i × one row of taps per lane —
+ * summing over samples and pixels, demodulation term in its epilogue); dx and ds come from one
+ * reduction kernel per (n, i).
  *
  * `modulatedConv2dUnfused` is the textbook route for comparison (benchmarks): it materialises
  * w'·d for every sample and runs a per-sample (grouped) convolution with the same kernel.
@@ -136,7 +137,9 @@ const SHUFFLE_LANES = 8;
  *    that class; out-of-range lanes compute on clamped addresses and are masked at the store.
  *    Taps are the outer loops and input channels the inner one, and the input pixels under a
  *    row's taps (6 for 3 taps at stride 1) are loaded once per channel, not once per tap. The
- *    weight gradient shares 8 output channels per subgroup the same way (`weightGradShuffleKernel`).
+ *    weight gradient shares 8 output channels per subgroup the same way (`weightGradRowsKernel`).
+ * Weight gradient, one tap per lane (4 i) → one tap row per lane (1 i, sliding window), profiled
+ * medians: 512 ch 32 px 476 → 290 ms, 128 ch 128 px 490 → 285 ms, 256 ch 32 → 64 px up-2 120 → 78 ms.
  * Forward, interleaved medians on lavapipe (2 cores), regblock → shuffle: 512 ch 16 px 283 → 159 ms,
  * 64 px 4.07 → 1.36 s, N=4 16 px 1.03 → 0.35 s, 8→16 up-2 890 → 270 ms (the earlier shuffle
  * form, rows padded to whole subgroups and ci-outer loops, was 261 ms, 1.71 s, 0.73 s, 1.02 s).
@@ -151,18 +154,25 @@ const CONV_UNIFORMS =
   'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32, ' +
   'nxb: u32, phases: u32, COp: u32, wlBatch: u32';
 
+/** Relayout threads per workgroup, along co. */
+const RELAYOUT_WG = 64;
+// Grid (co blocks, tap k, sample·CI + ci): every index but co comes from the workgroup id, so no
+// thread divides (lavapipe scalarises integer division per lane).
 const relayoutKernel = kernel(OP, 'relayout', () => `
-${bindings([['Wt', 'f32']], [['Wl', 'f32']], 'total: u32, CI: u32, CO: u32, COp: u32, kk: u32, wCo: u32, wCi: u32, wBatch: u32, flip: u32')}
-${flatMain(256, `  if (idx >= u.total) { return; }
-  let co = idx % u.COp;
-  let r = idx / u.COp;
-  let k = r % u.kk;
-  let ci = (r / u.kk) % u.CI;
-  let n = r / (u.kk * u.CI);
-  if (co >= u.CO) { Wl[idx] = 0.0; return; }
+${bindings([['Wt', 'f32']], [['Wl', 'f32']], 'CI: u32, CO: u32, COp: u32, kk: u32, wCo: u32, wCi: u32, wBatch: u32, flip: u32')}
+@compute @workgroup_size(${RELAYOUT_WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let co = wid.x * ${RELAYOUT_WG}u + lid;
+  if (co >= u.COp) { return; }
+  let k = wid.y;
+  let ci = wid.z % u.CI;
+  let n = wid.z / u.CI;
+  let dst = (wid.z * u.kk + k) * u.COp + co;
+  if (co >= u.CO) { Wl[dst] = 0.0; return; }
   // Flipping both axes of a row-major [kh, kw] block reverses it.
   let kSrc = select(k, u.kk - 1u - k, u.flip == 1u);
-  Wl[idx] = Wt[n * u.wBatch + co * u.wCo + ci * u.wCi + kSrc];`)}`);
+  Wl[dst] = Wt[n * u.wBatch + co * u.wCo + ci * u.wCi + kSrc];
+}`);
 
 function convKernel(s: ConvSpec): Kernel {
   const key = `conv:${+s.transposed}${+s.pre}${+s.post}${+s.row3}`;
@@ -454,96 +464,98 @@ interface WeightGradSpec {
   demod: boolean;
 }
 /**
- * The weight gradient in the `shuffle` form: a workgroup (one subgroup) shares a block of 8 output
- * channels and one tap (workgroup y), so the pixel loops agree across lanes; each lane owns 4
- * input channels (workgroup x). Per pixel, lane l loads g of channel o0 + l and the lanes read all
- * 8 through `subgroupShuffle`, plus its own 4 x values: 5 loads for 32 FMAs (the regblock kernel:
- * 8 for 16). d and q of the 8 channels are shared the same way.
+ * The weight gradient in the `shuffle` form, one tap row per thread. A workgroup (one 8-lane
+ * subgroup) shares 8 output channels and one tap row ky (workgroup y); each lane owns one input
+ * channel (workgroup x) and all kw taps of that row. Along a pixel row the tap side is a sliding
+ * window: stepping one pixel reads S new values and reuses kw − S in registers. So per pixel a lane
+ * makes 1 + S loads (its dense-side value, its new window values) for 8·kw multiply-adds. The
+ * one-tap-per-thread form made 5 loads for 32 (lavapipe's cost is in the loads).
+ * The sides: for a correlation the dense side is g (output channels, shared through
+ * `subgroupShuffle`) and the window slides over x; for a transposed convolution the dense side is
+ * x and the window slides over g. Per-sample scales are applied as values are loaded (g·d, x·s),
+ * so the sums run over samples and pixels at once; the demodulation term Σ_n q·s² follows.
  */
-function weightGradShuffleKernel(s: WeightGradSpec): Kernel {
-  const key = `weightGradShuffle:${+s.transposed}${+s.flip}${+s.demod}`;
+function weightGradRowsKernel(s: WeightGradSpec & { kw: number; stride: number }): Kernel {
+  const key = `weightGradRows:${+s.transposed}${+s.flip}${+s.demod}:${s.kw}:${s.stride}`;
   return cached(key, () =>
     kernel(OP, key, () => {
       const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
       if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
-      const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
-      // Start of each pixel row on both sides; along x the dense side steps 1, the other S.
-      const gRow = s.transposed ? 'by * u.Wo + bx0' : 'qy * u.Wo + qx0';
-      const xRow = s.transposed ? 'qy * u.W + qx0' : 'by * u.W + bx0';
-      const [gStep, xStep] = s.transposed ? ['u.S', '1u'] : ['1u', 'u.S'];
-      const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
+      const KW = s.kw;
+      const ST = s.stride;
       const os = [...Array(TCO).keys()];
-      const ib = [0, 1, 2, 3];
+      const ts = [...Array(KW).keys()];
+      // Dense side (walked pixel by pixel) and tap side (read at q·S − P + k).
+      const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
+      const denseBase = s.transposed ? '(n * u.CI + iLane) * u.H * u.W' : '(n * u.CO + oLane) * u.Ho * u.Wo';
+      const tapBase = s.transposed ? '(n * u.CO + oLane) * u.Ho * u.Wo' : '(n * u.CI + iLane) * u.H * u.W';
+      const [denseBuf, tapBuf] = s.transposed ? ['X', 'G'] : ['G', 'X'];
+      const [denseScale, tapScale] = s.transposed ? ['sLane', 'dLane'] : ['dLane', 'sLane'];
+      const loadTap = (t: number, col: string) =>
+        `select(0.0, ${tapBuf}[tapRow + u32(clamp(${col} + ${t}, 0, i32(${BW}) - 1))] * ${tapScale}, ${col} + ${t} >= 0 && ${col} + ${t} < i32(${BW}))`;
+      // acc[o][t] += (o's value) · (the lane's value); whichever side is shared comes through the subgroup.
+      const fma = (o: number, t: number) =>
+        s.transposed
+          ? `acc${o}_${t} = fma(subgroupShuffle(w${t}, ${o}u), dv, acc${o}_${t});`
+          : `acc${o}_${t} = fma(g${o}, w${t}, acc${o}_${t});`;
+      const carried = ts.filter((t) => t + ST < KW);
+      const fresh = ts.filter((t) => t + ST >= KW);
+      const tapIndex = (t: number) => (s.flip ? `(u.kh - 1u - ky) * u.kw + ${KW - 1 - t}u` : `ky * u.kw + ${t}u`);
       return `enable subgroups;
 ${bindings(reads, [['DW', 'f32']], 'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32')}
-fn floorDiv(a: i32, b: i32) -> i32 { return select((a - b + 1) / b, a / b, a >= 0); }
-fn ceilDiv(a: i32, b: i32) -> i32 { return select(a / b, (a + b - 1) / b, a >= 0); }
 @compute @workgroup_size(${SHUFFLE_WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  let kk = u.kh * u.kw;
-  let k = wid.y % kk;
-  let o0 = (wid.y / kk) * ${TCO}u;
-  let ky = k / u.kw; let kx = k % u.kw;
-  let iBase = gid.x * 4u;
-  let st = i32(u.S);
-  // q range with 0 <= q·S − P + k < B, per axis (as weightGradKernel).
-  let qy0 = u32(max(0, ceilDiv(u.padY - i32(ky), st)));
-  let qy1 = min(i32(${AH}) - 1, floorDiv(i32(${BH}) - 1 + u.padY - i32(ky), st));
-  let qx0 = u32(max(0, ceilDiv(u.padX - i32(kx), st)));
-  let qx1 = min(i32(${AW}) - 1, floorDiv(i32(${BW}) - 1 + u.padX - i32(kx), st));
-  let bx0 = u32(i32(qx0) * st - u.padX + i32(kx));
-  // This lane's shared output channel, and its own 4 input channels (clamped; masked at the store).
-  let oLane = min(o0 + lane % ${SHUFFLE_LANES}u, u.CO - 1u);
-${ib.map((b) => `  let i${b} = min(iBase + ${b}u, u.CI - 1u);`).join('\n')}
-${os.map((a) => `  var acc${a} = vec4f(0.0);`).join('\n')}
-${s.demod ? os.map((a) => `  var dem${a} = vec4f(0.0);`).join('\n') : ''}
-  let gPlane = u.Ho * u.Wo;
-  let xPlane = u.H * u.W;
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let ky = wid.y % u.kh;
+  let o0 = (wid.y / u.kh) * ${TCO}u;
+  let iRaw = wid.x * ${SHUFFLE_WG}u + lane % ${SHUFFLE_WG}u;
+  let iLane = min(iRaw, u.CI - 1u);
+  let oLane = min(o0 + lane % ${TCO}u, u.CO - 1u);
+${os.map((o) => ts.map((t) => `  var acc${o}_${t} = 0.0;`).join(' ')).join('\n')}
   for (var n = 0u; n < u.N; n++) {
-${os.map((a) => `    var p${a} = vec4f(0.0);`).join('\n')}
-    let gLane = (n * u.CO + oLane) * gPlane;
-${ib.map((b) => `    let x${b} = (n * u.CI + i${b}) * xPlane;`).join('\n')}
-    for (var qyi = i32(qy0); qyi <= qy1; qyi++) {
-      let qy = u32(qyi);
-      let by = u32(qyi * st - u.padY + i32(ky));
-      var gp = gLane + ${gRow};
-      var xp = ${xRow};
-      for (var qxi = i32(qx0); qxi <= qx1; qxi++) {
-        let xv = vec4f(X[x0 + xp], X[x1 + xp], X[x2 + xp], X[x3 + xp]);
-        let gv = G[gp];
-${os.map((a) => `        p${a} = fma(vec4f(subgroupShuffle(gv, ${a}u)), xv, p${a});`).join('\n')}
-        gp += ${gStep};
-        xp += ${xStep};
+    let sLane = S[n * u.CI + iLane];
+    let dLane = ${s.demod ? 'D[n * u.CO + oLane]' : '1.0'};
+    let denseN = ${denseBase};
+    let tapN = ${tapBase};
+    for (var qy = 0u; qy < ${AH}; qy++) {
+      let by = i32(qy * ${ST}u + ky) - u.padY;
+      if (by < 0 || by >= i32(${BH})) { continue; }
+      let tapRow = tapN + u32(by) * ${BW};
+      let denseRow = denseN + qy * ${AW};
+      // The window before pixel 0: the values pixel 0 carries over (taps t + S of pixel −1).
+${ts.map((t) => `      var w${t} = ${t >= ST ? loadTap(t, `-${ST} - u.padX`) : '0.0'};`).join('\n')}
+      for (var qx = 0u; qx < ${AW}; qx++) {
+        let col = i32(qx * ${ST}u) - u.padX;
+${carried.map((t) => `        w${t} = w${t + ST};`).join('\n')}
+${fresh.map((t) => `        w${t} = ${loadTap(t, 'col')};`).join('\n')}
+        let dv = ${denseBuf}[denseRow + qx] * ${denseScale};
+${s.transposed ? '' : os.map((o) => `        let g${o} = subgroupShuffle(dv, ${o}u);`).join('\n')}
+${os.map((o) => `        ${ts.map((t) => fma(o, t)).join(' ')}`).join('\n')}
       }
     }
-    let sv = vec4f(S[n * u.CI + i0], S[n * u.CI + i1], S[n * u.CI + i2], S[n * u.CI + i3]);
-${s.demod ? `    let dLane = D[n * u.CO + oLane];\n    let qLane = Q[n * u.CO + oLane];` : ''}
+  }
+${s.demod ? `  // Demodulation term: Σ_n q[n, o] · s[n, i]².
+${os.map((o) => `  var dem${o} = 0.0;`).join('\n')}
+  for (var n = 0u; n < u.N; n++) {
+    let sv = S[n * u.CI + iLane];
+    let qv = Q[n * u.CO + oLane];
+${os.map((o) => `    dem${o} = fma(subgroupShuffle(qv, ${o}u), sv * sv, dem${o});`).join('\n')}
+  }` : ''}
+  if (iRaw < u.CI) {
+    let kk = u.kh * u.kw;
 ${os
-  .map((a) =>
-    s.demod
-      ? `    acc${a} = fma(p${a} * subgroupShuffle(dLane, ${a}u), sv, acc${a});
-    dem${a} = fma(vec4f(subgroupShuffle(qLane, ${a}u)), sv * sv, dem${a});`
-      : `    acc${a} = fma(p${a}, sv, acc${a});`,
+  .map(
+    (o) => `    if (o0 + ${o}u < u.CO) {
+      let base = ((o0 + ${o}u) * u.CI + iRaw) * kk;
+${ts.map((t) => `      { let wi = base + ${tapIndex(t)}; DW[wi] = acc${o}_${t}${s.demod ? ` - Wt[wi] * dem${o}` : ''}; }`).join('\n')}
+    }`,
   )
   .join('\n')}
   }
-  let t = ${tap};
-${os
-  .map(
-    (a) => `  if (o0 + ${a}u < u.CO) {
-    for (var b = 0u; b < 4u; b++) {
-      if (iBase + b < u.CI) {
-        let wi = ((o0 + ${a}u) * u.CI + iBase + b) * kk + t;
-        DW[wi] = acc${a}[b]${s.demod ? ` - Wt[wi] * dem${a}[b]` : ''};
-      }
-    }
-  }`,
-  )
-  .join('\n')}
 }`;
     }),
   );
 }
+
 function weightGradKernel(s: WeightGradSpec): Kernel {
   const key = `weightGrad:${+s.transposed}${+s.flip}${+s.demod}`;
   return cached(key, () =>
@@ -650,8 +662,8 @@ function launchConv(l: ConvLaunch): Tensor {
   rt.dispatch(relayoutKernel, {
     read: [l.weight],
     write: [wl],
-    uniforms: [wl.size, l.CI, l.CO, COp, kk, l.wCo, l.wCi, l.wBatch ?? 0, +g.flip],
-    workgroups: Math.ceil(wl.size / 256),
+    uniforms: [l.CI, l.CO, COp, kk, l.wCo, l.wCi, l.wBatch ?? 0, +g.flip],
+    workgroups: [Math.ceil(COp / RELAYOUT_WG), kk, batches * l.CI],
   });
   const out = rt.empty([l.N, l.CO, g.Ho, g.Wo], 'f32', OP);
   const read = [l.input, wl, ...(l.pre ? [l.pre] : []), ...(l.post ? [l.post] : [])];
@@ -691,9 +703,19 @@ function launchDemod(weight: Tensor, styles: Tensor): Tensor {
   return d;
 }
 
-/** The adjoint geometry: input and output swap, a correlation becomes a transposed convolution and back. */
+/**
+ * The adjoint geometry: input and output swap, a correlation becomes a transposed convolution and
+ * back. At stride 1 the transposed form is itself a correlation with the taps flipped and padding
+ * k − 1 − p: out[y] = Σ_t in[y + p − t]·w(t) = Σ_j in[y − (k − 1 − p) + j]·w(k − 1 − j) with
+ * j = k − 1 − t. So the stride-1 adjoint runs the correlation kernels (row3, no per-tap phase
+ * tests), which take ~30% less time per FLOP than the transposed ones.
+ */
 function adjoint(g: ConvGeom): ConvGeom {
-  return { ...g, transposed: !g.transposed, H: g.Ho, W: g.Wo, Ho: g.H, Wo: g.W };
+  const swapped = { ...g, H: g.Ho, W: g.Wo, Ho: g.H, Wo: g.W };
+  if (g.stride === 1 && !g.transposed) {
+    return { ...swapped, flip: !g.flip, padY: g.kh - 1 - g.padY, padX: g.kw - 1 - g.padX };
+  }
+  return { ...swapped, transposed: !g.transposed };
 }
 
 /** z = d ⊙ conv(x·s, w) (d = 1 without demodulation), differentiable in x, weight and styles. */
@@ -731,9 +753,10 @@ function modconvCore(x: Tensor, weight: Tensor, styles: Tensor, g: ConvGeom, dem
       const read = [gz, x, styles, ...(d ? [d, weight, q!] : [])];
       const uniforms = [N, I, O, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX)];
       // Fewer than 8 output channels (ToRGB) would leave most lanes' shared loads unused.
-      if (O >= SHUFFLE_LANES && modulatedConv2dVariant(rt) === 'shuffle') {
-        const workgroups: [number, number, number] = [Math.ceil(Math.ceil(I / 4) / SHUFFLE_WG), Math.ceil(O / TCO) * kk, 1];
-        rt.dispatch(weightGradShuffleKernel(spec), { read, write: [dw], uniforms, workgroups });
+      // The tap window unrolls: keep it to the sizes a generator meets (else the regblock kernel).
+      if (O >= SHUFFLE_LANES && modulatedConv2dVariant(rt) === 'shuffle' && g.kw <= 7 && g.stride <= 4) {
+        const workgroups: [number, number, number] = [Math.ceil(I / SHUFFLE_WG), Math.ceil(O / TCO) * g.kh, 1];
+        rt.dispatch(weightGradRowsKernel({ ...spec, kw: g.kw, stride: g.stride }), { read, write: [dw], uniforms, workgroups });
       } else {
         rt.dispatch(weightGradKernel(spec), { read, write: [dw], uniforms, workgroups: Math.ceil((Math.ceil(O / 4) * Math.ceil(I / 4) * kk) / WG) });
       }
