@@ -78,6 +78,11 @@ describe('binary ops with broadcasting', () => {
     [[4, 1, 3], [1, 6, 1], [4, 6, 3]],
     [[1], [3, 1, 7], [3, 1, 7]],
     [[2, 1, 1, 3, 1], [5, 1, 2], [2, 1, 5, 3, 2]],
+    // Rows of ≥ 64 after coalescing: the division-free `rows` kernel.
+    [[3, 5, 7, 19], [3, 1, 7, 19], [3, 5, 7, 19]], // noise over channels
+    [[2, 3, 9, 10], [1, 3, 1, 1], [2, 3, 9, 10]], // a bias per channel: b's inner stride is 0
+    [[4, 1, 70], [1, 6, 70], [4, 6, 70]],
+    [[1, 65], [3, 65], [3, 65]],
   ];
   const diff: Record<string, (a: K.Tensor, b: K.Tensor) => K.Tensor> = {
     add: K.add,
@@ -109,6 +114,29 @@ describe('binary ops with broadcasting', () => {
       });
     }
   }
+
+  it('a broadcast with more rows than one grid dimension holds (rows kernel over y and z)', async () => {
+    const rt = await testRuntime();
+    const rows = 65_537;
+    const a = Float32Array.from({ length: rows * 64 }, (_, i) => (i % 1009) * 0.5);
+    const b = Float32Array.from({ length: 64 }, (_, j) => j * 0.25 - 3);
+    const ta = rt.tensor(a, [rows, 64]);
+    const tb = rt.tensor(b, [1, 64]);
+    const out = K.add(ta, tb);
+    const got = await out.read();
+    let bad = 0;
+    for (let i = 0; i < a.length; i++) if (got[i] !== a[i] + b[i % 64]) bad++;
+    expect(bad).toBe(0);
+    for (const t of [ta, tb, out]) t.dispose();
+  });
+
+  it('coalesceBroadcast merges dims the inputs step through alike', () => {
+    const out = [2, 3, 4, 5];
+    const s = (shape: number[]) => K.broadcastStrides(shape, out);
+    expect(K.coalesceBroadcast(out, s([2, 3, 4, 5]), s([2, 1, 4, 5]))).toEqual([[2, 3, 20], [60, 20, 1], [20, 0, 1]]);
+    expect(K.coalesceBroadcast(out, s([2, 3, 4, 5]), s([2, 3, 4, 5]))).toEqual([[120], [1], [1]]);
+    expect(K.coalesceBroadcast([2, 1, 5], [5, 0, 1], [0, 0, 1])).toEqual([[2, 5], [5, 1], [0, 1]]);
+  });
 
   it('comparisons and where', async () => {
     const rt = await testRuntime();

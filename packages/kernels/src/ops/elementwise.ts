@@ -229,6 +229,57 @@ ${index}  let a = A[ia]; let b = B[ib];
   return k;
 }
 
+/**
+ * Output dims with size-1 dims dropped and adjacent dims merged wherever both inputs step through
+ * them alike (stride of the outer = stride of the inner × its size; broadcast 0s merge with 0s).
+ * [N, C, H, W] + [N, 1, H, W] becomes [N, C, H·W] with b's strides [H·W, 0, 1].
+ */
+export function coalesceBroadcast(shape: readonly number[], sa: readonly number[], sb: readonly number[]): [number[], number[], number[]] {
+  const dims: Array<[number, number, number]> = [];
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 1) continue;
+    const last = dims[dims.length - 1];
+    if (last && sa[i] === last[1] * last[0] && sb[i] === last[2] * last[0]) last[0] *= shape[i];
+    else dims.push([shape[i], sa[i], sb[i]]);
+  }
+  dims.reverse();
+  return [dims.map((d) => d[0]), dims.map((d) => d[1]), dims.map((d) => d[2])];
+}
+
+/** Elements per thread along the inner dim in the broadcast `rows` kernel. */
+const ROW_ELEMS = 4;
+const ROWS_WG = 64;
+const ROWS_PER_Y = 65535;
+
+/**
+ * A broadcast binary op with no per-element integer division (lavapipe scalarises it per lane):
+ * after coalescing, the last dim is walked by threads, ROW_ELEMS elements each; the other dims
+ * (the "row") come from the workgroup id, decomposed once per thread. Inner strides are 0 or 1
+ * and compiled in.
+ */
+function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB: number): Kernel {
+  const key = `${op}:rows${rowRank}:${innerA}${innerB}`;
+  let k = binaryKernels.get(key);
+  if (k) return k;
+  let index = '  var rem = row; var ia = 0u; var ib = 0u;\n';
+  for (let d = rowRank - 1; d >= 0; d--) {
+    index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
+  }
+  const at = (name: string, base: string, stride: number) => (stride ? `${name}[${base} + j]` : `${name}[${base}]`);
+  k = kernel('binary', key, () => `
+${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, rows: u32, inner: u32')}
+${scalarFn(['a', 'b'], BINARY[op].f)}
+@compute @workgroup_size(${ROWS_WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let row = wid.y + wid.z * ${ROWS_PER_Y}u;
+  if (row >= u.rows) { return; }
+${index}  let ob = row * u.inner;
+${[...Array(ROW_ELEMS).keys()].map((e) => `  { let j = gid.x * ${ROW_ELEMS}u + ${e}u; if (j < u.inner) { out[ob + j] = fn1(${at('A', 'ia', innerA)}, ${at('B', 'ib', innerB)}); } }`).join('\n')}
+}`);
+  binaryKernels.set(key, k);
+  return k;
+}
+
 /** Applies a binary op with broadcasting; no gradient recorded. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkF32(op, a);
@@ -245,13 +296,21 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   } else if (same) {
     rt.dispatch(binaryKernel(op, 0), { read: [a, b], write: [out], uniforms: [out.size], workgroups: Math.ceil(out.size / WG) });
   } else {
-    const uniforms = [
-      ...packU32(shape, 2),
-      ...packU32(broadcastStrides(a.shape, shape), 2),
-      ...packU32(broadcastStrides(b.shape, shape), 2),
-      out.size,
-    ];
-    rt.dispatch(binaryKernel(op, shape.length), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
+    const sa = broadcastStrides(a.shape, shape);
+    const sb = broadcastStrides(b.shape, shape);
+    const [cs, ca, cb] = coalesceBroadcast(shape, sa, sb);
+    const inner = cs[cs.length - 1] ?? 1;
+    const rows = out.size / inner;
+    // Rows of at least a workgroup's worth; short rows would leave most threads idle.
+    if (cs.length >= 1 && inner >= ROWS_WG && rows <= ROWS_PER_Y * ROWS_PER_Y) {
+      const r = cs.length - 1;
+      const uniforms = [...packU32(cs.slice(0, r), 2), ...packU32(ca.slice(0, r), 2), ...packU32(cb.slice(0, r), 2), rows, inner];
+      const grid: [number, number, number] = [Math.ceil(inner / (ROWS_WG * ROW_ELEMS)), Math.min(rows, ROWS_PER_Y), Math.ceil(rows / ROWS_PER_Y)];
+      rt.dispatch(binaryRowsKernel(op, r, ca[r], cb[r]), { read: [a, b], write: [out], uniforms, workgroups: grid });
+    } else {
+      const uniforms = [...packU32(shape, 2), ...packU32(sa, 2), ...packU32(sb, 2), out.size];
+      rt.dispatch(binaryKernel(op, shape.length), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
+    }
   }
   return out;
 }
