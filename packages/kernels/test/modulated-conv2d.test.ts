@@ -40,6 +40,8 @@ const cases: Case[] = [
   // Even and wide taps with odd padding: the stride-1 adjoint runs as a flipped correlation with padding k − 1 − p.
   { N: 2, I: 5, O: 9, k: 4, H: 6, W: 7, demodulate: true, padding: [1, 2, 2, 0], grad: true },
   { N: 1, I: 3, O: 8, k: 5, H: 7, W: 6, demodulate: false, padding: 1, grad: true },
+  // Rows of ≥ 16: 8 pixels per lane in the shuffle correlation, with a ragged last block.
+  { N: 2, I: 9, O: 10, k: 3, H: 4, W: 21, demodulate: true, grad: true },
   // up = 2 (transposed conv + FIR): the synthesis network's flipWeight = false, and the official default
   { N: 1, I: 3, O: 5, k: 3, H: 4, W: 4, demodulate: true, up: 2, flipWeight: false, grad: true },
   { N: 3, I: 5, O: 3, k: 3, H: 5, W: 4, demodulate: true, up: 2, flipWeight: true, grad: true },
@@ -53,6 +55,7 @@ const cases: Case[] = [
   { N: 3, I: 13, O: 8, k: 3, H: 8, W: 5, demodulate: true, down: 2, grad: false },
   { N: 3, I: 13, O: 3, k: 1, H: 8, W: 5, demodulate: true, down: 2, grad: true },
   { N: 2, I: 3, O: 9, k: 3, H: 6, W: 5, demodulate: false, down: 2, grad: true },
+  { N: 2, I: 3, O: 9, k: 3, H: 6, W: 38, demodulate: true, down: 2, grad: true }, // stride 2, rows of 19
 ];
 
 function label(c: Case): string {
