@@ -470,18 +470,19 @@ interface WeightGradSpec {
 }
 /**
  * The weight gradient in the `shuffle` form, one tap row per thread. A workgroup (one 8-lane
- * subgroup) shares 8 output channels and one tap row ky (workgroup y); each lane owns one input
- * channel (workgroup x) and all kw taps of that row. Along a pixel row the tap side is a sliding
- * window: stepping one pixel reads S new values and reuses kw − S in registers. So per pixel a lane
- * makes 1 + S loads (its dense-side value, its new window values) for 8·kw multiply-adds. The
- * one-tap-per-thread form made 5 loads for 32 (lavapipe's cost is in the loads).
+ * subgroup) shares 8 output channels and one tap row ky (workgroup y); each lane owns `ipl` input
+ * channels (workgroup x) and all kw taps of that row. Along a pixel row the tap side is a sliding
+ * window: stepping one pixel reads S new values and reuses kw − S in registers. So per pixel a
+ * lane with one input channel makes 1 + S loads (its dense-side value, its new window values) for
+ * 8·kw multiply-adds. The one-tap-per-thread form made 5 loads for 32 (lavapipe's cost is in the
+ * loads).
  * The sides: for a correlation the dense side is g (output channels, shared through
  * `subgroupShuffle`) and the window slides over x; for a transposed convolution the dense side is
  * x and the window slides over g. Per-sample scales are applied as values are loaded (g·d, x·s),
  * so the sums run over samples and pixels at once; the demodulation term Σ_n q·s² follows.
  */
-function weightGradRowsKernel(s: WeightGradSpec & { kw: number; stride: number }): Kernel {
-  const key = `weightGradRows:${+s.transposed}${+s.flip}${+s.demod}:${s.kw}:${s.stride}`;
+function weightGradRowsKernel(s: WeightGradSpec & { kw: number; stride: number; ipl: number }): Kernel {
+  const key = `weightGradRows:${+s.transposed}${+s.flip}${+s.demod}:${s.kw}:${s.stride}:${s.ipl}`;
   return cached(key, () =>
     kernel(OP, key, () => {
       const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
@@ -490,72 +491,80 @@ function weightGradRowsKernel(s: WeightGradSpec & { kw: number; stride: number }
       const ST = s.stride;
       const os = [...Array(TCO).keys()];
       const ts = [...Array(KW).keys()];
-      // Dense side (walked pixel by pixel) and tap side (read at q·S − P + k).
+      const ics = [...Array(s.ipl).keys()];
+      // Dense side (walked pixel by pixel) and tap side (read at q·S − P + k). The input-channel
+      // side has one value (or window) per lane channel c; the output side is the lane's oLane.
       const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
-      const denseBase = s.transposed ? '(n * u.CI + iLane) * u.H * u.W' : '(n * u.CO + oLane) * u.Ho * u.Wo';
-      const tapBase = s.transposed ? '(n * u.CO + oLane) * u.Ho * u.Wo' : '(n * u.CI + iLane) * u.H * u.W';
-      const [denseBuf, tapBuf] = s.transposed ? ['X', 'G'] : ['G', 'X'];
-      const [denseScale, tapScale] = s.transposed ? ['sLane', 'dLane'] : ['dLane', 'sLane'];
-      const loadTap = (t: number, col: string) =>
-        `select(0.0, ${tapBuf}[tapRow + u32(clamp(${col} + ${t}, 0, i32(${BW}) - 1))] * ${tapScale}, ${col} + ${t} >= 0 && ${col} + ${t} < i32(${BW}))`;
-      // acc[o][t] += (o's value) · (the lane's value); whichever side is shared comes through the subgroup.
-      const fma = (o: number, t: number) =>
-        s.transposed
-          ? `acc${o}_${t} = fma(subgroupShuffle(w${t}, ${o}u), dv, acc${o}_${t});`
-          : `acc${o}_${t} = fma(g${o}, w${t}, acc${o}_${t});`;
+      const iPlane = (c: number) => `(n * u.CI + iLane${c}) * u.H * u.W`;
+      const oPlane = '(n * u.CO + oLane) * u.Ho * u.Wo';
+      const tapVal = (buf: string, row: string, col: string, t: number, scale: string) =>
+        `select(0.0, ${buf}[${row} + u32(clamp(${col} + ${t}, 0, i32(${BW}) - 1))] * ${scale}, ${col} + ${t} >= 0 && ${col} + ${t} < i32(${BW}))`;
+      // Windows: w{c}_{t} over x for a correlation (one per lane channel), w_{t} over g for a transposed one.
+      const win = (c: number, t: number) => (s.transposed ? `w_${t}` : `w${c}_${t}`);
+      const winKeys = s.transposed ? [null] : ics;
+      const winLoad = (c: number | null, t: number, col: string) =>
+        s.transposed ? tapVal('G', 'tapRow', col, t, 'dLane') : tapVal('X', `tapRow${c}`, col, t, `sLane${c}`);
       const carried = ts.filter((t) => t + ST < KW);
       const fresh = ts.filter((t) => t + ST >= KW);
       const tapIndex = (t: number) => (s.flip ? `(u.kh - 1u - ky) * u.kw + ${KW - 1 - t}u` : `ky * u.kw + ${t}u`);
+      const body = s.transposed
+        ? `${ics.map((c) => `        let dv${c} = X[denseRow${c} + qx] * sLane${c};`).join('\n')}
+${os.map((o) => ts.map((t) => `        { let gs = subgroupShuffle(w_${t}, ${o}u);${ics.map((c) => ` acc${o}_${t}_${c} = fma(gs, dv${c}, acc${o}_${t}_${c});`).join('')} }`).join('\n')).join('\n')}`
+        : `        let dv = G[denseRow + qx] * dLane;
+${os.map((o) => `        { let g = subgroupShuffle(dv, ${o}u);${ts.map((t) => ics.map((c) => ` acc${o}_${t}_${c} = fma(g, w${c}_${t}, acc${o}_${t}_${c});`).join('')).join('')} }`).join('\n')}`;
       return `enable subgroups;
 ${bindings(reads, [['DW', 'f32']], 'N: u32, CI: u32, CO: u32, H: u32, W: u32, Ho: u32, Wo: u32, kh: u32, kw: u32, S: u32, padY: i32, padX: i32')}
 @compute @workgroup_size(${SHUFFLE_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let ky = wid.y % u.kh;
   let o0 = (wid.y / u.kh) * ${TCO}u;
-  let iRaw = wid.x * ${SHUFFLE_WG}u + lane % ${SHUFFLE_WG}u;
-  let iLane = min(iRaw, u.CI - 1u);
+  let iFirst = (wid.x * ${SHUFFLE_WG}u + lane % ${SHUFFLE_WG}u) * ${s.ipl}u;
+${ics.map((c) => `  let iLane${c} = min(iFirst + ${c}u, u.CI - 1u);`).join('\n')}
   let oLane = min(o0 + lane % ${TCO}u, u.CO - 1u);
-${os.map((o) => ts.map((t) => `  var acc${o}_${t} = 0.0;`).join(' ')).join('\n')}
+${os.map((o) => ts.map((t) => ics.map((c) => `var acc${o}_${t}_${c} = 0.0;`).join(' ')).join(' ')).map((l) => `  ${l}`).join('\n')}
   for (var n = 0u; n < u.N; n++) {
-    let sLane = S[n * u.CI + iLane];
+${ics.map((c) => `    let sLane${c} = S[n * u.CI + iLane${c}];`).join('\n')}
     let dLane = ${s.demod ? 'D[n * u.CO + oLane]' : '1.0'};
-    let denseN = ${denseBase};
-    let tapN = ${tapBase};
     for (var qy = 0u; qy < ${AH}; qy++) {
       let by = i32(qy * ${ST}u + ky) - u.padY;
       if (by < 0 || by >= i32(${BH})) { continue; }
-      let tapRow = tapN + u32(by) * ${BW};
-      let denseRow = denseN + qy * ${AW};
+${s.transposed
+  ? `      let tapRow = ${oPlane} + u32(by) * ${BW};
+${ics.map((c) => `      let denseRow${c} = ${iPlane(c)} + qy * ${AW};`).join('\n')}`
+  : `${ics.map((c) => `      let tapRow${c} = ${iPlane(c)} + u32(by) * ${BW};`).join('\n')}
+      let denseRow = ${oPlane} + qy * ${AW};`}
       // The window before pixel 0: the values pixel 0 carries over (taps t + S of pixel −1).
-${ts.map((t) => `      var w${t} = ${t >= ST ? loadTap(t, `-${ST} - u.padX`) : '0.0'};`).join('\n')}
+${winKeys.map((c) => ts.map((t) => `      var ${win(c ?? 0, t)} = ${t >= ST ? winLoad(c, t, `-${ST} - u.padX`) : '0.0'};`).join('\n')).join('\n')}
       for (var qx = 0u; qx < ${AW}; qx++) {
         let col = i32(qx * ${ST}u) - u.padX;
-${carried.map((t) => `        w${t} = w${t + ST};`).join('\n')}
-${fresh.map((t) => `        w${t} = ${loadTap(t, 'col')};`).join('\n')}
-        let dv = ${denseBuf}[denseRow + qx] * ${denseScale};
-${s.transposed ? '' : os.map((o) => `        let g${o} = subgroupShuffle(dv, ${o}u);`).join('\n')}
-${os.map((o) => `        ${ts.map((t) => fma(o, t)).join(' ')}`).join('\n')}
+${winKeys.map((c) => carried.map((t) => `        ${win(c ?? 0, t)} = ${win(c ?? 0, t + ST)};`).join('\n')).join('\n')}
+${winKeys.map((c) => fresh.map((t) => `        ${win(c ?? 0, t)} = ${winLoad(c, t, 'col')};`).join('\n')).join('\n')}
+${body}
       }
     }
   }
 ${s.demod ? `  // Demodulation term: Σ_n q[n, o] · s[n, i]².
-${os.map((o) => `  var dem${o} = 0.0;`).join('\n')}
+${os.map((o) => ics.map((c) => `var dem${o}_${c} = 0.0;`).join(' ')).map((l) => `  ${l}`).join('\n')}
   for (var n = 0u; n < u.N; n++) {
-    let sv = S[n * u.CI + iLane];
     let qv = Q[n * u.CO + oLane];
-${os.map((o) => `    dem${o} = fma(subgroupShuffle(qv, ${o}u), sv * sv, dem${o});`).join('\n')}
+${ics.map((c) => `    let sv${c} = S[n * u.CI + iLane${c}];`).join('\n')}
+${os.map((o) => `    { let q = subgroupShuffle(qv, ${o}u);${ics.map((c) => ` dem${o}_${c} = fma(q, sv${c} * sv${c}, dem${o}_${c});`).join('')} }`).join('\n')}
   }` : ''}
-  if (iRaw < u.CI) {
-    let kk = u.kh * u.kw;
+  let kk = u.kh * u.kw;
+${ics
+  .map(
+    (c) => `  if (iFirst + ${c}u < u.CI) {
 ${os
   .map(
     (o) => `    if (o0 + ${o}u < u.CO) {
-      let base = ((o0 + ${o}u) * u.CI + iRaw) * kk;
-${ts.map((t) => `      { let wi = base + ${tapIndex(t)}; DW[wi] = acc${o}_${t}${s.demod ? ` - Wt[wi] * dem${o}` : ''}; }`).join('\n')}
+      let base = ((o0 + ${o}u) * u.CI + iFirst + ${c}u) * kk;
+${ts.map((t) => `      { let wi = base + ${tapIndex(t)}; DW[wi] = acc${o}_${t}_${c}${s.demod ? ` - Wt[wi] * dem${o}_${c}` : ''}; }`).join('\n')}
     }`,
   )
   .join('\n')}
-  }
+  }`,
+  )
+  .join('\n')}
 }`;
     }),
   );
@@ -766,8 +775,11 @@ function modconvCore(x: Tensor, weight: Tensor, styles: Tensor, g: ConvGeom, dem
       // Fewer than 8 output channels (ToRGB) would leave most lanes' shared loads unused.
       // The tap window unrolls: keep it to the sizes a generator meets (else the regblock kernel).
       if (O >= SHUFFLE_LANES && modulatedConv2dVariant(rt) === 'shuffle' && g.kw <= 7 && g.stride <= 4) {
-        const workgroups: [number, number, number] = [Math.ceil(I / SHUFFLE_WG), Math.ceil(O / TCO) * g.kh, 1];
-        rt.dispatch(weightGradRowsKernel({ ...spec, kw: g.kw, stride: g.stride }), { read, write: [dw], uniforms, workgroups });
+        // Two input channels per lane: 3 loads per 16·kw FMAs at stride 1 (512 ch 32 px 295 → 270 ms;
+        // three measured no better).
+        const ipl = 2;
+        const workgroups: [number, number, number] = [Math.ceil(I / (SHUFFLE_WG * ipl)), Math.ceil(O / TCO) * g.kh, 1];
+        rt.dispatch(weightGradRowsKernel({ ...spec, kw: g.kw, stride: g.stride, ipl }), { read, write: [dw], uniforms, workgroups });
       } else {
         rt.dispatch(weightGradKernel(spec), { read, write: [dw], uniforms, workgroups: Math.ceil((Math.ceil(O / 4) * Math.ceil(I / 4) * kk) / WG) });
       }
