@@ -32,6 +32,8 @@ const cases: Case[] = [
   { label: 'batch 3, channels 7, identity 1×1 filter, pad only', x: [3, 7, 3, 4], f: [1, 1], taps: [1], pad: [1, 0, 0, 2] },
   { label: 'up 2 with odd padding (the other phase), wide rows over several blocks', x: [1, 2, 5, 37], f: [4, 4], up: [2, 2], pad: [1, 2, 3, 0], gain: 4 },
   { label: 'up 4, 3×3 filter, odd padding', x: [1, 1, 3, 4], f: [3, 3], up: [4, 4], pad: [1, 3, 2, 1] },
+  { label: '4×4 FIR over several 8×8 blocks with ragged edges', x: [1, 2, 19, 21], f: [4, 4], pad: [1, 1, 1, 1], gain: 4 },
+  { label: 'down 2 over several blocks, ragged', x: [1, 2, 37, 35], f: [4, 4], taps: [1, 3, 3, 1], down: [2, 2], pad: [1, 1, 1, 1] },
 ];
 
 function outShape(c: Case): number[] {

@@ -184,8 +184,8 @@ ${flatMain(WG, `  if (idx >= u.total) { return; }
  * compiles each lane's buffer load separately and scalarises integer division, so what pays is
  * (1) every tap, phase and offset a compile-time constant — the filter is read at constant
  * indices (one broadcast load each) and no loop has a data-dependent trip count; (2) neighbouring
- * outputs of a block share their input loads: a 4×4 FIR loads 7×7 pixels for 4×4 outputs
- * instead of 16 each, a 2× upsample 12 pixels for 8 outputs. Edges clamp the address and zero the
+ * outputs of a block share their input loads: a 4×4 FIR loads 11×11 pixels for 8×8 outputs
+ * instead of 16 each. Edges clamp the address and zero the
  * value, as padding.
  *
  * Derivation (x; y alike): output ox = G·up + s reads the upsampled coordinate b = ox·down − pad0
@@ -208,10 +208,15 @@ interface BlockedSpec {
 
 const BLOCKED_WG = 64;
 const mod = (a: number, m: number) => ((a % m) + m) % m;
-/** Groups of `up` outputs per thread along an axis: about 4 outputs along x, `up` along y. */
-const groupsX = (up: number) => Math.max(1, Math.floor(4 / up));
-/** Groups along y: four rows of outputs without upsampling (neighbours share fh − 1 input rows), else one group of `up`. */
-const groupsY = (up: number) => (up === 1 ? 4 : 1);
+/**
+ * Groups of `up` outputs per thread along an axis: about 8 outputs along x, `up` along y.
+ * Bigger blocks share more input loads (an 8×8 block of a 4×4 FIR loads 121 inputs for 64
+ * outputs, a 4×4 block 49 for 16): at [1, 64, 513, 513] 4×4 → 8×8 took 500 → 360 ms, and the up-2
+ * block 4 → 8 wide 40 → 31 ms; 16 wide was no better.
+ */
+const groupsX = (up: number) => Math.max(1, Math.floor(8 / up));
+/** Groups along y: eight rows of outputs without upsampling (neighbours share fh − 1 input rows), else one group of `up`. */
+const groupsY = (up: number) => (up === 1 ? 8 : 1);
 
 interface AxisTap {
   /** Output index within the thread's block along this axis. */
