@@ -107,7 +107,7 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
   L.push(
     '- Every case is set up once (inputs uploaded), run once to compile its pipelines (`first ms`), then **checked against a float64 CPU reference at 24–256 sampled outputs** ' +
       '(tolerance per output: 1e-5 × Σ|terms| for sums of products, 1e-7 × (|a|+|b|) for add, exact for copies) — a failing case is reported, never timed.',
-    '- One more warm-up run (skipped when the first took over 1.5 s) sizes the repeats: each repeat records `iters` runs (flushing after each) and waits for `queue.onSubmittedWorkDone()` (`rt.sync()`); ' +
+    '- One more warm-up run (skipped when the first took over 1.5 s) sizes the repeats: each repeat records `iters` runs (flushing after each) and waits for `queue.onSubmittedWorkDone()` (`rt.sync()`; in Node awaited through `dawnWait`, which defers Dawn\'s back-to-back polling so the wait does not take a core from lavapipe; the tfjs peer waits the same way); ' +
       '**wall ms = elapsed / iters**, median over 7 repeats (3 with `--quick` or for runs over 1.5 s, 2 for runs over 7.5 s), spread as min–max; `n` in the JSON.',
     '- **GPU ms** (where the adapter has `timestamp-query`: lavapipe and SwiftShader both do): begin/end timestamps of every compute pass, summed per run. ' +
       'The pass timestamps are attached by wrapping `device.createCommandEncoder` in the bench; the kernels runtime is unchanged.',
