@@ -49,6 +49,10 @@ const cases: Case[] = [
   { N: 3, I: 8, O: 5, k: 1, H: 4, W: 5, demodulate: false, up: 2, flipWeight: false, grad: true },
   { N: 3, I: 5, O: 3, k: 3, H: 4, W: 4, demodulate: true, up: 2, flipWeight: false, noise: 1, grad: true },
   { N: 2, I: 3, O: 9, k: 3, H: 4, W: 3, demodulate: true, up: 2, flipWeight: false, grad: true }, // ≥ 8 outputs: the shuffle weight gradient
+  // Every column phase in one lane (the shuffle up kernel): several blocks, padding 0 (the other tap phase), 4×4 taps.
+  { N: 2, I: 5, O: 9, k: 3, H: 5, W: 9, demodulate: true, up: 2, flipWeight: false, grad: true },
+  { N: 1, I: 3, O: 8, k: 3, H: 4, W: 6, demodulate: true, up: 2, padding: 0, flipWeight: false, grad: true },
+  { N: 1, I: 3, O: 8, k: 4, H: 4, W: 5, demodulate: false, up: 2, grad: true },
   // down = 2 (FIR + strided conv)
   { N: 1, I: 5, O: 3, k: 3, H: 8, W: 8, demodulate: true, down: 2, grad: true },
   { N: 3, I: 3, O: 5, k: 3, H: 5, W: 5, demodulate: false, down: 2, flipWeight: false, grad: true },
