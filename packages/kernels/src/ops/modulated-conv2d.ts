@@ -296,9 +296,7 @@ function convShuffleKernel(s: ConvShuffleSpec): Kernel {
   const key = `convShuffle:${+s.transposed}${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.px}`;
   return cached(key, () =>
     kernel(OP, key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'f32']];
-      if (s.pre) reads.push(['pre', 'f32']);
-      if (s.post) reads.push(['post', 'f32']);
+      const reads = shuffleReads(s.pre, s.post);
       const S = s.stride;
       const P = s.px;
       // Accumulators: P/4 vec4s per output channel.
@@ -321,19 +319,9 @@ ${hs.map((h) => `        let xv${h} = vec4f(${[0, 1, 2, 3].map((j) => `x${elem(4
 ${cs.map((c) => `        { let wc = vec4f(subgroupShuffle(wv, ${c}u));${hs.map((h) => ` acc${c}_${h} = fma(wc, xv${h}, acc${c}_${h});`).join('')} }`).join('\n')}`;
       // Transposed: tap columns past kw (phases with fewer valid taps) are skipped, uniformly per workgroup.
       const taps = ts.map((t) => (s.transposed ? `      if (kx0 + ${t * S}u < u.kw) {\n${tapBody(t)}\n      }` : `      {\n${tapBody(t)}\n      }`)).join('\n');
-      const store = cs
-        .map(
-          (c) => `  if (valid && co0 + ${c}u < u.CO) {
-    let co = co0 + ${c}u;
-    let scale = ${s.post ? 'post[n * u.CO + co]' : '1.0'};
-    let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
-${hs.map((h) => `    for (var j = 0u; j < 4u; j++) {
-      let ox = ${s.transposed ? `ph + ${S}u * (${P}u * blk + ${4 * h}u + j)` : `${P}u * blk + ${4 * h}u + j`};
-      if (ox < u.Wo) { out[obase + ox] = acc${c}_${h}[j] * scale; }
-    }`).join('\n')}
-  }`,
-        )
-        .join('\n');
+      const store = storeShuffleOut(s.post, (c) =>
+        hs.map((h) => ({ acc: `acc${c}_${h}`, ox: s.transposed ? `ph + ${S}u * (${P}u * blk + ${4 * h}u + j)` : `${P}u * blk + ${4 * h}u + j` })),
+      );
       return `enable subgroups;
 ${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS)}
 @compute @workgroup_size(${SHUFFLE_WG})
@@ -358,23 +346,63 @@ ${cs.map((c) => hs.map((h) => `  var acc${c}_${h} = vec4f(0.0);`).join(' ')).joi
   ${rowLoop}
     let rowOk = iy >= 0 && iy < i32(u.H);
     let row = n * u.CI * plane + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
-    // Window addresses (clamped) and masks (0 outside the input), fixed over the channel loop.
-${es.map((e) => `    let o${e} = row + u32(clamp(ix0 + ${e}, 0, i32(u.W) - 1));
-    let m${e} = select(0.0, 1.0, rowOk && ix0 + ${e} >= 0 && ix0 + ${e} < i32(u.W));`).join('\n')}
-${ts.map((t) => `    var w${t} = wLane + (ky * u.kw + ${s.transposed ? `min(kx0 + ${t * S}u, u.kw - 1u)` : `${t}u`}) * u.COp;`).join('\n')}
-    var xo = 0u;
-    for (var ci = 0u; ci < u.CI; ci++) {
-${es.map((e) => `      let x${e} = X[o${e} + xo] * m${e};`).join('\n')}
-${s.pre ? '      let sc = pre[n * u.CI + ci];' : ''}
-${taps}
-${ts.map((t) => `      w${t} += wStep;`).join('\n')}
-      xo += plane;
-    }
+${windowChannelLoop(es.length, ts.map((t) => `(ky * u.kw + ${s.transposed ? `min(kx0 + ${t * S}u, u.kw - 1u)` : `${t}u`})`), taps, s.pre)}
   }
 ${store}
 }`;
     }),
   );
+}
+
+/** The bindings both shuffle convolutions read: input, relaid-out weight, and the optional scales. */
+function shuffleReads(pre: boolean, post: boolean): Array<[string, string]> {
+  return [['X', 'f32'], ['Wl', 'f32'], ...(pre ? [['pre', 'f32'] as [string, string]] : []), ...(post ? [['post', 'f32'] as [string, string]] : [])];
+}
+
+/**
+ * The store of both shuffle convolutions: per output channel co0 + c (masked by `valid` and CO),
+ * each vec4 accumulator `acc` to output columns `ox` (a WGSL expression of j = 0…3), times the
+ * channel's `post` scale when given.
+ */
+function storeShuffleOut(post: boolean, blocks: (c: number) => Array<{ acc: string; ox: string }>): string {
+  return [...Array(TCO).keys()]
+    .map(
+      (c) => `  if (valid && co0 + ${c}u < u.CO) {
+    let co = co0 + ${c}u;
+    let scale = ${post ? 'post[n * u.CO + co]' : '1.0'};
+    let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
+${blocks(c)
+  .map(
+    (b) => `    for (var j = 0u; j < 4u; j++) {
+      let ox = ${b.ox};
+      if (ox < u.Wo) { out[obase + ox] = ${b.acc}[j] * scale; }
+    }`,
+  )
+  .join('\n')}
+  }`,
+    )
+    .join('\n');
+}
+
+/**
+ * What both shuffle convolutions do per tap row: the clamped addresses and masks (0 outside the
+ * input) of `windowSize` input columns from ix0 of row `row`, fixed over the channel loop; weight
+ * cursors w0, w1, … at the given taps; then per input channel the window's loads (x0, x1, …), the
+ * style `sc` when `pre`, and the `taps` text, which reads them.
+ */
+function windowChannelLoop(windowSize: number, weightTaps: readonly string[], taps: string, pre: boolean): string {
+  const es = [...Array(windowSize).keys()];
+  return `${es.map((e) => `    let o${e} = row + u32(clamp(ix0 + ${e}, 0, i32(u.W) - 1));
+    let m${e} = select(0.0, 1.0, rowOk && ix0 + ${e} >= 0 && ix0 + ${e} < i32(u.W));`).join('\n')}
+${weightTaps.map((tap, i) => `    var w${i} = wLane + ${tap} * u.COp;`).join('\n')}
+    var xo = 0u;
+    for (var ci = 0u; ci < u.CI; ci++) {
+${es.map((e) => `      let x${e} = X[o${e} + xo] * m${e};`).join('\n')}
+${pre ? '      let sc = pre[n * u.CI + ci];' : ''}
+${taps}
+${weightTaps.map((_, i) => `      w${i} += wStep;`).join('\n')}
+      xo += plane;
+    }`;
 }
 
 /** The transposed `shuffle` convolution with every column phase in one lane (see `convShuffleUpKernel`). */
@@ -403,9 +431,7 @@ function convShuffleUpKernel(s: ConvShuffleUpSpec): Kernel {
   const key = `convShuffleUp:${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.r}`;
   return cached(key, () =>
     kernel(OP, key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'f32']];
-      if (s.pre) reads.push(['pre', 'f32']);
-      if (s.post) reads.push(['post', 'f32']);
+      const reads = shuffleReads(s.pre, s.post);
       const S = s.stride;
       const P = UP_PX;
       const phases = [...Array(S).keys()].map((ph) => {
@@ -432,19 +458,7 @@ ${cs.map((c) => `        acc${c}_${q.ph} = fma(vec4f(subgroupShuffle(wv, ${c}u))
           }),
         )
         .join('\n');
-      const store = cs
-        .map(
-          (c) => `  if (valid && co0 + ${c}u < u.CO) {
-    let co = co0 + ${c}u;
-    let scale = ${s.post ? 'post[n * u.CO + co]' : '1.0'};
-    let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
-${phases.map((q) => `    for (var j = 0u; j < 4u; j++) {
-      let ox = ${q.ph}u + ${S}u * (${P}u * blk + j);
-      if (ox < u.Wo) { out[obase + ox] = acc${c}_${q.ph}[j] * scale; }
-    }`).join('\n')}
-  }`,
-        )
-        .join('\n');
+      const store = storeShuffleOut(s.post, (c) => phases.map((q) => ({ acc: `acc${c}_${q.ph}`, ox: `${q.ph}u + ${S}u * (${P}u * blk + j)` })));
       return `enable subgroups;
 ${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS)}
 @compute @workgroup_size(${SHUFFLE_WG})
@@ -468,17 +482,7 @@ ${cs.map((c) => phases.map((q) => `var acc${c}_${q.ph} = vec4f(0.0);`).join(' ')
     let iy = (i32(y) + u.padY - i32(ky)) / ${S};
     let rowOk = iy >= 0 && iy < i32(u.H);
     let row = n * u.CI * plane + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
-${es.map((e) => `    let o${e} = row + u32(clamp(ix0 + ${e}, 0, i32(u.W) - 1));
-    let m${e} = select(0.0, 1.0, rowOk && ix0 + ${e} >= 0 && ix0 + ${e} < i32(u.W));`).join('\n')}
-${ks.map((kx) => `    var w${kx} = wLane + (ky * u.kw + ${kx}u) * u.COp;`).join('\n')}
-    var xo = 0u;
-    for (var ci = 0u; ci < u.CI; ci++) {
-${es.map((e) => `      let x${e} = X[o${e} + xo] * m${e};`).join('\n')}
-${s.pre ? '      let sc = pre[n * u.CI + ci];' : ''}
-${taps}
-${ks.map((kx) => `      w${kx} += wStep;`).join('\n')}
-      xo += plane;
-    }
+${windowChannelLoop(es.length, ks.map((kx) => `(ky * u.kw + ${kx}u)`), taps, s.pre)}
   }
 ${store}
 }`;
