@@ -97,10 +97,14 @@ describe('binary ops with broadcasting', () => {
       it(`${name} ${JSON.stringify(sa)} ⊕ ${JSON.stringify(sb)}`, async () => {
         const na = sa.reduce((x, y) => x * y, 1);
         const nb = sb.reduce((x, y) => x * y, 1);
-        const a = randn(rng, na);
+        let a = randn(rng, na);
         let b = name === 'div' ? uniform(rng, nb, 0.5, 2).map((v) => (rng() < 0.5 ? -v : v)) : randn(rng, nb);
-        // max/min: keep the operands apart so the finite difference never straddles a tie.
-        if (name === 'maximum' || name === 'minimum') b = b.map((v) => v + 0.01);
+        // max/min: keep every pair of operands at least 0.05 apart (a on the 0.1 grid, b halfway
+        // between), so no finite difference straddles a tie however many pairs broadcasting makes.
+        if (name === 'maximum' || name === 'minimum') {
+          a = a.map((v) => Math.round(v * 10) / 10);
+          b = b.map((v) => Math.round(v * 10) / 10 + 0.05);
+        }
         await checkOp({
           label: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
           inputs: [
