@@ -31,7 +31,10 @@
  * polyphase class (x ≡ φ mod stride), so they share the same valid taps and read 4 consecutive
  * input pixels — only taps that hit a real input pixel are visited. Two forms (see
  * `modulatedConv2dVariant`): `regblock` (each thread loads its own 8 channels' weights) and, on CPU
- * adapters with subgroups, `shuffle` (the 8 lanes of a subgroup share one weight load each).
+ * adapters with subgroups, `shuffle` (the 8 lanes of a subgroup share one weight load each). The
+ * shuffle form widens the block where it saves loads: 8 pixels per lane for correlations on rows
+ * of ≥ 16, and every column phase of 4 input columns per lane for strided transposed ones
+ * (`convShuffleUpKernel`).
  *
  * Backward of the core z = d ⊙ conv(x·s, w) for an output gradient g (y = conv(x·s, w) = z/d):
  *   gy = g·d,   q[n,o] = d·(Σ_p g·y)·d² = d²·Σ_p g·z      (∂d/∂(·) = −d³ · (·), chain through d)
