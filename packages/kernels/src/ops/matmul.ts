@@ -10,6 +10,8 @@
  *    rows of A: lane l loads row l and the others read it with `subgroupShuffle`. lavapipe
  *    compiles every lane's memory access separately (a load costs ~8× a register op), so one A
  *    load per lane instead of eight makes this ~2× `regblock` there (apps/bench, BENCHMARKS.md).
+ *    Unlike modulatedConv2d's window, a wider block saves nothing here: 8 columns per lane measured
+ *    slower (1024³: 122–128 → 126–146 ms).
  *  - `regblock`: the same 8×4 register block without subgroups; no workgroup memory, no
  *    barriers. On CPU implementations barriers are expensive and caches do the tiling: this is
  *    ~3× the textbook kernel there.
