@@ -271,11 +271,10 @@ ${store}`)}`;
 
 /** Invocations per workgroup in the `shuffle` kernels: one 8-lane subgroup, so little is lost to padding. */
 const SHUFFLE_WG = 8;
-const SHUFFLE_UNIFORMS = `${CONV_UNIFORMS}, classes: u32, rowsPerClass: u32`;
+const SHUFFLE_UNIFORMS = `${CONV_UNIFORMS}, rowsPerClass: u32`;
 
-/** The `shuffle` convolution; the tap width and stride are compile-time so the row window unrolls. */
+/** The `shuffle` correlation; the tap width and stride are compile-time so the row window unrolls. */
 interface ConvShuffleSpec {
-  transposed: boolean;
   pre: boolean;
   post: boolean;
   kw: number;
@@ -285,18 +284,16 @@ interface ConvShuffleSpec {
 }
 
 /**
- * The same convolution as `convKernel` in the `shuffle` form (see `modulatedConv2dVariant`).
- * Workgroup (x: pixel blocks of the class, y: channel block × class, z: sample); the class is the
- * output row's and column's phase (py, ph) mod the stride for the transposed convolution, else
- * there is one. For each valid tap row ky, the thread loads the window of input pixels its P
- * outputs (P = 4 or 8) read under all taps of that row — (P − 1)·S + kw for a correlation (pixel
- * j, tap kx reads window[j·S + kx]), P + nt − 1 for a transposed one with nt = ⌈kw/S⌉ tap columns
- * (tap t reads input column ixBase − t: window[j − t + nt − 1]) — once per input channel, then
- * runs the taps on registers. Lane l loads channel co0 + l's weight (times the style) per tap and channel; all
- * lanes read it through `subgroupShuffle`.
+ * The correlation of `convKernel` in the `shuffle` form (see `modulatedConv2dVariant`; transposed
+ * convolutions take `convShuffleUpKernel`). Workgroup (x: pixel blocks, y: channel block, z:
+ * sample). For each tap row ky, the thread loads the window of input pixels its P outputs (P = 4
+ * or 8) read under all taps of that row — (P − 1)·S + kw, pixel j and tap kx reading
+ * window[j·S + kx] — once per input channel, then runs the taps on registers. Lane l loads channel
+ * co0 + l's weight (times the style) per tap and channel; all lanes read it through
+ * `subgroupShuffle`.
  */
 function convShuffleKernel(s: ConvShuffleSpec): Kernel {
-  const key = `convShuffle:${+s.transposed}${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.px}`;
+  const key = `convShuffle:${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.px}`;
   return cached(key, () =>
     kernel(OP, key, () => {
       const reads = shuffleReads(s.pre, s.post);
@@ -304,43 +301,34 @@ function convShuffleKernel(s: ConvShuffleSpec): Kernel {
       const P = s.px;
       // Accumulators: P/4 vec4s per output channel.
       const hs = [...Array(P / 4).keys()];
-      const tapCols = s.transposed ? Math.ceil(s.kw / S) : s.kw;
-      const windowSize = s.transposed ? P + tapCols - 1 : (P - 1) * S + s.kw;
+      const windowSize = (P - 1) * S + s.kw;
       const es = [...Array(windowSize).keys()];
-      const ts = [...Array(tapCols).keys()];
+      const ts = [...Array(s.kw).keys()];
       const cs = [...Array(TCO).keys()];
-      const elem = (j: number, t: number) => (s.transposed ? j - t + tapCols - 1 : j * S + t);
-      const rowLoop = s.transposed
-        ? `for (var ky = (py + u32(u.padY)) % ${S}u; ky < u.kh; ky += ${S}u) {
-    let iy = (i32(y) + u.padY - i32(ky)) / ${S};`
-        : `for (var ky = 0u; ky < u.kh; ky++) {
+      const elem = (j: number, t: number) => j * S + t;
+      const rowLoop = `for (var ky = 0u; ky < u.kh; ky++) {
     let iy = i32(y * ${S}u + ky) - u.padY;`;
-      // Input column of window element 0; the transposed form's tap t has kx = kx0 + t·S.
-      const ix0 = s.transposed ? `(i32(ph) + u.padX - i32(kx0)) / ${S} + i32(${P}u * blk) - ${tapCols - 1}` : `i32(${P}u * blk * ${S}u) - u.padX`;
+      // Input column of window element 0.
+      const ix0 = `i32(${P}u * blk * ${S}u) - u.padX`;
       const tapBody = (t: number) => `        let wv = Wl[w${t}]${s.pre ? ' * sc' : ''};
 ${hs.map((h) => `        let xv${h} = vec4f(${[0, 1, 2, 3].map((j) => `x${elem(4 * h + j, t)}`).join(', ')});`).join('\n')}
 ${cs.map((c) => `        { let wc = vec4f(subgroupShuffle(wv, ${c}u));${hs.map((h) => ` acc${c}_${h} = fma(wc, xv${h}, acc${c}_${h});`).join('')} }`).join('\n')}`;
-      // Transposed: tap columns past kw (phases with fewer valid taps) are skipped, uniformly per workgroup.
-      const taps = ts.map((t) => (s.transposed ? `      if (kx0 + ${t * S}u < u.kw) {\n${tapBody(t)}\n      }` : `      {\n${tapBody(t)}\n      }`)).join('\n');
+      const taps = ts.map((t) => `      {\n${tapBody(t)}\n      }`).join('\n');
       const store = storeShuffleOut(s.post, (c) =>
-        hs.map((h) => ({ acc: `acc${c}_${h}`, ox: s.transposed ? `ph + ${S}u * (${P}u * blk + ${4 * h}u + j)` : `${P}u * blk + ${4 * h}u + j` })),
+        hs.map((h) => ({ acc: `acc${c}_${h}`, ox: `${P}u * blk + ${4 * h}u + j` })),
       );
       return `enable subgroups;
 ${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS)}
 @compute @workgroup_size(${SHUFFLE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let n = wid.z;
-  let cls = wid.y % u.classes;
-  let co0 = (wid.y / u.classes) * ${TCO}u;
-  let py = cls / u.phases;
-  let ph = cls % u.phases;
-  // No early return before the shuffles: lanes past the class's blocks work on a clamped block.
-  let blocks = u.rowsPerClass * u.nxb;
+  let co0 = wid.y * ${TCO}u;
+  // No early return before the shuffles: lanes past the last block work on a clamped block.
+  let blocks = u.Ho * u.nxb;
   let b = min(gid.x, blocks - 1u);
   let blk = b % u.nxb;
-  let y = py + u.phases * (b / u.nxb);
-  let valid = gid.x < blocks && y < u.Ho;
-  let kx0 = ${s.transposed ? `(ph + u32(u.padX)) % ${S}u` : '0u'};
+  let y = b / u.nxb;
+  let valid = gid.x < blocks;
   let ix0 = ${ix0};
   let plane = u.H * u.W;
   let wStep = u.kh * u.kw * u.COp;
@@ -349,7 +337,7 @@ ${cs.map((c) => hs.map((h) => `  var acc${c}_${h} = vec4f(0.0);`).join(' ')).joi
   ${rowLoop}
     let rowOk = iy >= 0 && iy < i32(u.H);
     let row = n * u.CI * plane + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
-${windowChannelLoop(es.length, ts.map((t) => `(ky * u.kw + ${s.transposed ? `min(kx0 + ${t * S}u, u.kw - 1u)` : `${t}u`})`), taps, s.pre)}
+${windowChannelLoop(es.length, ts.map((t) => `(ky * u.kw + ${t}u)`), taps, s.pre)}
   }
 ${store}
 }`;
@@ -802,35 +790,23 @@ function launchConv(l: ConvLaunch): Tensor {
   const nxb = Math.ceil(cols / 4);
   const wlBatch = l.wBatch ? l.CI * kk * COp : 0;
   const base = [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, wlBatch];
-  // The shuffle form unrolls the tap window: keep it to the sizes a generator meets (else regblock).
   const rowsPerClass = Math.ceil(g.Ho / phases);
-  // 8 output pixels per lane for correlations with rows of ≥ 16 (fewer window loads per FMA:
-  // 512 ch 32 px 218 → 185 ms, 128 ch 128 px 214 → 175 ms); 4 otherwise (the transposed form gained nothing).
-  const px = !g.transposed && cols >= 16 ? 8 : 4;
-  const nxbS = Math.ceil(cols / px);
-  const shuffleGrid = [Math.ceil((rowsPerClass * nxbS) / SHUFFLE_WG), (COp / TCO) * phases * phases, l.N] as [number, number, number];
-  const upNxb = Math.ceil(cols / UP_PX);
-  const upGrid = [Math.ceil((rowsPerClass * upNxb) / SHUFFLE_WG), (COp / TCO) * phases, l.N] as [number, number, number];
+  // The shuffle forms unroll the tap window: keep them to the sizes a generator meets (else regblock).
   const shuffle = modulatedConv2dVariant(rt) === 'shuffle' && g.kw <= 7 && g.stride <= 4;
-  // Transposed with stride > 1: every column phase in one lane (256 ch 32 → 64 px: 87 → 43 ms).
-  if (shuffle && g.transposed && g.stride > 1 && g.padX >= 0 && upGrid.every((count) => count <= 65535)) {
-    const upBase = [...base];
-    upBase[12] = upNxb;
-    rt.dispatch(convShuffleUpKernel({ pre: !!l.pre, post: !!l.post, kw: g.kw, stride: g.stride, r: g.padX % g.stride }), {
-      read,
-      write: [out],
-      uniforms: [...upBase, phases, rowsPerClass],
-      workgroups: upGrid,
-    });
-  } else if (shuffle && shuffleGrid.every((count) => count <= 65535)) {
+  // Correlations: 8 output pixels per lane on rows of ≥ 16 (fewer window loads per FMA:
+  // 512 ch 32 px 218 → 185 ms, 128 ch 128 px 214 → 175 ms), else 4. Transposed convolutions:
+  // every column phase in one lane (256 ch 32 → 64 px: 87 → 43 ms); it needs padX ≥ 0, which
+  // every plan and adjoint here gives.
+  const px = g.transposed ? UP_PX : cols >= 16 ? 8 : 4;
+  const blocksX = Math.ceil(cols / px);
+  const grid = [Math.ceil((rowsPerClass * blocksX) / SHUFFLE_WG), (COp / TCO) * phases, l.N] as [number, number, number];
+  if (shuffle && (!g.transposed || g.padX >= 0) && grid.every((count) => count <= 65535)) {
     const shuffleBase = [...base];
-    shuffleBase[12] = nxbS;
-    rt.dispatch(convShuffleKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, kw: g.kw, stride: g.stride, px }), {
-      read,
-      write: [out],
-      uniforms: [...shuffleBase, phases * phases, rowsPerClass],
-      workgroups: shuffleGrid,
-    });
+    shuffleBase[12] = blocksX;
+    const k = g.transposed
+      ? convShuffleUpKernel({ pre: !!l.pre, post: !!l.post, kw: g.kw, stride: g.stride, r: g.padX % g.stride })
+      : convShuffleKernel({ pre: !!l.pre, post: !!l.post, kw: g.kw, stride: g.stride, px });
+    rt.dispatch(k, { read, write: [out], uniforms: [...shuffleBase, rowsPerClass], workgroups: grid });
   } else {
     const row3 = !g.transposed && g.kw === 3 && g.stride === 1;
     rt.dispatch(convKernel({ transposed: g.transposed, pre: !!l.pre, post: !!l.post, row3 }), {
