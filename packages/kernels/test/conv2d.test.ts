@@ -58,10 +58,11 @@ const convCases: Case[] = [
   { label: '11 output channels (8-channel blocks, one partial), 9 in, padding 2', x: [2, 9, 5, 6], w: [11, 9, 3, 3], padding: [2, 2], bias: true },
   { label: '5×5 kernel wider than the image with padding [2, 3]', x: [1, 2, 4, 3], w: [3, 2, 5, 5], padding: [2, 3] },
   { label: 'groups 2 with 9 outputs each, stride 2, padding 1, batch 2', x: [2, 6, 7, 9], w: [18, 3, 3, 3], stride: [2, 2], padding: [1, 1], groups: 2, bias: true },
+  { label: 'groups 2 with 70 outputs each over 9×8 pixels (ragged 64-wide tiles both ways), batch 2', x: [2, 6, 9, 8], w: [140, 3, 3, 3], padding: [1, 1], groups: 2, bias: true },
 ];
 
 /** Every case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
-const VARIANTS = ['shuffle', 'regblock'] as const;
+const VARIANTS = ['shuffle', 'regblock', 'tiled'] as const;
 const forced = (variant: string, body: () => Promise<void>) => withVariant('conv2d', variant, (rt) => K.conv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 1, 1])), body);
 
 for (const variant of VARIANTS) describe(`conv2d (${variant}) vs float64 (PyTorch semantics)`, () => {

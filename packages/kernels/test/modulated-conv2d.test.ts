@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
+import type { ModulatedConv2dVariant } from '../src/ops/modulated-conv2d.js';
 import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE, uniform, withVariant } from './check-op.js';
 import { modulatedConv2dRef, setupFilterRef } from './reference/modulated-conv2d.js';
 
@@ -93,7 +94,7 @@ function gpuOptions(c: Case, noise?: K.Tensor): K.ModulatedConv2dOptions {
 }
 
 /** Every reference case runs with each kernel shape (`shuffle` needs 8-lane subgroups; without them, forcing it must fail by name). */
-const VARIANTS = ['shuffle', 'regblock'] as const;
+const VARIANTS = ['shuffle', 'regblock', 'tiled'] as const;
 const forced = (variant: string, body: () => Promise<void>) => withVariant('modulatedConv2d', variant, (rt) => K.modulatedConv2d(K.zeros(rt, [1, 8, 3, 3]), K.zeros(rt, [8, 8, 3, 3]), K.ones(rt, [1, 8])), body);
 
 for (const variant of VARIANTS) describe(`modulatedConv2d (${variant}) vs the float64 modulated_conv2d / conv2d_resample reference`, () => {
@@ -122,9 +123,9 @@ for (const variant of VARIANTS) describe(`modulatedConv2d (${variant}) vs the fl
   }
 });
 
-describe('modulatedConv2dUnfused (materialised weights, grouped conv)', () => {
+for (const variant of VARIANTS) describe(`modulatedConv2dUnfused (${variant}: materialised weights, grouped conv)`, () => {
   for (const c of [cases[3], cases[10], cases[15], cases[4]]) {
-    it(`agrees with the reference: ${label(c)}`, async () => {
+    it(`agrees with the reference: ${label(c)}`, () => forced(variant, async () => {
       const rt = await testRuntime();
       const o = refOptions(c);
       const x = Float64Array.from(Float32Array.from(randn(rng, c.N * c.I * c.H * c.W)));
@@ -139,7 +140,7 @@ describe('modulatedConv2dUnfused (materialised weights, grouped conv)', () => {
       });
       expectClose(got.unfused, expected, TOLERANCE.forward, `unfused ${label(c)}`);
       expectClose(got.fused, got.unfused, TOLERANCE.forward, `fused vs unfused ${label(c)}`);
-    });
+    }));
   }
 });
 
@@ -162,19 +163,19 @@ describe('modulatedConv2d at a synthesis-layer size', () => {
   });
 });
 
-describe('modulatedConv2d: the shuffle and regblock forms agree at 64 channels', () => {
-  // Enough channels for every lane of a subgroup to own its own input channels (64 / 4 = 16 lanes)
-  // and for two output-channel blocks, which the small reference cases above cannot reach.
+describe('modulatedConv2d: the shuffle, tiled and regblock forms agree at 72 channels', () => {
+  // Enough channels for every lane of a subgroup to own its own input channels (72 / 4 = 18 lanes),
+  // for several output-channel blocks, and for ragged 64-wide tiles in channels and pixels (72 of
+  // each), which the small reference cases above cannot reach.
   for (const up of [1, 2]) {
-    it(`N2 64→64 3×3 8×7 demod${up === 2 ? ' up2' : ''}: forward and every gradient`, async () => {
+    it(`N2 72→72 3×3 9×8 demod${up === 2 ? ' up2' : ''}: forward and every gradient`, async () => {
       const rt = await testRuntime();
-      if (rt.subgroupMinSize < 8) return; // only regblock exists here; the reference cases cover it
-      const [N, C, H, W] = [2, 64, 8, 7];
+      const [N, C, H, W] = [2, 72, 9, 8];
       const x = Float32Array.from(randn(rng, N * C * H * W));
       const w = Float32Array.from(randn(rng, C * C * 9));
       const s = Float32Array.from(uniform(rng, N * C, 0.5, 1.5));
       const opts = { up, flipWeight: up === 1 };
-      const run = (variant: 'shuffle' | 'regblock') =>
+      const run = (variant: ModulatedConv2dVariant) =>
         rt.tidyAsync(async () => {
           rt.variants.modulatedConv2d = variant;
           try {
@@ -190,11 +191,15 @@ describe('modulatedConv2d: the shuffle and regblock forms agree at 64 channels',
             rt.variants = {};
           }
         });
-      const shuffled = await run('shuffle');
       const blocked = await run('regblock');
-      // Both are f32 computations of the same sums in different orders: forward tolerance throughout.
-      const names = ['forward', 'dx', 'dweight', 'dstyles'];
-      names.forEach((name, k) => expectClose(shuffled[k], blocked[k], TOLERANCE.forward, `shuffle vs regblock ${name}`));
+      // shuffle needs 8-lane subgroups; the reference cases cover regblock and tiled without them.
+      const others: ModulatedConv2dVariant[] = rt.subgroupMinSize >= 8 ? ['shuffle', 'tiled'] : ['tiled'];
+      for (const variant of others) {
+        const got = await run(variant);
+        // f32 computations of the same sums in different orders: forward tolerance throughout.
+        const names = ['forward', 'dx', 'dweight', 'dstyles'];
+        names.forEach((name, k) => expectClose(got[k], blocked[k], TOLERANCE.forward, `${variant} vs regblock ${name}`));
+      }
     });
   }
 });
@@ -222,9 +227,9 @@ describe('modulatedConv2d rejects bad input before dispatching', () => {
       expect(() => K.modulatedConv2d(x, w, s, { noise: K.zeros(rt, [2, 1, 5, 4]) })).toThrow(/modulatedConv2d: noise must be \[2 or 1, 1, 4, 4\], got \[2, 1, 5, 4\]/);
       expect(() => K.modulatedConv2d(x, w, s, { up: 2, noise: K.zeros(rt, [1, 1, 4, 4]) })).toThrow(/noise must be \[2 or 1, 1, 8, 8\]/);
       expect(() => K.modulatedConv2dUnfused(x, w, K.zeros(rt, [2, 4]))).toThrow(/modulatedConv2dUnfused: styles must be/);
-      rt.variants.modulatedConv2d = 'tiled';
+      rt.variants.modulatedConv2d = 'winograd';
       try {
-        expect(() => K.modulatedConv2d(x, w, s)).toThrow(/modulatedConv2d: unknown variant 'tiled' \(shuffle, regblock\)/);
+        expect(() => K.modulatedConv2d(x, w, s)).toThrow(/modulatedConv2d: unknown variant 'winograd' \(shuffle, regblock, tiled\)/);
       } finally {
         rt.variants = {};
       }

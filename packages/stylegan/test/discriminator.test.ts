@@ -93,6 +93,23 @@ for (const c of CASES) {
       expect(Math.abs(three[0] - one[0])).toBeGreaterThan(1e-3);
     });
 
+    it('logits and d Σ logits / d image with the kernel shapes GPUs choose (tiled conv2d and matmul), batch of 3', async () => {
+      rt.variants = { conv2d: 'tiled', matmul: 'tiled' };
+      try {
+        await rt.tidyAsync(async () => {
+          const img = batch3();
+          img.requiresGrad = true;
+          const logits = D.forward(img);
+          expect(relErr(await logits.read(), exp('d.batch3.logits'))).toBeLessThan(TOL);
+          backward(sum(logits));
+          expect(relErr(await img.grad!.read(), exp('d.batch3.grad.img'))).toBeLessThan(GRAD_TOL);
+          img.dispose();
+        });
+      } finally {
+        rt.variants = {};
+      }
+    });
+
     it('d Σ logits / d image, batch of 1 and of 3', async () => {
       for (const [key, make] of [['d.seed0', () => image(0)], ['d.batch3', batch3]] as const) {
         await rt.tidyAsync(async () => {

@@ -99,6 +99,23 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
     });
   });
 
+  it('with the kernel shapes GPUs choose (tiled matmul, conv2d, modulatedConv2d): image and ws gradient', async () => {
+    rt.variants = { matmul: 'tiled', conv2d: 'tiled', modulatedConv2d: 'tiled' };
+    try {
+      await rt.tidyAsync(async () => {
+        const ws = rt.tensor(exp('seed0.ws.psi1'), [1, G.numWs, G.config.wDim]);
+        ws.requiresGrad = true;
+        const img = G.synthesis(ws, { noiseMode: 'const' });
+        expect(relErr(await img.read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+        const loss = sum(mul(img, rt.tensor(exp('grad.image_weights'), [1, 3, 16, 16])));
+        backward(loss);
+        expect(relErr(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
+      });
+    } finally {
+      rt.variants = {};
+    }
+  });
+
   it('splits batches and up-conv channels that would exceed the binding limit, with identical results', async () => {
     await rt.tidyAsync(async () => {
       const z = rt.tensor(Float32Array.from([0, 1, 2].flatMap((s) => Array.from(exp(`seed${s}.z`)))), [3, G.config.zDim]);

@@ -88,7 +88,7 @@ export function convGroup(s: ConvShape): string {
   return `conv2d ${s.k}×${s.k} ${s.C}→${s.O} ${s.H}px N=${s.N}`;
 }
 
-function convCase(s: ConvShape, withBackward: boolean, variant?: 'shuffle' | 'regblock'): BenchCase {
+function convCase(s: ConvShape, withBackward: boolean, variant?: 'shuffle' | 'regblock' | 'tiled'): BenchCase {
   const pad = (s.k - 1) / 2;
   const geo = { N: s.N, C: s.C, H: s.H, W: s.H, O: s.O, k: s.k, pad };
   const fwdFlops = 2 * s.N * s.O * s.H * s.H * s.C * s.k * s.k;
@@ -223,7 +223,7 @@ function modConvReference(shape: ModConvShape) {
   };
 }
 
-function modConvCase(shape: ModConvShape, route: 'fused' | 'unfused', unfusedName: string, variant?: 'shuffle' | 'regblock'): BenchCase {
+function modConvCase(shape: ModConvShape, route: 'fused' | 'unfused', unfusedName: string, variant?: 'shuffle' | 'regblock' | 'tiled'): BenchCase {
   const { N, C, H, up } = shape;
   const Ho = H * up;
   const flops = 2 * N * C * C * 9 * H * H + (up === 2 ? 2 * N * C * Ho * Ho * 4 : 0);
@@ -316,8 +316,9 @@ export function styleganCases(runtime: RuntimeName, quick: boolean, has: (name: 
     cases.push(runtime === 'browser' ? biasActCase(1, 256, 32) : biasActCase(quick ? 1 : 4, 512, 32));
   }
   if (has('conv2d')) {
-    // Both kernel shapes where subgroups exist (lavapipe); SwiftShader has no 8-lane subgroups.
-    const variants = runtime === 'browser' ? (['regblock'] as const) : (['shuffle', 'regblock'] as const);
+    // Every kernel shape the adapter can run: SwiftShader has no 8-lane subgroups (no shuffle);
+    // `tiled` is what GPUs choose, measured here to show what it costs a CPU adapter.
+    const variants = runtime === 'browser' ? (['regblock', 'tiled'] as const) : (['shuffle', 'regblock', 'tiled'] as const);
     for (const s of convShapes(runtime, quick)) for (const v of variants) cases.push(convCase(s, false, v));
     cases.push(convCase(runtime === 'browser' ? { N: 1, C: 64, O: 64, H: 8, k: 3 } : { N: 1, C: 512, O: 512, H: quick ? 8 : 16, k: 3 }, true));
     if (runtime === 'node') cases.push(convCase({ N: 1, C: 512, O: 3, H: 64, k: 1 }, false));
@@ -326,10 +327,14 @@ export function styleganCases(runtime: RuntimeName, quick: boolean, has: (name: 
     const unfused = UNFUSED_MODCONV_NAMES.find(has);
     if (!unfused) skipped.push(`modulatedConv2d unfused route: none of ${UNFUSED_MODCONV_NAMES.join(', ')} is exported, so only the fused route runs`);
     for (const [s, routes] of modConvShapes(runtime, quick)) {
-      // Both kernel shapes of the fused route where subgroups exist (lavapipe); the unfused route
-      // runs the same convolution kernel (the adapter's default) on materialised weights.
+      // Both CPU kernel shapes of the fused route where subgroups exist (lavapipe), and the GPUs'
+      // `tiled` one at the small sizes (it is several times slower on a CPU adapter); the unfused
+      // route runs the same convolution kernel (the adapter's default) on materialised weights.
       if (runtime === 'browser') cases.push(modConvCase(s, 'fused', ''));
-      else cases.push(modConvCase(s, 'fused', '', 'shuffle'), modConvCase(s, 'fused', '', 'regblock'));
+      else {
+        cases.push(modConvCase(s, 'fused', '', 'shuffle'), modConvCase(s, 'fused', '', 'regblock'));
+        if (s.H <= 16) cases.push(modConvCase(s, 'fused', '', 'tiled'));
+      }
       if (unfused && routes.includes('unfused')) cases.push(modConvCase(s, 'unfused', unfused));
     }
   }

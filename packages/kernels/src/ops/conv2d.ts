@@ -27,13 +27,15 @@
  * group, up to 8 — so depthwise (groups = C) and 3-channel ToRGB convs don't compute 8 rows to
  * keep one. With 8 or more channels per group on a CPU adapter with subgroups, the gather runs as
  * `forwardShuffle` (see `conv2dVariant`): the 8 lanes of a subgroup share their weight loads.
- * A tiled workgroup-memory variant for real GPUs is not written yet: every adapter runs these
- * kernels.
+ * On GPUs the conv2d gather is `tiledCorrelation` instead (conv-tiled.ts: workgroup-memory
+ * tiles, what real GPUs want); the transposed gather and the weight gradient run the kernels
+ * here on every adapter.
  */
 import { attach } from '../autograd.js';
 import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { sum } from './reduce.js';
+import { tiledCorrelation, tiledGrid } from './conv-tiled.js';
 
 const WG = 64;
 const TN = 4;
@@ -360,17 +362,20 @@ ${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + $
 
 type Mode = 'forward' | 'forwardShuffle' | 'forwardShuffleRow3' | 'transposed' | 'weightGrad' | 'weightGradShuffle';
 
-export type Conv2dVariant = 'shuffle' | 'regblock';
+export type Conv2dVariant = 'shuffle' | 'regblock' | 'tiled';
 
 /**
- * The kernel shape for this adapter (`rt.variants.conv2d` overrides): `shuffle` on CPU adapters
- * with subgroups of at least 8 lanes, `regblock` elsewhere. The conv2d gather (forward, and
- * convTranspose2d's input gradient) and the weight gradient have a shuffle form; the transposed
- * gather does not yet, and groups with fewer than 8 output channels always take `regblock`.
+ * The kernel shape for this adapter (`rt.variants.conv2d` overrides): `tiled` on GPUs, `shuffle`
+ * on CPU adapters with subgroups of at least 8 lanes, `regblock` on other CPU adapters.
+ *  - `shuffle`: the conv2d gather (forward, and convTranspose2d's input gradient) and the weight
+ *    gradient have a shuffle form; groups with fewer than 8 output channels take `regblock`.
+ *  - `tiled`: the conv2d gather runs as `tiledCorrelation` (workgroup-memory implicit GEMM).
+ * The transposed gather has only the `regblock` form, and so does the weight gradient outside
+ * `shuffle`.
  */
 export function conv2dVariant(rt: Tensor['rt']): Conv2dVariant {
-  const auto = rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
-  return rt.variant<Conv2dVariant>('conv2d', ['shuffle', 'regblock'], auto, { shuffle: SHUFFLE_LANES });
+  const auto = !rt.isSoftware ? 'tiled' : rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  return rt.variant<Conv2dVariant>('conv2d', ['shuffle', 'regblock', 'tiled'], auto, { shuffle: SHUFFLE_LANES });
 }
 const cache = new Map<string, Kernel>();
 function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
@@ -397,12 +402,23 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
 /** conv2d gather: x [N, Cin, H, W], w [Cout, Cin/g, kh, kw] → [N, Cout, OH, OW]. */
 function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
   const rt = x.rt;
-  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
   const Mg = g.Cout / g.groups;
   const Kg = g.Cin / g.groups;
   const tm = tmFor(Mg);
   const xBlocks = Math.ceil(g.OW / TN);
-  if (tm === SHUFFLE_LANES && conv2dVariant(rt) === 'shuffle') {
+  const variant = conv2dVariant(rt);
+  const grid = variant === 'tiled' ? tiledGrid(rt, g.N, g.groups, Mg, g.OH, g.OW) : null;
+  if (grid) {
+    return tiledCorrelation(
+      {
+        op: 'conv2d', x, weight: w, bias: bias ?? undefined, Cout: g.Cout, OH: g.OH, OW: g.OW, kh: g.kh, kw: g.kw,
+        stride: [g.sy, g.sx], padding: [g.py, g.px], dilation: [g.dy, g.dx], groups: g.groups, wCo: Kg * g.kh * g.kw, wCi: g.kh * g.kw,
+      },
+      grid,
+    );
+  }
+  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
+  if (tm === SHUFFLE_LANES && variant === 'shuffle') {
     const cBlocks = Math.ceil(Mg / SHUFFLE_LANES);
     const total = xBlocks * g.OH * g.N;
     const row3 = g.kw === 3 && g.sx === 1 && g.dx === 1;

@@ -34,7 +34,8 @@
  * adapters with subgroups, `shuffle` (the 8 lanes of a subgroup share one weight load each). The
  * shuffle form widens the block where it saves loads: 8 pixels per lane for correlations on rows
  * of ≥ 16, and every column phase of 4 input columns per lane for strided transposed ones
- * (`convShuffleUpKernel`).
+ * (`convShuffleUpKernel`). On GPUs the correlations run `tiledCorrelation` instead (workgroup
+ * memory, see conv-tiled.ts).
  *
  * Backward of the core z = d ⊙ conv(x·s, w) for an output gradient g (y = conv(x·s, w) = z/d):
  *   gy = g·d,   q[n,o] = d·(Σ_p g·y)·d² = d²·Σ_p g·z      (∂d/∂(·) = −d³ · (·), chain through d)
@@ -55,6 +56,7 @@ import { attach } from '../autograd.js';
 import { bindings, f32, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { add } from './elementwise.js';
+import { tiledCorrelation, tiledGrid } from './conv-tiled.js';
 import { type FirFilter, setupFilter, upfirdn2d } from './upfirdn2d.js';
 
 export interface ModulatedConv2dOptions {
@@ -124,13 +126,17 @@ interface ConvSpec {
   row3: boolean;
 }
 
-export type ModulatedConv2dVariant = 'shuffle' | 'regblock';
+export type ModulatedConv2dVariant = 'shuffle' | 'regblock' | 'tiled';
 /** Lanes of a subgroup sharing one output channel's weight load each in the `shuffle` form. */
 const SHUFFLE_LANES = 8;
 
 /**
  * The kernel shapes for this adapter (`rt.variants.modulatedConv2d` overrides):
- *  - `regblock`: a flat grid; each thread loads its 8 channels' weights (two vec4s per tap).
+ *  - `tiled` (GPUs): correlations — the forward at up 1 and down 2, and the stride-1 adjoint —
+ *    run as `tiledCorrelation` (conv-tiled.ts), a workgroup-memory implicit GEMM reading the
+ *    weight in place; transposed convolutions and the weight gradient run `regblock`.
+ *  - `regblock` (CPU adapters without subgroups): a flat grid; each thread loads its 8 channels'
+ *    weights (two vec4s per tap).
  *  - `shuffle` (CPU adapters with subgroups of ≥ 8 lanes): lane l loads only channel co0 + l's
  *    weight and the others read it with `subgroupShuffle` — one load per lane instead of eight;
  *    lavapipe compiles every lane's load separately, so loads, not FMAs, set its speed. Shuffles
@@ -148,8 +154,8 @@ const SHUFFLE_LANES = 8;
  * form, rows padded to whole subgroups and ci-outer loops, was 261 ms, 1.71 s, 0.73 s, 1.02 s).
  */
 export function modulatedConv2dVariant(rt: Tensor['rt']): ModulatedConv2dVariant {
-  const auto = rt.isSoftware && rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
-  return rt.variant<ModulatedConv2dVariant>(OP, ['shuffle', 'regblock'], auto, { shuffle: SHUFFLE_LANES });
+  const auto = !rt.isSoftware ? 'tiled' : rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
+  return rt.variant<ModulatedConv2dVariant>(OP, ['shuffle', 'regblock', 'tiled'], auto, { shuffle: SHUFFLE_LANES });
 }
 /** Output channels per thread. */
 const TCO = 8;
@@ -774,6 +780,18 @@ function launchConv(l: ConvLaunch): Tensor {
   const { g } = l;
   const rt = l.input.rt;
   const kk = g.kh * g.kw;
+  const variant = modulatedConv2dVariant(rt);
+  const tiled = variant === 'tiled' && !g.transposed ? tiledGrid(rt, l.N, 1, l.CO, g.Ho, g.Wo) : null;
+  if (tiled) {
+    // Reads the weight in place (strides, tap flip): no relayout.
+    return tiledCorrelation(
+      {
+        op: OP, x: l.input, weight: l.weight, pre: l.pre, post: l.post, Cout: l.CO, OH: g.Ho, OW: g.Wo, kh: g.kh, kw: g.kw,
+        stride: [g.stride, g.stride], padding: [g.padY, g.padX], wCo: l.wCo, wCi: l.wCi, wBatch: l.wBatch, flip: g.flip,
+      },
+      tiled,
+    );
+  }
   const COp = Math.ceil(l.CO / TCO) * TCO;
   const batches = l.wBatch ? l.N : 1;
   const wl = rt.empty([batches, l.CI, kk, COp], 'f32', OP);
@@ -792,7 +810,7 @@ function launchConv(l: ConvLaunch): Tensor {
   const base = [l.N, l.CI, l.CO, g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.stride, i32(g.padY), i32(g.padX), nxb, phases, COp, wlBatch];
   const rowsPerClass = Math.ceil(g.Ho / phases);
   // The shuffle forms unroll the tap window: keep them to the sizes a generator meets (else regblock).
-  const shuffle = modulatedConv2dVariant(rt) === 'shuffle' && g.kw <= 7 && g.stride <= 4;
+  const shuffle = variant === 'shuffle' && g.kw <= 7 && g.stride <= 4;
   // Correlations: 8 output pixels per lane on rows of ≥ 16 (fewer window loads per FMA:
   // 512 ch 32 px 218 → 185 ms, 128 ch 128 px 214 → 175 ms), else 4. Transposed convolutions:
   // every column phase in one lane (256 ch 32 → 64 px: 87 → 43 ms); it needs padX ≥ 0, which
