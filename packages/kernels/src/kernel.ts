@@ -16,10 +16,15 @@ export interface Kernel {
   readonly key: string;
   /** Called once per key. */
   readonly wgsl: () => string;
+  /**
+   * Whether this specialisation reads or writes f16 tensors. The runtime adds `enable f16;` to
+   * its WGSL, and refuses f16 tensors for every kernel without it (they would be read as f32).
+   */
+  readonly f16?: boolean;
 }
 
-export function kernel(op: string, spec: string | number, wgsl: () => string): Kernel {
-  return { op, key: `${op}|${spec}`, wgsl };
+export function kernel(op: string, spec: string | number, wgsl: () => string, f16 = false): Kernel {
+  return { op, key: `${op}|${spec}`, wgsl, f16 };
 }
 
 /** A uniform value: plain numbers are u32; wrap with `f32()` / `i32()` otherwise. */

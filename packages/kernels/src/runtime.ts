@@ -7,6 +7,7 @@
  * CPU-side arena that is written to its GPU buffer just before submit (queue writes are ordered
  * with submits, so the next batch can reuse the same buffer).
  */
+import { decodeF16, encodeF16 } from './f16.js';
 import { BufferPool } from './pool.js';
 import { KernelProfile } from './profiler.js';
 import type { GpuContext } from './device.js';
@@ -104,6 +105,9 @@ export class Runtime {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${formatShape(shape)}`);
     }
+    if (dtype === 'f16' && !this.hasF16) {
+      throw new Error(`${op}: f16 tensors need the adapter's shader-f16 feature, which this device does not have (shape ${formatShape(shape)})`);
+    }
     const bytes = shapeSize(shape) * BYTES_PER_ELEMENT[dtype];
     const limit = this.gpu.limits.maxStorageBufferBindingSize;
     if (bytes > limit) {
@@ -112,7 +116,8 @@ export class Runtime {
           `maxStorageBufferBindingSize of ${limit} bytes; use a smaller batch or resolution`,
       );
     }
-    const storage = new Storage(this.pool.acquire(Math.max(bytes, 4)), (b) => this.pool.release(b));
+    // Bindings and copies move whole 4-byte words: an odd-length f16 tensor gets a padded buffer.
+    const storage = new Storage(this.pool.acquire(Math.max(Math.ceil(bytes / 4) * 4, 4)), (b) => this.pool.release(b));
     return new Tensor(this, shape, dtype, storage);
   }
 
@@ -123,8 +128,15 @@ export class Runtime {
       throw new Error(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${n} elements)`);
     }
     const t = this.empty(shape, dtype, 'tensor');
-    const Ctor = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
-    const typed = data instanceof Ctor ? data : Ctor.from(data as ArrayLike<number>);
+    // f16: round to nearest even on the CPU, padded to whole 4-byte words for writeBuffer.
+    const typed =
+      dtype === 'f16'
+        ? encodeF16(data, Math.ceil(n / 2) * 2)
+        : dtype === 'f32'
+          ? (data instanceof Float32Array ? data : Float32Array.from(data))
+          : dtype === 'i32'
+            ? (data instanceof Int32Array ? data : Int32Array.from(data))
+            : (data instanceof Uint32Array ? data : Uint32Array.from(data));
     // A pooled buffer may still be read by recorded, unsubmitted work: submit that first,
     // because queue writes land before anything submitted later.
     if (this.encoder) this.flush();
@@ -144,14 +156,15 @@ export class Runtime {
   async read(t: Tensor): Promise<Float32Array | Int32Array | Uint32Array> {
     this.checkOwn('read', t);
     const bytes = t.byteSize;
-    const Ctor = t.dtype === 'f32' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
+    const Ctor = t.dtype === 'f32' || t.dtype === 'f16' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
     if (bytes === 0) return new Ctor(0);
     const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.endPass();
     this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, staging.size);
     this.flush();
     await this.gpu.waitFor(staging.mapAsync(GPUMapMode.READ));
-    const out = new Ctor(staging.getMappedRange().slice(0, bytes));
+    const raw = staging.getMappedRange().slice(0, bytes);
+    const out = t.dtype === 'f16' ? decodeF16(new Uint16Array(raw)) : new Ctor(raw);
     staging.unmap();
     staging.destroy();
     return out;
@@ -250,7 +263,7 @@ export class Runtime {
   private pipelineFor(k: Kernel): CachedPipeline {
     let p = this.pipelines.get(k.key);
     if (!p) {
-      const code = k.wgsl();
+      const code = k.f16 ? `enable f16;\n${k.wgsl()}` : k.wgsl();
       const module = this.device.createShaderModule({ code, label: k.key });
       const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
       p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
@@ -267,6 +280,10 @@ export class Runtime {
   /** Records one dispatch. Nothing runs until the batch is submitted. */
   dispatch(k: Kernel, args: DispatchArgs): void {
     this.checkAlive(k.op);
+    if (!k.f16) {
+      const half = [...(args.read ?? []), ...args.write].find((t) => t.dtype === 'f16');
+      if (half) throw new Error(`${k.op}: f16 tensors are not supported by this op (got ${half}); cast to f32 first`);
+    }
     const grid = this.grid(k, args.workgroups);
     if (grid[0] * grid[1] * grid[2] === 0) return;
     const { pipeline, layout } = this.pipelineFor(k);
@@ -275,7 +292,7 @@ export class Runtime {
     let binding = 0;
     for (const t of [...(args.read ?? []), ...args.write]) {
       this.checkOwn(k.op, t);
-      entries.push({ binding: binding++, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, t.byteSize) } });
+      entries.push({ binding: binding++, resource: { buffer: t.buffer, offset: 0, size: Math.max(4, Math.ceil(t.byteSize / 4) * 4) } });
     }
     if (args.uniforms) {
       if (this.uniformUsed + 256 > UNIFORM_ARENA_BYTES) this.flush();

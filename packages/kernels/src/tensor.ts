@@ -7,9 +7,13 @@
 import type { GradNode } from './autograd.js';
 import type { Runtime } from './runtime.js';
 
-export type DType = 'f32' | 'i32' | 'u32';
-export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, i32: 4, u32: 4 };
-export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
+/**
+ * Element types. `f16` needs the adapter's `shader-f16` feature; it is storage and arithmetic for
+ * the ops that say so (see ops/cast.ts), and reads back as a Float32Array of the f16 values.
+ */
+export type DType = 'f32' | 'f16' | 'i32' | 'u32';
+export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f16: 2, i32: 4, u32: 4 };
+export type TypedArrayOf<D extends DType> = D extends 'f32' | 'f16' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
 
 /** The buffer behind one or more tensors (reshapes share it). */
 export class Storage {

@@ -21,20 +21,25 @@ const SAMPLES = 64;
 /** f32 vs f64 per sample, relative to Σ|terms| (rounding grows ~√K; 1e-5 leaves headroom at K=2048). */
 const REL_TOL = 1e-5;
 
-function matmulCase(n: number, variant: string): BenchCase {
+/**
+ * One n³ matmul with a given kernel shape. `f16` uploads f16 operands (rounded to nearest) and
+ * keeps an f16 result: the check uses the rounded operands and allows the result's one f16
+ * rounding (2⁻¹¹ of it).
+ */
+function matmulCase(n: number, variant: string, dtype: 'f32' | 'f16' = 'f32'): BenchCase {
+  const bpe = dtype === 'f16' ? 2 : 4;
   return {
     suite: SUITE,
     group: `matmul ${n}`,
-    name: `matmul ${n} ${variant}`,
+    name: `matmul ${n} ${variant}${dtype === 'f16' ? ' f16' : ''}`,
     variant,
-    params: { op: 'matmul', M: n, N: n, K: n },
+    params: { op: 'matmul', M: n, N: n, K: n, dtype },
     flops: 2 * n * n * n,
-    bytes: 3 * n * n * 4,
+    bytes: 3 * n * n * bpe,
     setup({ rt }) {
-      const aData = randomData(n * n, 1);
-      const bData = randomData(n * n, 2);
-      const a = rt.keep(rt.tensor(aData, [n, n]));
-      const b = rt.keep(rt.tensor(bData, [n, n]));
+      if (dtype === 'f16' && !rt.hasF16) throw new Error('matmul f16: this adapter has no shader-f16');
+      const a = rt.keep(rt.tensor(randomData(n * n, 1), [n, n], dtype));
+      const b = rt.keep(rt.tensor(randomData(n * n, 2), [n, n], dtype));
       let out: K.Tensor | null = null;
       const run = () => {
         out?.dispose();
@@ -43,8 +48,10 @@ function matmulCase(n: number, variant: string): BenchCase {
       return {
         run,
         async check() {
+          // The operands as stored (f16-rounded for f16).
+          const [aData, bData] = [(await a.read()) as Float32Array, (await b.read()) as Float32Array];
           const c = (await out!.read()) as Float32Array;
-          return compareSamples(c, sampleIndices(n * n, SAMPLES), (i) => dot(aData, bData, Math.floor(i / n), i % n, n), REL_TOL);
+          return compareSamples(c, sampleIndices(n * n, SAMPLES), (i) => dot(aData, bData, Math.floor(i / n), i % n, n), dtype === 'f16' ? 2 ** -11 + REL_TOL : REL_TOL);
         },
         dispose() {
           out?.dispose();
@@ -258,6 +265,8 @@ export const kernelsSuite: Suite = {
     const s = sizes(runtime, quick);
     const cases: BenchCase[] = [];
     for (const n of s.matmul) for (const v of ['shuffle', 'regblock', 'tiled']) cases.push(matmulCase(n, v));
+    // f16 operands and result at 1024 (Node; Chromium's SwiftShader has no shader-f16).
+    if (runtime === 'node') for (const v of ['shuffle', 'regblock', 'tiled']) cases.push(matmulCase(1024, v, 'f16'));
     for (const n of s.matmulBwd) cases.push(matmulBackwardCase(n));
     cases.push(addCase(s.add), copyCase(s.add), copyKernelCase(s.add));
     const [r, c] = s.reduce;

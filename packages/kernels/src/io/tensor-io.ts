@@ -8,12 +8,13 @@
  * - i16, i8 widen to i32; u16, u8 and bool widen to u32.
  * `toHost` reads a tensor back as a HostTensor of the same dtype, ready for the io writers.
  */
+import { encodeF16 } from '../f16.js';
 import type { Runtime } from '../runtime.js';
 import { formatShape, type DType as GpuDType, type Tensor } from '../tensor.js';
 import { numel, toFloat32, type DType as HostDType, type HostTensor } from './host-tensor.js';
 
 /** The GPU dtype each host dtype is uploaded as. */
-export const GPU_DTYPE_OF: Readonly<Record<HostDType, GpuDType>> = {
+export const GPU_DTYPE_OF: Readonly<Record<HostDType, Exclude<GpuDType, 'f16'>>> = {
   f64: 'f32',
   f32: 'f32',
   f16: 'f32',
@@ -87,9 +88,10 @@ export function fromHostMap(rt: Runtime, tensors: Map<string, HostTensor> | Reco
   return out;
 }
 
-/** Reads a tensor back into CPU memory as a HostTensor (f32, i32 or u32, as on the GPU). */
+/** Reads a tensor back into CPU memory as a HostTensor of its dtype (f16 as raw bits, as the io writers expect). */
 export async function toHost(t: Tensor): Promise<HostTensor> {
   t.assertLive('toHost');
   const data = await t.read();
+  if (t.dtype === 'f16') return { dtype: 'f16', shape: [...t.shape], data: encodeF16(data) };
   return { dtype: t.dtype, shape: [...t.shape], data };
 }

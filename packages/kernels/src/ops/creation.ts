@@ -6,20 +6,27 @@ import type { Runtime } from '../runtime.js';
 import type { DType, Tensor } from '../tensor.js';
 
 const WG = 256;
-const fillKernel = kernel('full', 'f32', () => `
+const fillKernels = {
+  f32: kernel('full', 'f32', () => `
 ${bindings([], [['out', 'f32']], 'n: u32, value: f32')}
-${flatMain(WG, '  if (idx < u.n) { out[idx] = u.value; }')}`);
+${flatMain(WG, '  if (idx < u.n) { out[idx] = u.value; }')}`),
+  f16: kernel('full', 'f16', () => `
+${bindings([], [['out', 'f16']], 'n: u32, value: f32')}
+${flatMain(WG, '  if (idx < u.n) { out[idx] = f16(u.value); }')}`, true),
+};
 
-/** A tensor of `shape` filled with `value` (f32). */
+/** A tensor of `shape` filled with `value` (f32, or f16 where the adapter has shader-f16). */
 export function full(rt: Runtime, shape: readonly number[], value: number, dtype: DType = 'f32'): Tensor {
-  if (dtype !== 'f32') throw new Error(`full: only f32 is supported, got ${dtype}`);
-  const out = rt.empty(shape, 'f32', 'full');
-  rt.dispatch(fillKernel, { write: [out], uniforms: [out.size, f32(value)], workgroups: Math.ceil(out.size / WG) });
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`full: only f32 and f16 are supported, got ${dtype}`);
+  const out = rt.empty(shape, dtype, 'full');
+  rt.dispatch(fillKernels[dtype], { write: [out], uniforms: [out.size, f32(value)], workgroups: Math.ceil(out.size / WG) });
   return out;
 }
 
-export const zeros = (rt: Runtime, shape: readonly number[]): Tensor => full(rt, shape, 0);
-export const ones = (rt: Runtime, shape: readonly number[]): Tensor => full(rt, shape, 1);
-export const zerosLike = (t: Tensor): Tensor => full(t.rt, t.shape, 0);
-export const onesLike = (t: Tensor): Tensor => full(t.rt, t.shape, 1);
-export const fullLike = (t: Tensor, value: number): Tensor => full(t.rt, t.shape, value);
+export const zeros = (rt: Runtime, shape: readonly number[], dtype: DType = 'f32'): Tensor => full(rt, shape, 0, dtype);
+export const ones = (rt: Runtime, shape: readonly number[], dtype: DType = 'f32'): Tensor => full(rt, shape, 1, dtype);
+/** Same shape, and the same dtype for f16 (f32 otherwise). */
+const likeType = (t: Tensor): DType => (t.dtype === 'f16' ? 'f16' : 'f32');
+export const zerosLike = (t: Tensor): Tensor => full(t.rt, t.shape, 0, likeType(t));
+export const onesLike = (t: Tensor): Tensor => full(t.rt, t.shape, 1, likeType(t));
+export const fullLike = (t: Tensor, value: number): Tensor => full(t.rt, t.shape, value, likeType(t));

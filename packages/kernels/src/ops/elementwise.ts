@@ -63,74 +63,77 @@ export type UnaryOp = keyof typeof UNARY;
  * names of the vec4 operands (loaded from the same-named upper-case buffers) followed by any
  * scalar extras.
  */
-function perComponent(loads: readonly string[], extra: string): string {
+function perComponent(loads: readonly string[], extra: string, t: Float): string {
   const call = (c: string) => `fn1(${[...loads.map((v) => `${v}.${c}`), ...(extra ? [extra] : [])].join(', ')})`;
   // Each invocation takes VEC4_PER_THREAD vec4s, strided by the invocation count so neighbouring
   // invocations still touch neighbouring memory (what GPUs coalesce).
   return `  let total = nwg.x * nwg.y * ${WG}u;
   for (var i = idx; i < u.n; i += total) {
 ${loads.map((v) => `    let ${v} = ${v.toUpperCase()}[i];`).join('\n')}
-    out[i] = vec4f(${['x', 'y', 'z', 'w'].map(call).join(', ')});
+    out[i] = vec4<${t}>(${['x', 'y', 'z', 'w'].map(call).join(', ')});
   }`;
 }
 
-/** The scalar expression as `fn1(params…) -> f32`. */
-function scalarFn(params: readonly string[], expr: string): string {
-  return `fn fn1(${params.map((p) => `${p}: f32`).join(', ')}) -> f32 { return ${expr}; }`;
+/** The scalar expression as `fn1(params…) -> t`. */
+function scalarFn(params: readonly string[], expr: string, t: Float): string {
+  return `fn fn1(${params.map((p) => `${p}: ${t}`).join(', ')}) -> ${t} { return ${expr}; }`;
 }
+
+/** The float types elementwise ops compute in: f32, and f16 where the adapter has shader-f16. */
+type Float = 'f32' | 'f16';
 
 /** vec4s per invocation in the vec4 kernels. */
 const VEC4_PER_THREAD = 4;
 const vec4Groups = (n4: number) => Math.ceil(n4 / (WG * VEC4_PER_THREAD));
 
 const unaryKernels = new Map<string, Kernel>();
-function unaryKernel(op: UnaryOp, grad: boolean, vec4 = false): Kernel {
-  const key = `${op}:${grad}:${vec4}`;
+function unaryKernel(op: UnaryOp, grad: boolean, vec4: boolean, t: Float): Kernel {
+  const key = `${op}:${grad}:${vec4}:${t}`;
   let k = unaryKernels.get(key);
-  if (!k && vec4) {
-    const def: UnaryDef = UNARY[op];
-    k = grad
-      ? kernel('unaryGrad', key, () => `
-${bindings([['X', 'vec4f'], ['Y', 'vec4f'], ['G', 'vec4f']], [['out', 'vec4f']], 'n: u32, p: f32')}
-${scalarFn(['x', 'y', 'g', 'p'], `g * (${def.df})`)}
-${flatMain(WG, perComponent(['x', 'y', 'g'], 'u.p'))}`)
-      : kernel('unary', key, () => `
-${bindings([['X', 'vec4f']], [['out', 'vec4f']], 'n: u32, p: f32')}
-${scalarFn(['x', 'p'], def.f)}
-${flatMain(WG, perComponent(['x'], 'u.p'))}`);
-    unaryKernels.set(key, k);
-  }
-  if (!k) {
-    const def: UnaryDef = UNARY[op];
-    k = grad
-      ? kernel('unaryGrad', key, () => `
-${bindings([['X', 'f32'], ['Y', 'f32'], ['G', 'f32']], [['out', 'f32']], 'n: u32, p: f32')}
+  if (k) return k;
+  const def: UnaryDef = UNARY[op];
+  const v = vec4 ? `vec4<${t}>` : t;
+  // The parameter travels as an f32 uniform and is converted once.
+  const p = `${t}(u.p)`;
+  const wgsl = vec4
+    ? grad
+      ? () => `
+${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], 'n: u32, p: f32')}
+${scalarFn(['x', 'y', 'g', 'p'], `g * (${def.df})`, t)}
+${flatMain(WG, perComponent(['x', 'y', 'g'], p, t))}`
+      : () => `
+${bindings([['X', v]], [['out', v]], 'n: u32, p: f32')}
+${scalarFn(['x', 'p'], def.f, t)}
+${flatMain(WG, perComponent(['x'], p, t))}`
+    : grad
+      ? () => `
+${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], 'n: u32, p: f32')}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
-  let x = X[idx]; let y = Y[idx]; let p = u.p;
-  out[idx] = G[idx] * (${def.df});`)}`)
-      : kernel('unary', key, () => `
-${bindings([['X', 'f32']], [['out', 'f32']], 'n: u32, p: f32')}
+  let x = X[idx]; let y = Y[idx]; let p = ${p};
+  out[idx] = G[idx] * (${def.df});`)}`
+      : () => `
+${bindings([['X', v]], [['out', v]], 'n: u32, p: f32')}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
-  let x = X[idx]; let p = u.p;
-  out[idx] = ${def.f};`)}`);
-    unaryKernels.set(key, k);
-  }
+  let x = X[idx]; let p = ${p};
+  out[idx] = ${def.f};`)}`;
+  k = kernel(grad ? 'unaryGrad' : 'unary', key, wgsl, t === 'f16');
+  unaryKernels.set(key, k);
   return k;
 }
 
 /** Applies a unary op from the table. `p` is the scalar parameter of the ops that take one. */
 export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
-  checkF32(op, x);
+  const t = checkFloat(op, x);
   const rt = x.rt;
-  const y = rt.empty(x.shape, 'f32', op);
+  const y = rt.empty(x.shape, t, op);
   const vec4 = x.size % 4 === 0;
   const n = vec4 ? x.size / 4 : x.size;
   const groups = vec4 ? vec4Groups(n) : Math.ceil(n / WG);
-  rt.dispatch(unaryKernel(op, false, vec4), { read: [x], write: [y], uniforms: [n, f32(p)], workgroups: groups });
+  rt.dispatch(unaryKernel(op, false, vec4, t), { read: [x], write: [y], uniforms: [n, f32(p)], workgroups: groups });
   if (UNARY[op].df === null) return y;
   return attach(y, op, [x], (g) => {
-    const dx = rt.empty(x.shape, 'f32', `${op} backward`);
-    rt.dispatch(unaryKernel(op, true, vec4), { read: [x, y, g], write: [dx], uniforms: [n, f32(p)], workgroups: groups });
+    const dx = rt.empty(x.shape, t, `${op} backward`);
+    rt.dispatch(unaryKernel(op, true, vec4, t), { read: [x, y, g], write: [dx], uniforms: [n, f32(p)], workgroups: groups });
     return [dx];
   });
 }
@@ -198,32 +201,32 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 const binaryKernels = new Map<string, Kernel>();
-function binaryKernel(op: BinaryOp, rank: number | 'vec4'): Kernel {
-  const key = `${op}:${rank}`;
+function binaryKernel(op: BinaryOp, rank: number | 'vec4', t: Float): Kernel {
+  const key = `${op}:${rank}:${t}`;
   let k = binaryKernels.get(key);
   if (k) return k;
   const f = BINARY[op].f;
   if (rank === 'vec4') {
     k = kernel('binary', key, () => `
-${bindings([['A', 'vec4f'], ['B', 'vec4f']], [['out', 'vec4f']], 'n: u32')}
-${scalarFn(['a', 'b'], f)}
-${flatMain(WG, perComponent(['a', 'b'], ''))}`);
+${bindings([['A', `vec4<${t}>`], ['B', `vec4<${t}>`]], [['out', `vec4<${t}>`]], 'n: u32')}
+${scalarFn(['a', 'b'], f, t)}
+${flatMain(WG, perComponent(['a', 'b'], '', t))}`, t === 'f16');
   } else if (rank === 0) {
     k = kernel('binary', key, () => `
-${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'n: u32')}
+${bindings([['A', t], ['B', t]], [['out', t]], 'n: u32')}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let a = A[idx]; let b = B[idx];
-  out[idx] = ${f};`)}`);
+  out[idx] = ${f};`)}`, t === 'f16');
   } else {
     let index = '  var rem = idx; var ia = 0u; var ib = 0u;\n';
     for (let d = rank - 1; d >= 0; d--) {
       index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
     }
     k = kernel('binary', key, () => `
-${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, n: u32')}
+${bindings([['A', t], ['B', t]], [['out', t]], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, n: u32')}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
 ${index}  let a = A[ia]; let b = B[ib];
-  out[idx] = ${f};`)}`);
+  out[idx] = ${f};`)}`, t === 'f16');
   }
   binaryKernels.set(key, k);
   return k;
@@ -257,8 +260,8 @@ const ROWS_PER_Y = 65535;
  * (the "row") come from the workgroup id, decomposed once per thread. Inner strides are 0 or 1
  * and compiled in.
  */
-function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB: number): Kernel {
-  const key = `${op}:rows${rowRank}:${innerA}${innerB}`;
+function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB: number, t: Float): Kernel {
+  const key = `${op}:rows${rowRank}:${innerA}${innerB}:${t}`;
   let k = binaryKernels.get(key);
   if (k) return k;
   let index = '  var rem = row; var ia = 0u; var ib = 0u;\n';
@@ -267,34 +270,34 @@ function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB:
   }
   const at = (name: string, base: string, stride: number) => (stride ? `${name}[${base} + j]` : `${name}[${base}]`);
   k = kernel('binary', key, () => `
-${bindings([['A', 'f32'], ['B', 'f32']], [['out', 'f32']], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, rows: u32, inner: u32')}
-${scalarFn(['a', 'b'], BINARY[op].f)}
+${bindings([['A', t], ['B', t]], [['out', t]], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, rows: u32, inner: u32')}
+${scalarFn(['a', 'b'], BINARY[op].f, t)}
 @compute @workgroup_size(${ROWS_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let row = wid.y + wid.z * ${ROWS_PER_Y}u;
   if (row >= u.rows) { return; }
 ${index}  let ob = row * u.inner;
 ${[...Array(ROW_ELEMS).keys()].map((e) => `  { let j = gid.x * ${ROW_ELEMS}u + ${e}u; if (j < u.inner) { out[ob + j] = fn1(${at('A', 'ia', innerA)}, ${at('B', 'ib', innerB)}); } }`).join('\n')}
-}`);
+}`, t === 'f16');
   binaryKernels.set(key, k);
   return k;
 }
 
 /** Applies a binary op with broadcasting; no gradient recorded. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  checkF32(op, a);
-  checkF32(op, b);
+  const t = checkFloat(op, a);
+  if (checkFloat(op, b) !== t) throw new Error(`${op}: dtypes differ: ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}; cast one first`);
   if (a.rt !== b.rt) throw new Error(`${op}: tensors belong to different runtimes`);
   const rt = a.rt;
   const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
   const shape = same ? [...a.shape] : broadcastShapes(op, a.shape, b.shape);
   if (shape.length > MAX_RANK) throw new Error(`${op}: rank ${shape.length} is over the maximum of ${MAX_RANK}`);
-  const out = rt.empty(shape, 'f32', op);
+  const out = rt.empty(shape, t, op);
   if (same && out.size % 4 === 0) {
     const n4 = out.size / 4;
-    rt.dispatch(binaryKernel(op, 'vec4'), { read: [a, b], write: [out], uniforms: [n4], workgroups: vec4Groups(n4) });
+    rt.dispatch(binaryKernel(op, 'vec4', t), { read: [a, b], write: [out], uniforms: [n4], workgroups: vec4Groups(n4) });
   } else if (same) {
-    rt.dispatch(binaryKernel(op, 0), { read: [a, b], write: [out], uniforms: [out.size], workgroups: Math.ceil(out.size / WG) });
+    rt.dispatch(binaryKernel(op, 0, t), { read: [a, b], write: [out], uniforms: [out.size], workgroups: Math.ceil(out.size / WG) });
   } else {
     const sa = broadcastStrides(a.shape, shape);
     const sb = broadcastStrides(b.shape, shape);
@@ -306,10 +309,10 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       const r = cs.length - 1;
       const uniforms = [...packU32(cs.slice(0, r), 2), ...packU32(ca.slice(0, r), 2), ...packU32(cb.slice(0, r), 2), rows, inner];
       const grid: [number, number, number] = [Math.ceil(inner / (ROWS_WG * ROW_ELEMS)), Math.min(rows, ROWS_PER_Y), Math.ceil(rows / ROWS_PER_Y)];
-      rt.dispatch(binaryRowsKernel(op, r, ca[r], cb[r]), { read: [a, b], write: [out], uniforms, workgroups: grid });
+      rt.dispatch(binaryRowsKernel(op, r, ca[r], cb[r], t), { read: [a, b], write: [out], uniforms, workgroups: grid });
     } else {
       const uniforms = [...packU32(shape, 2), ...packU32(sa, 2), ...packU32(sb, 2), out.size];
-      rt.dispatch(binaryKernel(op, shape.length), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
+      rt.dispatch(binaryKernel(op, shape.length, t), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
     }
   }
   return out;
@@ -380,7 +383,9 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   return add(b, mul(cond, sub(a, b)));
 }
 
-function checkF32(op: string, t: Tensor): void {
-  if (t.dtype !== 'f32') throw new Error(`${op}: expected an f32 tensor, got ${t.dtype} ${formatShape(t.shape)}`);
+/** The tensor's float type; anything else (or a disposed tensor) throws naming the op. */
+function checkFloat(op: string, t: Tensor): Float {
+  if (t.dtype !== 'f32' && t.dtype !== 'f16') throw new Error(`${op}: expected an f32 or f16 tensor, got ${t.dtype} ${formatShape(t.shape)}`);
   t.assertLive(op);
+  return t.dtype;
 }

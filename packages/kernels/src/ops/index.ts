@@ -1,6 +1,7 @@
 /** Every op, re-exported. Adding an op is one file plus one line here (and one in its test). */
 
 export * from './creation.js';
+export * from './cast.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';

@@ -56,7 +56,12 @@ interface Spec {
   vecB: boolean;
   /** `shuffle` only: K % 4 == 0 and transB — B is read as vec4 along k (linear layers' [out, in] weights). */
   vecBT: boolean;
+  /** f16 operands, bias and result; the sums stay f32 (loads widen, the store rounds once). */
+  half: boolean;
 }
+
+/** A loaded scalar (or vec4) widened to f32 when the operands are f16. */
+const widen = (s: Spec, e: string, vec = false) => (s.half ? `${vec ? 'vec4f' : 'f32'}(${e})` : e);
 
 const UNIFORMS = 'M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, alpha: f32, beta: f32';
 const TM = 8; // regblock and shuffle rows per thread
@@ -66,31 +71,33 @@ const SHUFFLE_WG = 32;
 const cache = new Map<string, Kernel>();
 
 function specKey(s: Spec): string {
-  return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}${+s.vecBT}`;
+  return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}${+s.vecBT}${s.half ? ':f16' : ''}`;
 }
 
 function header(s: Spec): string {
+  const t = s.half ? 'f16' : 'f32';
   const lines = [
-    `@group(0) @binding(0) var<storage, read> A: array<${s.vecA ? 'vec4f' : 'f32'}>;`,
-    `@group(0) @binding(1) var<storage, read> B: array<${s.vecB || s.vecBT ? 'vec4f' : 'f32'}>;`,
+    `@group(0) @binding(0) var<storage, read> A: array<${s.vecA ? `vec4<${t}>` : t}>;`,
+    `@group(0) @binding(1) var<storage, read> B: array<${s.vecB || s.vecBT ? `vec4<${t}>` : t}>;`,
   ];
   let b = 2;
-  if (s.bias) lines.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<f32>;`);
-  lines.push(`@group(0) @binding(${b++}) var<storage, read_write> C: array<f32>;`);
+  if (s.bias) lines.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<${t}>;`);
+  lines.push(`@group(0) @binding(${b++}) var<storage, read_write> C: array<${t}>;`);
   lines.push(`struct Uniforms { ${UNIFORMS} };`, `@group(0) @binding(${b}) var<uniform> u: Uniforms;`);
   return lines.join('\n');
 }
 
 function epilogue(s: Spec, value: string, col: string): string {
-  return s.bias ? `u.alpha * ${value} + u.beta * bias[${col}]` : `u.alpha * ${value}`;
+  const v = s.bias ? `u.alpha * ${value} + u.beta * ${widen(s, `bias[${col}]`)}` : `u.alpha * ${value}`;
+  return s.half ? `f16(${v})` : v;
 }
 
 /** Scalar element reads with clamped indices (callers pass clamped row/col). */
 function readA(s: Spec, r: string, k: string): string {
-  return s.transA ? `A[aBase + ${k} * u.M + ${r}]` : `A[aBase + ${r} * u.K + ${k}]`;
+  return widen(s, s.transA ? `A[aBase + ${k} * u.M + ${r}]` : `A[aBase + ${r} * u.K + ${k}]`);
 }
 function readB(s: Spec, k: string, c: string): string {
-  return s.transB ? `B[bBase + ${c} * u.K + ${k}]` : `B[bBase + ${k} * u.N + ${c}]`;
+  return widen(s, s.transB ? `B[bBase + ${c} * u.K + ${k}]` : `B[bBase + ${k} * u.N + ${c}]`);
 }
 
 function regblockWgsl(s: Spec): string {
@@ -99,11 +106,11 @@ function regblockWgsl(s: Spec): string {
   // One k step: a B vec4, then one FMA per row.
   const bvec = (k: string) =>
     s.vecB
-      ? `B[(bBase + ${k} * u.N) / 4u + col0 / 4u]`
+      ? widen(s, `B[(bBase + ${k} * u.N) / 4u + col0 / 4u]`, true)
       : `vec4f(${[0, 1, 2, 3].map((j) => readB(s, k, `c${j}`)).join(', ')})`;
   let loop: string;
   if (s.vecA) {
-    const loads = rows.map((i) => `    let a${i} = A[(aBase + r${i} * u.K + k) / 4u];`).join('\n');
+    const loads = rows.map((i) => `    let a${i} = ${widen(s, `A[(aBase + r${i} * u.K + k) / 4u]`, true)};`).join('\n');
     const steps = [0, 1, 2, 3]
       .map((kk) => `    { let b = ${bvec(`(k + ${kk}u)`)};\n${rows.map((i) => `      acc${i} = fma(vec4f(a${i}[${kk}]), b, acc${i});`).join('\n')}\n    }`)
       .join('\n');
@@ -143,11 +150,11 @@ function shuffleWgsl(s: Spec): string {
   // No early return: every lane must reach the shuffles (out-of-range rows and columns read
   // clamped addresses and are masked at the store).
   const aLoad = s.vecA
-    ? `    let av = A[(aBase + myRow * u.K + k) / 4u];`
+    ? `    let av = ${widen(s, `A[(aBase + myRow * u.K + k) / 4u]`, true)};`
     : `    let av = vec4f(${kk4.map((kk) => readA(s, 'myRow', `(k + ${kk}u)`)).join(', ')});`;
   const bRead = (kk: number) =>
     s.vecB
-      ? `B[(bBase + (k + ${kk}u) * u.N) / 4u + colV]`
+      ? widen(s, `B[(bBase + (k + ${kk}u) * u.N) / 4u + colV]`, true)
       : s.vecBT
         ? `vec4f(bt0[${kk}], bt1[${kk}], bt2[${kk}], bt3[${kk}])`
         : `vec4f(${[0, 1, 2, 3].map((j) => readB(s, `(k + ${kk}u)`, `c${j}`)).join(', ')})`;
@@ -161,7 +168,7 @@ function shuffleWgsl(s: Spec): string {
 ${rows.map((i) => `    acc${i} = fma(vec4f(subgroupShuffle(a, ${i}u)), b, acc${i});`).join('\n')}
   }`;
   // Transposed B as vec4 along k: four columns' next 4 k, loaded once per k step.
-  const btLoad = s.vecBT ? [0, 1, 2, 3].map((j) => `    let bt${j} = B[(bBase + c${j} * u.K + k) / 4u];`).join('\n') : '';
+  const btLoad = s.vecBT ? [0, 1, 2, 3].map((j) => `    let bt${j} = ${widen(s, `B[(bBase + c${j} * u.K + k) / 4u]`, true)};`).join('\n') : '';
   // A full step of 4 k when K allows it, then a scalar tail (K % 4 != 0 only without vecA).
   const step4 = kk4
     .map(
@@ -207,8 +214,8 @@ ${store}
 
 function tiledWgsl(s: Spec): string {
   // 64×64 output tile per 16×16 workgroup, 4×4 per thread, K in steps of 16 through workgroup memory.
-  const ra = (r: string, k: string) => (s.vecA ? `A[(aBase + ${r} * u.K + ${k}) / 4u][(${k}) % 4u]` : readA(s, r, k));
-  const rb = (k: string, c: string) => (s.vecB ? `B[(bBase + ${k} * u.N + ${c}) / 4u][(${c}) % 4u]` : readB(s, k, c));
+  const ra = (r: string, k: string) => (s.vecA ? widen(s, `A[(aBase + ${r} * u.K + ${k}) / 4u][(${k}) % 4u]`) : readA(s, r, k));
+  const rb = (k: string, c: string) => (s.vecB ? widen(s, `B[(bBase + ${k} * u.N + ${c}) / 4u][(${c}) % 4u]`) : readB(s, k, c));
   return `${header(s)}
 var<workgroup> As: array<f32, 1024>; // [16 k][64 rows]
 var<workgroup> Bs: array<f32, 1024>; // [16 k][64 cols]
@@ -252,7 +259,7 @@ function matmulKernel(s: Spec): Kernel {
   const key = specKey(s);
   let k = cache.get(key);
   if (!k) {
-    k = kernel('matmul', key, () => (s.variant === 'shuffle' ? shuffleWgsl(s) : s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)));
+    k = kernel('matmul', key, () => (s.variant === 'shuffle' ? shuffleWgsl(s) : s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)), s.half);
     cache.set(key, k);
   }
   return k;
@@ -291,14 +298,18 @@ function dims(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dims {
 /** The forward dispatch alone (no gradient recorded). */
 export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const { transA = false, transB = false, alpha = 1, bias, beta = 1 } = opts;
-  for (const t of [a, b, ...(bias ? [bias] : [])]) {
-    if (t.dtype !== 'f32') throw new Error(`matmul: expected f32 tensors, got ${t.dtype} ${formatShape(t.shape)}`);
+  const operands = [a, b, ...(bias ? [bias] : [])];
+  for (const t of operands) {
+    if (t.dtype !== 'f32' && t.dtype !== 'f16') throw new Error(`matmul: expected f32 or f16 tensors, got ${t.dtype} ${formatShape(t.shape)}`);
     a.rt.checkOwn('matmul', t);
+  }
+  if (operands.some((t) => t.dtype !== a.dtype)) {
+    throw new Error(`matmul: dtypes differ: ${operands.map((t) => `${t.dtype} ${formatShape(t.shape)}`).join(', ')}; cast first`);
   }
   const d = dims(a, b, transA, transB);
   if (bias && bias.size !== d.N) throw new Error(`matmul: bias of shape ${formatShape(bias.shape)} for ${d.N} output columns`);
   const rt = a.rt;
-  const out = rt.empty([...d.batchShape, d.M, d.N], 'f32', 'matmul');
+  const out = rt.empty([...d.batchShape, d.M, d.N], a.dtype, 'matmul');
   if (d.batch > rt.gpu.limits.maxComputeWorkgroupsPerDimension) throw new Error(`matmul: batch ${d.batch} is over the adapter's grid limit`);
   const spec: Spec = {
     variant: matmulVariant(rt),
@@ -308,6 +319,7 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
     vecA: !transA && d.K % 4 === 0,
     vecB: !transB && d.N % 4 === 0,
     vecBT: false,
+    half: a.dtype === 'f16',
   };
   spec.vecBT = spec.variant === 'shuffle' && transB && d.K % 4 === 0;
   const grid: [number, number, number] =

@@ -62,10 +62,10 @@ function stridedKernel(mode: 'gather' | 'scatter', rank: number, dtype: string):
     mode === 'gather'
       ? kernel('gather', key, () => `
 ${bindings([['X', dtype]], [['out', dtype]], uni)}
-${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[idx] = X[j];`)}`)
+${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[idx] = X[j];`)}`, dtype === 'f16')
       : kernel('scatter', key, () => `
 ${bindings([['X', dtype]], [['out', dtype]], uni)}
-${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[j] = X[idx];`)}`);
+${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[j] = X[idx];`)}`, dtype === 'f16');
   kernels.set(key, k);
   return k;
 }
