@@ -243,6 +243,43 @@ describe('f16 matmul vs float64 (f32 sums, one rounding of the result)', () => {
   });
 });
 
+describe('f16 data movement', () => {
+  it('permute, slice (with its gradient) and concat move f16 values exactly', async () => {
+    const rt = await testRuntime();
+    if (!rt.hasF16) return;
+    const [A, B, C] = [3, 5, 7]; // odd sizes: neighbouring f16 elements share 4-byte words
+    const x = rounded(randn(rng, A * B * C));
+    const at = (a: number, b: number, c: number) => x[(a * B + b) * C + c];
+    await rt.tidyAsync(async () => {
+      const xt = rt.tensor(x, [A, B, C], 'f16');
+      const p = K.permute(xt, [2, 0, 1]);
+      expect(p.dtype).toBe('f16');
+      const pv = await p.read();
+      for (let c = 0; c < C; c++) for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) expect(pv[(c * A + a) * B + b]).toBe(at(a, b, c));
+
+      xt.requiresGrad = true;
+      const s = K.slice(xt, [null, [1, 4], [2, 7]]);
+      const sv = await s.read();
+      let i = 0;
+      for (let a = 0; a < A; a++) for (let b = 1; b < 4; b++) for (let c = 2; c < 7; c++) expect(sv[i++]).toBe(at(a, b, c));
+      K.backward(s, K.onesLike(s));
+      expect(xt.grad!.dtype).toBe('f16');
+      const gv = await xt.grad!.read();
+      for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) {
+        expect(gv[(a * B + b) * C + c]).toBe(b >= 1 && b < 4 && c >= 2 ? 1 : 0);
+      }
+
+      const y = rounded(randn(rng, A * 2 * C));
+      const cat = await K.concat([xt, rt.tensor(y, [A, 2, C], 'f16')], 1).read();
+      for (let a = 0; a < A; a++) for (let b = 0; b < B + 2; b++) for (let c = 0; c < C; c++) {
+        const want = b < B ? at(a, b, c) : y[(a * 2 + b - B) * C + c];
+        expect(cat[(a * (B + 2) + b) * C + c]).toBe(want);
+      }
+      xt.dispose();
+    });
+  });
+});
+
 describe('f16: a mixed-precision chain trains an f32 parameter', () => {
   it('x (f32) → cast f16 → ·w (f16) → tanh → cast f32 → Σ: the gradient of x', async () => {
     const rt = await testRuntime();

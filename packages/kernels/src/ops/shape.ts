@@ -86,6 +86,7 @@ export function stridedGather(x: Tensor, shape: readonly number[], strides: read
 /** into[offset + Σ coord·strides] = x[i], coords in x's shape; writes into `into` in place. */
 export function stridedScatter(x: Tensor, into: Tensor, strides: readonly number[], offset = 0): void {
   if (x.rank > MAX_RANK) throw new Error(`scatter: rank ${x.rank} is over the maximum of ${MAX_RANK}`);
+  if (x.dtype !== into.dtype) throw new Error(`scatter: ${x.dtype} ${formatShape(x.shape)} into a ${into.dtype} ${formatShape(into.shape)}`);
   x.rt.dispatch(stridedKernel('scatter', x.rank, x.dtype), {
     read: [x],
     write: [into],
@@ -150,7 +151,7 @@ export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number]
   });
   const out = stridedGather(x, shape, cs, offset, 'slice');
   return attach(out, 'slice', [x], (g) => {
-    const dx = zeros(x.rt, x.shape);
+    const dx = zeros(x.rt, x.shape, g.dtype);
     stridedScatter(g, dx, cs, offset);
     return [dx];
   });
