@@ -54,6 +54,9 @@ const cases: Case[] = [
   { N: 2, I: 5, O: 9, k: 3, H: 5, W: 9, demodulate: true, up: 2, flipWeight: false, grad: true },
   { N: 1, I: 3, O: 8, k: 3, H: 4, W: 6, demodulate: true, up: 2, padding: 0, flipWeight: false, grad: true },
   { N: 1, I: 3, O: 8, k: 4, H: 4, W: 5, demodulate: false, up: 2, grad: true },
+  // Batch 2 on ≥ 128×128 outputs: the scales fold into per-sample relaid weights (forward here; gradients below).
+  { N: 2, I: 3, O: 9, k: 3, H: 129, W: 128, demodulate: true, grad: false },
+  { N: 2, I: 3, O: 5, k: 3, H: 64, W: 64, demodulate: true, up: 2, flipWeight: false, grad: false },
   // down = 2 (FIR + strided conv)
   { N: 1, I: 5, O: 3, k: 3, H: 8, W: 8, demodulate: true, down: 2, grad: true },
   { N: 3, I: 3, O: 5, k: 3, H: 5, W: 5, demodulate: false, down: 2, flipWeight: false, grad: true },
@@ -163,23 +166,29 @@ describe('modulatedConv2d at a synthesis-layer size', () => {
   });
 });
 
-describe('modulatedConv2d: the shuffle, tiled and regblock forms agree at 72 channels', () => {
+describe('modulatedConv2d: the shuffle, tiled and regblock forms agree (72 channels; batch 2 at 129×128)', () => {
   // Enough channels for every lane of a subgroup to own its own input channels (72 / 4 = 18 lanes),
   // for several output-channel blocks, and for ragged 64-wide tiles in channels and pixels (72 of
   // each), which the small reference cases above cannot reach.
-  for (const up of [1, 2]) {
-    it(`N2 72→72 3×3 9×8 demod${up === 2 ? ' up2' : ''}: forward and every gradient`, async () => {
+  const shapes = [
+    { up: 1, N: 2, C: 72, O: 72, H: 9, W: 8 },
+    { up: 2, N: 2, C: 72, O: 72, H: 9, W: 8 },
+    // Outputs of 129×128 at batch 2: shuffle and regblock fold the scales into per-sample weights
+    // (the adjoint too), tiled scales inside its kernel.
+    { up: 1, N: 2, C: 5, O: 9, H: 129, W: 128 },
+  ];
+  for (const { up, N, C, O, H, W } of shapes) {
+    it(`N${N} ${C}→${O} 3×3 ${H}×${W} demod${up === 2 ? ' up2' : ''}: forward and every gradient`, async () => {
       const rt = await testRuntime();
-      const [N, C, H, W] = [2, 72, 9, 8];
       const x = Float32Array.from(randn(rng, N * C * H * W));
-      const w = Float32Array.from(randn(rng, C * C * 9));
+      const w = Float32Array.from(randn(rng, O * C * 9));
       const s = Float32Array.from(uniform(rng, N * C, 0.5, 1.5));
       const opts = { up, flipWeight: up === 1 };
       const run = (variant: ModulatedConv2dVariant) =>
         rt.tidyAsync(async () => {
           rt.variants.modulatedConv2d = variant;
           try {
-            const [xt, wt, st] = [rt.tensor(x, [N, C, H, W]), rt.tensor(w, [C, C, 3, 3]), rt.tensor(s, [N, C])];
+            const [xt, wt, st] = [rt.tensor(x, [N, C, H, W]), rt.tensor(w, [O, C, 3, 3]), rt.tensor(s, [N, C])];
             for (const t of [xt, wt, st]) t.requiresGrad = true;
             const z = K.modulatedConv2d(xt, wt, st, opts);
             const g = rt.tensor(Float32Array.from(randn(makeRng(7), z.size)), z.shape);

@@ -100,8 +100,8 @@ describe('Adam', () => {
  * the parameter's scale before the step as well as after it: the one-element parameter can land
  * near zero (seed 1264248459 took it close enough that ordinary rounding read as 8e-5 of it).
  */
-function expectStepClose(actual: Float32Array, after: Float64Array, before: Float64Array, label: string): void {
-  expectClose([...actual, ...before], [...after, ...before], TOLERANCE.forward, label);
+function expectStepClose(actual: ArrayLike<number>, after: Float64Array, before: Float64Array, label: string): void {
+  expectClose([...Array.from(actual), ...before], [...after, ...before], TOLERANCE.forward, label);
 }
 
 describe('SGD', () => {
