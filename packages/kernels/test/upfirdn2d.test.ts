@@ -34,6 +34,13 @@ const cases: Case[] = [
   { label: 'up 4, 3×3 filter, odd padding', x: [1, 1, 3, 4], f: [3, 3], up: [4, 4], pad: [1, 3, 2, 1] },
   { label: '4×4 FIR over several 8×8 blocks with ragged edges', x: [1, 2, 19, 21], f: [4, 4], pad: [1, 1, 1, 1], gain: 4 },
   { label: 'down 2 over several blocks, ragged', x: [1, 2, 37, 35], f: [4, 4], taps: [1, 3, 3, 1], down: [2, 2], pad: [1, 1, 1, 1] },
+  // Rows per thread are a sliding window of 32 output rows; these cross several windows, raggedly,
+  // with rows a multiple of 4 wide (stored as vec4s) and not.
+  { label: '4×4 FIR, 69 rows × 44 (vec4 stores), batch 2', x: [2, 1, 71, 43], f: [4, 4], pad: [1, 3, 0, 1] },
+  { label: 'up 2 to 74 rows × 18', x: [1, 2, 37, 9], f: [4, 4], taps: [1, 3, 3, 1], up: [2, 2], pad: [2, 1, 2, 1], gain: 4 },
+  { label: 'up 2 to 74 rows × 20 (vec4 stores), the other phase', x: [1, 1, 37, 10], f: [4, 4], up: [2, 2], pad: [1, 2, 1, 2], gain: 4 },
+  { label: 'down 2 to 70 rows × 8 (vec4 stores)', x: [1, 2, 141, 16], f: [4, 4], taps: [1, 3, 3, 1], down: [2, 2], pad: [1, 1, 1, 1] },
+  { label: 'down 3 with a 2×2 filter (window shorter than the step)', x: [1, 2, 100, 13], f: [2, 2], down: [3, 3], pad: [0, 1, 1, 0] },
 ];
 
 function outShape(c: Case): number[] {

@@ -180,13 +180,19 @@ ${flatMain(WG, `  if (idx >= u.total) { return; }
 
 /**
  * The blocked kernel: the same sum, specialised on up, down, filter size, flip and the padding's
- * phase (padding mod up), with a thread computing a block of up·GY × up·GX outputs (`groupsX`, `groupsY`). lavapipe
- * compiles each lane's buffer load separately and scalarises integer division, so what pays is
+ * phase (padding mod up). A thread owns a strip of about 4 outputs across (`groupsX`) and 32 rows
+ * down (`stepsY` groups of `up` rows), and slides a window of input rows down the strip: each step
+ * loads only the `down` rows it has not seen and carries the rest in registers. lavapipe
+ * compiles each lane's buffer access separately and scalarises integer division, so what pays is
  * (1) every tap, phase and offset a compile-time constant — the filter is read at constant
- * indices (one broadcast load each) and no loop has a data-dependent trip count; (2) neighbouring
- * outputs of a block share their input loads: a 4×4 FIR loads 11×11 pixels for 8×8 outputs
- * instead of 16 each. Edges clamp the address and zero the
- * value, as padding.
+ * indices (one broadcast load each) and the loop's trip count is fixed; (2) few loads per
+ * output: a 4×4 FIR loads 7 pixels per step for 4 outputs; (3) vec4 stores where rows allow.
+ * Edges clamp the address and zero the value, as padding. Threads walk the x blocks fastest over
+ * a flat grid, so narrow images (StyleGAN2's 8–32 px layers) leave no lanes idle.
+ * Measured on lavapipe against 8×8 blocks with one lane per x block of a row: [4, 512, 19, 19]
+ * 4×4 FIR 26–37 → 1.7 ms, [1, 3, 512, 512] up-2 6.2–7.2 → 3.6–3.9 ms, [1, 64, 513, 513] FIR 73–79
+ * → 56–60 ms (interleaved runs under load). Strips 8 or 16 wide and 16 or 64 tall were no better
+ * overall; 16 wide doubled the down-2 time.
  *
  * Derivation (x; y alike): output ox = G·up + s reads the upsampled coordinate b = ox·down − pad0
  * plus tap t; only t ≡ phase − s·down (mod up) lands on a real pixel, at
@@ -204,19 +210,16 @@ interface BlockedSpec {
   /** padding mod up, per axis. */
   phx: number;
   phy: number;
+  /** Store rows of the block as vec4s (outW and the block width are multiples of 4). */
+  vec4: boolean;
 }
 
 const BLOCKED_WG = 64;
 const mod = (a: number, m: number) => ((a % m) + m) % m;
-/**
- * Groups of `up` outputs per thread along an axis: about 8 outputs along x, `up` along y.
- * Bigger blocks share more input loads (an 8×8 block of a 4×4 FIR loads 121 inputs for 64
- * outputs, a 4×4 block 49 for 16): at [1, 64, 513, 513] 4×4 → 8×8 took 500 → 360 ms, and the up-2
- * block 4 → 8 wide 40 → 31 ms; 16 wide was no better.
- */
-const groupsX = (up: number) => Math.max(1, Math.floor(8 / up));
-/** Groups along y: eight rows of outputs without upsampling (neighbours share fh − 1 input rows), else one group of `up`. */
-const groupsY = (up: number) => (up === 1 ? 8 : 1);
+/** Groups of `up` outputs per thread across: about 4 outputs. */
+const groupsX = (up: number) => Math.max(1, Math.floor(4 / up));
+/** Steps down the strip, each a group of `up` output rows: about 32 rows. */
+const stepsY = (up: number) => Math.max(1, Math.round(32 / up));
 
 interface AxisTap {
   /** Output index within the thread's block along this axis. */
@@ -243,66 +246,91 @@ function axisTaps(up: number, down: number, taps: number, phase: number, groups:
 }
 
 function blockedKey(s: BlockedSpec): string {
-  return `blocked:${s.upx},${s.upy},${s.downx},${s.downy},${s.fw},${s.fh},${+s.flip},${s.phx},${s.phy}`;
+  return `blocked:${s.upx},${s.upy},${s.downx},${s.downy},${s.fw},${s.fh},${+s.flip},${s.phx},${s.phy}${s.vec4 ? ':vec4' : ''}`;
 }
 
 function blockedWgsl(s: BlockedSpec): string {
   const gx = groupsX(s.upx);
   const bx = s.upx * gx;
-  const gy = groupsY(s.upy);
-  const by = s.upy * gy;
+  const steps = stepsY(s.upy);
   const xs = axisTaps(s.upx, s.downx, s.fw, s.phx, gx, s.flip);
-  const ys = axisTaps(s.upy, s.downy, s.fh, s.phy, gy, s.flip);
+  // One group of upy output rows per step; its taps' rows relative to the step's first input row.
+  const ys = axisTaps(s.upy, s.downy, s.fh, s.phy, 1, s.flip);
   const xOffsets = [...new Set(xs.map((t) => t.offset))].sort((a, b) => a - b);
-  const yOffsets = [...new Set(ys.map((t) => t.offset))].sort((a, b) => a - b);
+  const yMin = Math.min(...ys.map((t) => t.offset));
+  const window = Math.max(...ys.map((t) => t.offset)) - yMin + 1;
+  // Each step moves down by downy input rows: rows below that are carried over, the rest loaded.
+  const fresh = Math.min(window, s.downy);
   const name = (o: number) => (o < 0 ? `m${-o}` : `${o}`);
-  const used = new Set<string>();
-  for (const ty of ys) for (const tx of xs) used.add(`${ty.offset},${tx.offset}`);
-  const lines: string[] = [];
+  const cols: string[] = [];
   for (const o of xOffsets) {
-    lines.push(`  let ix${name(o)} = ixBase + ${o};`);
-    lines.push(`  let cx${name(o)} = u32(clamp(ix${name(o)}, 0, i32(u.W) - 1));`);
-    lines.push(`  let okx${name(o)} = ix${name(o)} >= 0 && ix${name(o)} < i32(u.W);`);
+    cols.push(`  let ix${name(o)} = ixBase + ${o};`);
+    cols.push(`  let cx${name(o)} = u32(clamp(ix${name(o)}, 0, i32(u.W) - 1));`);
+    cols.push(`  let okx${name(o)} = ix${name(o)} >= 0 && ix${name(o)} < i32(u.W);`);
   }
-  for (const o of yOffsets) {
-    lines.push(`  let iy${name(o)} = iyBase + ${o};`);
-    lines.push(`  let ry${name(o)} = planeBase + u32(clamp(iy${name(o)}, 0, i32(u.H) - 1)) * u.W;`);
-    lines.push(`  let oky${name(o)} = iy${name(o)} >= 0 && iy${name(o)} < i32(u.H);`);
-  }
-  for (const key of used) {
-    const [oy, ox] = key.split(',').map(Number);
-    lines.push(`  let v${name(oy)}_${name(ox)} = select(0.0, X[ry${name(oy)} + cx${name(ox)}], oky${name(oy)} && okx${name(ox)});`);
-  }
+  const loadRow = (r: number, rowExpr: string, indent: string) => {
+    const lines = [
+      `${indent}{ let iy = ${rowExpr};`,
+      `${indent}  let ry = planeBase + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;`,
+      `${indent}  let oky = iy >= 0 && iy < i32(u.H);`,
+    ];
+    for (const o of xOffsets) lines.push(`${indent}  w${r}_${name(o)} = select(0.0, X[ry + cx${name(o)}], oky && okx${name(o)});`);
+    lines.push(`${indent}}`);
+    return lines.join('\n');
+  };
+  const decls: string[] = [];
+  for (let r = 0; r < window; r++) decls.push(`  var ${xOffsets.map((o) => `w${r}_${name(o)}`).join(', ')}: f32;`.replace(/var (.*): f32;/, (_, v: string) => v.split(', ').map((n) => `var ${n}: f32;`).join(' ')));
+  const prologue: string[] = [];
+  for (let r = 0; r < window - fresh; r++) prologue.push(loadRow(r, `iyBase + ${r}`, '  '));
+  const body: string[] = [];
+  for (let r = window - fresh; r < window; r++) body.push(loadRow(r, `rowBase + ${r}`, '    '));
   const fIdx = new Set<number>();
   for (const ty of ys) for (const tx of xs) fIdx.add(ty.f * s.fw + tx.f);
-  for (const i of [...fIdx].sort((a, b) => a - b)) lines.push(`  let f${i} = F[${i}u];`);
-  const accs: string[] = [];
-  for (let oy = 0; oy < by; oy++) {
-    for (let ox = 0; ox < bx; ox++) {
-      const terms: string[] = [];
-      for (const ty of ys.filter((t) => t.out === oy)) {
-        for (const tx of xs.filter((t) => t.out === ox)) terms.push(`v${name(ty.offset)}_${name(tx.offset)} * f${ty.f * s.fw + tx.f}`);
+  const filters = [...fIdx].sort((a, b) => a - b).map((i) => `  let f${i} = F[${i}u];`);
+  const sum = (oy: number, ox: number) => {
+    const terms: string[] = [];
+    for (const ty of ys.filter((t) => t.out === oy)) {
+      for (const tx of xs.filter((t) => t.out === ox)) terms.push(`w${ty.offset - yMin}_${name(tx.offset)} * f${ty.f * s.fw + tx.f}`);
+    }
+    return terms.length ? terms.join(' + ') : '0.0';
+  };
+  for (let oy = 0; oy < s.upy; oy++) {
+    const row = `(plane * u.outH + oyg + ${oy}u) * u.outW + ox0`;
+    const guard = oy === 0 ? '' : `oyg + ${oy}u < u.outH && `;
+    if (s.vec4) {
+      // CPU adapters pay per lane per store: one 16-byte store instead of four.
+      for (let ox = 0; ox < bx; ox += 4) {
+        const parts = [0, 1, 2, 3].map((j) => sum(oy, ox + j)).join(', ');
+        body.push(`    if (${guard}ox0 + ${ox}u < u.outW) { out[(${row} + ${ox}u) / 4u] = vec4f(${parts}) * u.gain; }`);
       }
-      accs.push(`  if (oy0 + ${oy}u < u.outH && ox0 + ${ox}u < u.outW) { out[(plane * u.outH + oy0 + ${oy}u) * u.outW + ox0 + ${ox}u] = (${terms.length ? terms.join(' + ') : '0.0'}) * u.gain; }`);
+    } else {
+      for (let ox = 0; ox < bx; ox++) body.push(`    if (${guard}ox0 + ${ox}u < u.outW) { out[${row} + ${ox}u] = (${sum(oy, ox)}) * u.gain; }`);
     }
   }
+  for (let r = 0; r + s.downy < window; r++) for (const o of xOffsets) body.push(`    w${r}_${name(o)} = w${r + s.downy}_${name(o)};`);
   return `
-${bindings([['X', 'f32'], ['F', 'f32']], [['out', 'f32']], BLOCKED_UNIFORMS)}
-@compute @workgroup_size(${BLOCKED_WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let rowBlock = wid.y + wid.z * nwg.y;
-  if (rowBlock >= u.rowBlocks) { return; }
+${bindings([['X', 'f32'], ['F', 'f32']], [['out', s.vec4 ? 'vec4f' : 'f32']], BLOCKED_UNIFORMS)}
+${flatMain(BLOCKED_WG, `  // Threads walk x blocks fastest, so neighbouring lanes write neighbouring outputs however narrow the image.
+  if (idx >= u.xBlocks * u.rowBlocks) { return; }
+  let xb = idx % u.xBlocks;
+  let rowBlock = idx / u.xBlocks;
   let plane = rowBlock / u.yBlocks;
   let yb = rowBlock % u.yBlocks;
-  let xb = min(gid.x, u.xBlocks - 1u);
-  let oy0 = yb * ${by}u;
-  let ox0 = select(xb * ${bx}u, u.outW, gid.x >= u.xBlocks);
+  let oy0 = yb * ${steps * s.upy}u;
+  let ox0 = xb * ${bx}u;
   let planeBase = plane * u.H * u.W;
   let ixBase = i32(xb * ${gx * s.downx}u) - u.qx;
-  let iyBase = i32(yb * ${gy * s.downy}u) - u.qy;
-${lines.join('\n')}
-${accs.join('\n')}
-}`;
+  let iyBase = i32(yb * ${steps * s.downy}u) - u.qy + ${yMin};
+${cols.join('\n')}
+${filters.join('\n')}
+${decls.join('\n')}
+${prologue.join('\n')}
+  for (var g = 0u; g < ${steps}u; g++) {
+    let oyg = oy0 + g * ${s.upy}u;
+    if (oyg >= u.outH) { break; }
+    let rowBase = iyBase + i32(g * ${s.downy}u);
+${body.join('\n')}
+  }`)}`;
 }
 
 const BLOCKED_UNIFORMS = 'H: u32, W: u32, outH: u32, outW: u32, qx: i32, qy: i32, xBlocks: u32, yBlocks: u32, rowBlocks: u32, gain: f32';
@@ -376,20 +404,19 @@ function pass(x: Tensor, f: Tensor, fw: number, fh: number, p: Params, flip: boo
   const out = rt.empty([N, C, outH, outW], 'f32', 'upfirdn2d');
   const variant = rt.variant('upfirdn2d', ['blocked', 'direct'], 'blocked');
   if (variant === 'blocked' && blockedFits(fw, fh, p)) {
-    const spec: BlockedSpec = { upx: p.upx, upy: p.upy, downx: p.downx, downy: p.downy, fw, fh, flip, phx: mod(p.padx0, p.upx), phy: mod(p.pady0, p.upy) };
+    const vec4 = outW % 4 === 0 && (p.upx * groupsX(p.upx)) % 4 === 0;
+    const spec: BlockedSpec = { upx: p.upx, upy: p.upy, downx: p.downx, downy: p.downy, fw, fh, flip, phx: mod(p.padx0, p.upx), phy: mod(p.pady0, p.upy), vec4 };
     const key = blockedKey(spec);
     let k = blockedKernels.get(key);
     if (!k) blockedKernels.set(key, (k = kernel('upfirdn2d', key, () => blockedWgsl(spec))));
     const xBlocks = Math.ceil(outW / (p.upx * groupsX(p.upx)));
-    const yBlocks = Math.ceil(outH / (p.upy * groupsY(p.upy)));
+    const yBlocks = Math.ceil(outH / (p.upy * stepsY(p.upy)));
     const rowBlocks = N * C * yBlocks;
-    const max = rt.gpu.limits.maxComputeWorkgroupsPerDimension;
-    const gy = Math.min(rowBlocks, max);
     rt.dispatch(k, {
       read: [x, f],
       write: [out],
       uniforms: [H, W, outH, outW, i32(Math.floor(p.padx0 / p.upx)), i32(Math.floor(p.pady0 / p.upy)), xBlocks, yBlocks, rowBlocks, f32(gain)],
-      workgroups: [Math.ceil(xBlocks / BLOCKED_WG), gy, Math.ceil(rowBlocks / gy)],
+      workgroups: Math.ceil((xBlocks * rowBlocks) / BLOCKED_WG),
     });
     return out;
   }
