@@ -21,9 +21,9 @@
  *
  * Fused per sample, with no separate modulation pass. The convolution reads the weight relaid out
  * once per call (see `relayoutKernel`), and the scales go where they cost least (`launchConv`):
- *  - at batch 1, and at any batch on outputs of ≥ 128×128, the relayout folds s and d into the
- *    weight it writes (one [I, kh·kw, O] block per sample: small beside such activations), and
- *    the convolution runs unscaled;
+ *  - for correlations at batch 1, and at any batch on outputs of ≥ 128×128, the relayout folds
+ *    s and d into the weight it writes (one [I, kh·kw, O] block per sample: small beside such
+ *    activations), and the convolution runs unscaled;
  *  - otherwise one kernel computes every output of sample n from the shared weight, scaling on
  *    the fly — the input by its style (x·s) and the output by d — the form the official
  *    `fused_modconv=False` path uses; no per-sample weight is built.
@@ -819,8 +819,10 @@ function launchConv(l: ConvLaunch): Tensor {
   // load), in-kernel → folded: 128 ch 256 px 1018 → 826 ms, 256 ch 64 px 144 → 115 ms, 512 ch
   // 16 px 87 → 69 ms, and at batch 2, 128 ch 128 px 279 → 254 ms. On small images at batch > 1
   // per-sample weights cost more than the convolution saves (512 ch 8 px, batch 4: the unfused
-  // route, which builds them, 222 ms against 54 ms).
-  const fold = (!!l.pre || !!l.post) && !l.wBatch && (l.N === 1 || g.Ho * g.Wo >= FOLD_MIN_PIXELS);
+  // route, which builds them, 222 ms against 54 ms). Transposed convolutions keep the scales in
+  // the kernel: folded, the up-2 kernel ran slower (batch 1, 128 → 64 ch 256 → 512 px: 541 against
+  // 370 ms; 512 ch 16 → 32 px: 73 against 63 ms).
+  const fold = !g.transposed && (!!l.pre || !!l.post) && !l.wBatch && (l.N === 1 || g.Ho * g.Wo >= FOLD_MIN_PIXELS);
   const pre = fold ? undefined : l.pre;
   const post = fold ? undefined : l.post;
   const batches = l.wBatch || fold ? l.N : 1;
