@@ -349,6 +349,24 @@ export class Runtime {
     this.ensureEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(src.byteSize / 4) * 4);
   }
 
+  /**
+   * Copies `bytes` from `src` at byte `srcOffset` into `dst` at `dstOffset`, inside the current
+   * batch. WebGPU copies take offsets and sizes in multiples of 4 bytes, between distinct buffers.
+   */
+  copyBytes(src: Tensor, srcOffset: number, dst: Tensor, dstOffset: number, bytes: number): void {
+    this.checkOwn('copy', src);
+    this.checkOwn('copy', dst);
+    const where = `${bytes} bytes from ${src} at ${srcOffset} into ${dst} at ${dstOffset}`;
+    if (![srcOffset, dstOffset, bytes].every((v) => Number.isInteger(v) && v >= 0 && v % 4 === 0)) {
+      throw new Error(`copy: offsets and size must be multiples of 4 bytes (${where})`);
+    }
+    if (srcOffset + bytes > src.byteSize || dstOffset + bytes > dst.byteSize) throw new Error(`copy: out of bounds (${where})`);
+    if (src.buffer === dst.buffer) throw new Error(`copy: source and destination share a buffer (${where})`);
+    if (bytes === 0) return;
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+  }
+
   /** Submits everything recorded so far. */
   flush(): void {
     if (!this.encoder) return;

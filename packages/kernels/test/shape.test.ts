@@ -73,6 +73,64 @@ describe('shape ops', () => {
     });
   });
 
+  // Up to 64 contiguous runs are buffer copies, more go to the strided kernels: both, forward and backward.
+  const sliceRef = (full: number[], ranges: Array<[number, number] | null>) => (x: Float64Array) => {
+    const cs = [full[1] * full[2], full[2], 1];
+    const [r0, r1, r2] = full.map((d, i) => ranges[i] ?? [0, d]);
+    const out: number[] = [];
+    for (let a = r0[0]; a < r0[1]; a++) for (let b = r1[0]; b < r1[1]; b++) for (let c = r2[0]; c < r2[1]; c++) out.push(x[a * cs[0] + b * cs[1] + c]);
+    return Float64Array.from(out);
+  };
+  for (const [label, full, ranges] of [
+    ['70 runs (the strided kernel)', [70, 3, 4], [null, [1, 3]]],
+    ['64 runs (copies)', [64, 3, 5], [null, [2, 3], [1, 4]]],
+    ['one run of whole trailing axes (a copy)', [5, 3, 4], [[2, 4]]],
+    ['runs split on the last axis (copies)', [3, 2, 7], [[1, 3], null, [2, 5]]],
+  ] as Array<[string, number[], Array<[number, number] | null>]>) {
+    it(`slice: ${label}`, async () => {
+      const r = full.map((d, i) => ranges[i] ?? [0, d]);
+      await checkOp({
+        label: `slice ${label}`,
+        inputs: [{ shape: full, data: randn(rng, size(full)) }],
+        shape: r.map(([a, b]) => b - a),
+        gpu: (_rt, [x]) => K.slice(x, ranges),
+        ref: ([x]) => sliceRef(full, ranges)(x),
+      });
+    });
+  }
+  for (const [label, n] of [['6 runs (copies)', 3], ['65 runs (the strided kernel)', 65]] as const) {
+    it(`concat along the last axis: ${label}`, async () => {
+      await checkOp({
+        label: `concat ${label}`,
+        inputs: [
+          { shape: [n, 2, 5], data: randn(rng, n * 10) },
+          { shape: [n, 2, 1], data: randn(rng, n * 2) },
+        ],
+        shape: [n, 2, 6],
+        gpu: (_rt, xs) => K.concat(xs, 2),
+        ref: ([a, b]) => {
+          const out: number[] = [];
+          for (let i = 0; i < n * 2; i++) out.push(...a.slice(i * 5, i * 5 + 5), b[i]);
+          return Float64Array.from(out);
+        },
+      });
+    });
+  }
+
+  it('rt.copyBytes copies a byte range and refuses unaligned, out-of-bounds and same-buffer copies', async () => {
+    const rt = await testRuntime();
+    const a = rt.tensor([1, 2, 3, 4, 5]);
+    const b = K.zeros(rt, [4]);
+    rt.copyBytes(a, 8, b, 4, 8);
+    expect(Array.from(await b.read())).toEqual([0, 3, 4, 0]);
+    expect(() => rt.copyBytes(a, 2, b, 0, 4)).toThrow(/copy: offsets and size must be multiples of 4 bytes \(4 bytes from .* at 2/);
+    expect(() => rt.copyBytes(a, 12, b, 0, 12)).toThrow(/copy: out of bounds/);
+    expect(() => rt.copyBytes(a, 0, K.reshape(a, [5, 1]), 4, 4)).toThrow(/copy: source and destination share a buffer/);
+    b.dispose();
+    expect(() => rt.copyBytes(a, 0, b, 0, 4)).toThrow(/copy: tensor #\d+ \[4\] was used after/);
+    a.dispose();
+  });
+
   it('concat along a middle axis, and stack', async () => {
     await checkOp({
       label: 'concat',
