@@ -211,7 +211,9 @@ export class Generator {
         const weight = this.p(`${p}.weight`);
         // The up-conv's transposed-conv output is [n, O, 2H+1, 2W+1] before its FIR.
         const inter = n * (l.res + 1) * (l.res + 1) * 4;
-        const perChunk = l.up === 2 ? Math.max(1, Math.floor(this.maxBindingBytes / inter)) : l.outChannels;
+        const fits = l.up === 2 ? Math.max(1, Math.floor(this.maxBindingBytes / inter)) : l.outChannels;
+        // Equal chunks (128 channels that fit 126 at a time run as 64 + 64, not 126 + 2).
+        const perChunk = Math.ceil(l.outChannels / Math.ceil(l.outChannels / fits));
         if (perChunk >= l.outChannels) x = modulatedConv2d(x, weight, s, opts);
         else {
           const outs: Tensor[] = [];
