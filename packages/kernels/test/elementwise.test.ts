@@ -82,6 +82,10 @@ describe('binary ops with broadcasting', () => {
     [[3, 5, 7, 19], [3, 1, 7, 19], [3, 5, 7, 19]], // noise over channels
     [[2, 3, 9, 10], [1, 3, 1, 1], [2, 3, 9, 10]], // a bias per channel: b's inner stride is 0
     [[4, 1, 70], [1, 6, 70], [4, 6, 70]],
+    // Rows a multiple of 4 long: the same kernel on vec4s, broadcast inputs splatted.
+    [[3, 5, 8, 12], [1, 1, 8, 12], [3, 5, 8, 12]], // noise over batch and channels
+    [[2, 3, 8, 8], [1, 3, 1, 1], [2, 3, 8, 8]],
+    [[4, 1, 68], [1, 6, 68], [4, 6, 68]],
     [[1, 65], [3, 65], [3, 65]],
   ];
   const diff: Record<string, (a: K.Tensor, b: K.Tensor) => K.Tensor> = {
