@@ -30,7 +30,8 @@ function matmulCase(n: number, variant: string, dtype: 'f32' | 'f16' = 'f32'): B
   const bpe = dtype === 'f16' ? 2 : 4;
   return {
     suite: SUITE,
-    group: `matmul ${n}`,
+    // f16 is its own group: its variants compare with each other, not with f32 peers.
+    group: `matmul ${n}${dtype === 'f16' ? ' f16' : ''}`,
     name: `matmul ${n} ${variant}${dtype === 'f16' ? ' f16' : ''}`,
     variant,
     params: { op: 'matmul', M: n, N: n, K: n, dtype },
