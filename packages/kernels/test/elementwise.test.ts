@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, uniform } from './check-op.js';
+import { broadcastRef } from './reference.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
@@ -46,29 +47,6 @@ describe('unary ops', () => {
     expect(s[4]).toBe(1);
   });
 });
-
-function broadcastRef(op: (a: number, b: number) => number, sa: number[], sb: number[], out: number[]) {
-  const strides = (s: number[]) => K.broadcastStrides(s, out);
-  const ta = strides(sa);
-  const tb = strides(sb);
-  return ([a, b]: Float64Array[]) => {
-    const n = out.reduce((x, y) => x * y, 1);
-    const r = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let rem = i;
-      let ia = 0;
-      let ib = 0;
-      for (let d = out.length - 1; d >= 0; d--) {
-        const c = rem % out[d];
-        rem = Math.floor(rem / out[d]);
-        ia += c * ta[d];
-        ib += c * tb[d];
-      }
-      r[i] = op(a[ia], b[ib]);
-    }
-    return r;
-  };
-}
 
 describe('binary ops with broadcasting', () => {
   const cases: Array<[number[], number[], number[]]> = [

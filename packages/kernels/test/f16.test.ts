@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime, withVariant } from './check-op.js';
-import { matmulRef } from './reference.js';
+import { broadcastRef, matmulRef } from './reference.js';
 
 afterAll(() => destroyTestRuntime());
 const rng = makeRng();
@@ -135,22 +135,8 @@ describe('f16 elementwise arithmetic vs float64', () => {
       // Divisors kept away from 0: |b| in [0.5, 2.5].
       const b = rounded(Array.from(randn(rng, n(sb)), (v) => Math.sign(v || 1) * (0.5 + Math.min(Math.abs(v), 2))));
       const out = K.broadcastShapes('test', sa, sb);
-      const sA = K.broadcastStrides(sa, out);
-      const sB = K.broadcastStrides(sb, out);
       for (const [op, f] of ops) {
-        const expected = new Float64Array(n(out));
-        for (let i = 0; i < expected.length; i++) {
-          let rem = i;
-          let ia = 0;
-          let ib = 0;
-          for (let d = out.length - 1; d >= 0; d--) {
-            const c = rem % out[d];
-            rem = Math.floor(rem / out[d]);
-            ia += c * sA[d];
-            ib += c * sB[d];
-          }
-          expected[i] = f(a[ia], b[ib]);
-        }
+        const expected = broadcastRef(f, sa, sb, out)([a, b]);
         const got = await rt.tidyAsync(async () => {
           const y = K.binaryRaw(op, rt.tensor(a, sa, 'f16'), rt.tensor(b, sb, 'f16'));
           expect(y.dtype).toBe('f16');
