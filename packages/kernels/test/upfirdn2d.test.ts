@@ -40,6 +40,9 @@ const cases: Case[] = [
   { label: 'up 2 to 74 rows × 18', x: [1, 2, 37, 9], f: [4, 4], taps: [1, 3, 3, 1], up: [2, 2], pad: [2, 1, 2, 1], gain: 4 },
   { label: 'up 2 to 74 rows × 20 (vec4 stores), the other phase', x: [1, 1, 37, 10], f: [4, 4], up: [2, 2], pad: [1, 2, 1, 2], gain: 4 },
   { label: 'down 2 to 70 rows × 8 (vec4 stores)', x: [1, 2, 141, 16], f: [4, 4], taps: [1, 3, 3, 1], down: [2, 2], pad: [1, 1, 1, 1] },
+  // No tap of the filter ever lands on a real pixel (the output is all zeros).
+  { label: '1×1 filter, up 2, down 2, padding 1: every tap misses', x: [1, 2, 5, 6], f: [1, 1], up: [2, 2], down: [2, 2], pad: [1, 1, 1, 1] },
+  { label: '2×2 filter, up 4, down 4, padding 2 on x only: the x taps miss', x: [1, 1, 4, 5], f: [2, 2], up: [4, 4], down: [4, 4], pad: [2, 2, 0, 0] },
   { label: 'down 3 with a 2×2 filter (window shorter than the step)', x: [1, 2, 100, 13], f: [2, 2], down: [3, 3], pad: [0, 1, 1, 0] },
 ];
 
@@ -147,6 +150,29 @@ describe('resampling helpers', () => {
       gpu: (_rt, [t, ft]) => K.filter2d(t, ft, { padding: [0, 0, 1, 0] }),
       ref: ([t, ff]) => upfirdn2dRef(t, [1, 2, 5, 7], ff, [3, 5], { up: [1, 1], down: [1, 1], pad: [2, 2, 2, 1], flip: false, gain: 1 }).data,
     });
+  });
+});
+
+describe('upfirdn2d kernel choice', () => {
+  it('sends a filter none of whose taps lands on a real pixel to the direct kernel (the blocked one would have no loads and not compile)', async () => {
+    const rt = await testRuntime();
+    const keys: string[] = [];
+    const dispatch = rt.dispatch.bind(rt);
+    rt.dispatch = (k, a) => {
+      keys.push(k.key);
+      dispatch(k, a);
+    };
+    try {
+      rt.tidy(() => {
+        K.upfirdn2d(K.ones(rt, [1, 1, 5, 6]), K.ones(rt, [1, 1]), { up: 2, down: 2, padding: 1 });
+        K.upfirdn2d(K.ones(rt, [1, 1, 4, 5]), K.ones(rt, [2, 2]), { up: 4, down: 4, padding: [2, 2, 0, 0] });
+        K.upfirdn2d(K.ones(rt, [1, 1, 4, 5]), K.ones(rt, [2, 2]), { up: 2, down: 2, padding: 1 });
+      });
+    } finally {
+      rt.dispatch = dispatch;
+    }
+    const upf = keys.filter((k) => k.startsWith('upfirdn2d|'));
+    expect(upf.map((k) => k.split(':')[0])).toEqual(['upfirdn2d|direct', 'upfirdn2d|direct', 'upfirdn2d|blocked']);
   });
 });
 

@@ -338,7 +338,12 @@ const blockedKernels = new Map<string, Kernel>();
 
 /** Whether the blocked kernel takes this pass (small filters and factors; the direct kernel otherwise). */
 function blockedFits(fw: number, fh: number, p: Params): boolean {
-  return fw * fh <= 64 && Math.max(p.upx, p.upy, p.downx, p.downy) <= 4;
+  if (fw * fh > 64 || Math.max(p.upx, p.upy, p.downx, p.downy) > 4) return false;
+  // Where no tap ever lands on a real pixel along an axis (a filter no longer than the padding's
+  // phase can reach, e.g. 1 tap, up 2, down 2, padding 1) the block has no loads to generate;
+  // the direct kernel gives those zeros.
+  const reaches = (up: number, down: number, taps: number, pad0: number) => axisTaps(up, down, taps, mod(pad0, up), 1, false).length > 0;
+  return reaches(p.upx, p.downx, fw, p.padx0) && reaches(p.upy, p.downy, fh, p.pady0);
 }
 
 // ------------------------------------------------------------------------------------ launch
