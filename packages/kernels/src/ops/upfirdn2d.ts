@@ -279,7 +279,7 @@ function blockedWgsl(s: BlockedSpec): string {
     return lines.join('\n');
   };
   const decls: string[] = [];
-  for (let r = 0; r < window; r++) decls.push(`  var ${xOffsets.map((o) => `w${r}_${name(o)}`).join(', ')}: f32;`.replace(/var (.*): f32;/, (_, v: string) => v.split(', ').map((n) => `var ${n}: f32;`).join(' ')));
+  for (let r = 0; r < window; r++) decls.push(`  ${xOffsets.map((o) => `var w${r}_${name(o)}: f32;`).join(' ')}`);
   const prologue: string[] = [];
   for (let r = 0; r < window - fresh; r++) prologue.push(loadRow(r, `iyBase + ${r}`, '  '));
   const body: string[] = [];
