@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // Two entry points that differ only in where the GPU comes from; the `exports` map
 // picks one by the `node` / `browser` condition, so a browser bundle never sees `webgpu`.
 export default defineConfig({
-  entry: ['src/index.node.ts', 'src/index.browser.ts'],
+  entry: { 'index.node': 'src/index.node.ts', 'index.browser': 'src/index.browser.ts', 'testing/index': 'src/testing/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

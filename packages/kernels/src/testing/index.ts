@@ -1,0 +1,4 @@
+/**
+ * `@stylegpu/kernels/testing`: helpers the packages' tests share (no GPU needed).
+ */
+export * from './fuzz.js';
