@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 /**
- * This machine's fp32 limit, from /work/shared/research/platform.md: 2 cores × 32 FLOP/cycle
+ * This machine's fp32 limit, as measured when the project was set up: 2 cores × 32 FLOP/cycle
  * (two 256-bit FMA pipes; Zen 4 double-pumps AVX-512) × 3.55 GHz measured ≈ 227 GFLOP/s.
  */
 export const CPU_PEAK_GFLOPS = 227;
-export const CPU_PEAK_NOTE = '2 cores × 32 fp32 FLOP/cycle (2×256-bit FMA) × 3.55 GHz measured (platform.md)';
+export const CPU_PEAK_NOTE = '2 cores × 32 fp32 FLOP/cycle (2×256-bit FMA) × 3.55 GHz measured';
 
 export interface MachineInfo {
   cpu: string;

@@ -3,6 +3,7 @@
  * scripts/setup-chromium.sh from scripts/install.sh), the peers, and the report files.
  * Asserts correctness and structure only — never speed.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +12,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { regenerate, runBench } from '../src/bench.js';
 import { runCases } from '../src/harness.js';
 import { oneNodeModel } from '../src/peers/onnx-model.js';
+import type { CaseResult } from '../src/harness.js';
 import type { BenchCase } from '../src/suites/types.js';
 
 const out = mkdtempSync(join(tmpdir(), 'stylegpu-bench-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const quiet = () => {};
+const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torchAvailable) console.log('bench runner: the PyTorch peer test is skipped: /usr/bin/python3 cannot import torch (install Debian\'s python3-torch to run it)');
+
 
 describe('bench runner', () => {
   it('runs the add/copy cases in Node and Chromium and writes JSON, SVG and Markdown', async () => {
@@ -62,25 +67,43 @@ describe('bench runner', () => {
     expect(readFileSync(md, 'utf8')).toBe(text);
   });
 
-  it('runs the peers on a small matmul and checks their outputs before timing', async () => {
-    const { runOrt } = await import('../src/peers/onnxruntime.js');
-    const { runTorch } = await import('../src/peers/torch.js');
-    const { runTfjs } = await import('../src/peers/tfjs.js');
-    const work = [
-      { group: 'mm', kind: 'matmul' as const, M: 33, N: 17, K: 9 },
-      { group: 'conv', kind: 'conv2d' as const, N: 2, C: 5, H: 7, W: 6, O: 3, k: 3, pad: 1 },
-    ];
-    const results = [...(await runOrt(work, { quick: true })).results, ...(await runTfjs(work, { quick: true })).results];
-    const torch = await runTorch(work, { quick: true });
-    expect(torch.note).toBeUndefined(); // /usr/bin/python3 with torch is part of the set-up
-    results.push(...torch.results);
-    expect(results.map((r) => r.runtime)).toEqual(['onnxruntime-cpu', 'onnxruntime-cpu', 'tfjs-webgpu', 'tfjs-webgpu', 'torch-cpu', 'torch-cpu']);
+  const peerWork = [
+    { group: 'mm', kind: 'matmul' as const, M: 33, N: 17, K: 9 },
+    { group: 'conv', kind: 'conv2d' as const, N: 2, C: 5, H: 7, W: 6, O: 3, k: 3, pad: 1 },
+  ];
+  const checkPeerResults = (results: CaseResult[]) => {
     for (const r of results) {
       expect(r.error, r.name).toBeUndefined();
       expect(r.check?.ok, r.name).toBe(true);
       expect(r.wallMs!.median).toBeGreaterThan(0);
     }
     expect(results[1].flops).toBe(2 * 2 * 3 * 7 * 6 * 5 * 9);
+  };
+
+  it('runs the npm peers (onnxruntime, tfjs) on a small matmul and conv and checks their outputs before timing', async () => {
+    const { runOrt } = await import('../src/peers/onnxruntime.js');
+    const { runTfjs } = await import('../src/peers/tfjs.js');
+    const ort = (await runOrt(peerWork, { quick: true })).results;
+    const tfjs = (await runTfjs(peerWork, { quick: true })).results;
+    expect([...ort, ...tfjs].map((r) => r.runtime)).toEqual(['onnxruntime-cpu', 'onnxruntime-cpu', 'tfjs-webgpu', 'tfjs-webgpu']);
+    checkPeerResults(ort);
+    checkPeerResults(tfjs);
+  });
+
+  // PyTorch is an optional peer (Debian's python3-torch for /usr/bin/python3): a user's machine may lack it.
+  it.skipIf(!torchAvailable)('runs the PyTorch CPU peer when it is installed', async () => {
+    const { runTorch } = await import('../src/peers/torch.js');
+    const torch = await runTorch(peerWork, { quick: true });
+    expect(torch.note).toBeUndefined();
+    expect(torch.results.map((r) => r.runtime)).toEqual(['torch-cpu', 'torch-cpu']);
+    checkPeerResults(torch.results);
+  });
+
+  it('skips the PyTorch peer with a note, not an error, when its Python is missing', async () => {
+    const { runTorch } = await import('../src/peers/torch.js');
+    const torch = await runTorch(peerWork, { quick: true, python: join(out, 'no-such-python') });
+    expect(torch.results).toEqual([]);
+    expect(torch.note).toMatch(/^torch-cpu skipped: .*no-such-python not found/);
   });
 
   it('reports a case whose check fails without timing it', async () => {

@@ -1,6 +1,6 @@
 """Independent float32/float64 PyTorch reference of StyleGAN2 as NVIDIA's stylegan2-ada-pytorch computes it.
 
-Written from the semantics in /work/shared/research/reference-semantics.md §2.1-2.11 (NVlabs/stylegan2-ada-pytorch
+Written from the documented semantics of NVIDIA's ops (NVlabs/stylegan2-ada-pytorch
 `training/networks.py`, `torch_utils/ops/{upfirdn2d,conv2d_resample,bias_act}.py`), not copied from it. Only plain
 torch ops are used (no CUDA extensions), so it runs on a CPU with Debian's `/usr/bin/python3` and torch 1.13.
 

@@ -24,16 +24,20 @@ function scriptPath(): string {
   throw new Error('torch peer: scripts/torch_bench.py not found');
 }
 
-export async function runTorch(work: readonly PeerWork[], opts: { quick?: boolean }): Promise<{ results: CaseResult[]; version?: string; blas?: string; note?: string }> {
-  if (!existsSync(PYTHON)) return { results: [], note: `torch-cpu skipped: ${PYTHON} not found` };
+export async function runTorch(
+  work: readonly PeerWork[],
+  opts: { quick?: boolean; python?: string },
+): Promise<{ results: CaseResult[]; version?: string; blas?: string; note?: string }> {
+  const python = opts.python ?? PYTHON;
+  if (!existsSync(python)) return { results: [], note: `torch-cpu skipped: ${python} not found` };
   const text = await new Promise<string>((resolve, reject) => {
-    const child = spawn(PYTHON, [scriptPath()], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [scriptPath()], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`torch peer: ${PYTHON} exited with ${code}: ${err.slice(-500)}`))));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`torch peer: ${python} exited with ${code}: ${err.slice(-500)}`))));
     child.stdin.end(JSON.stringify({ work, quick: !!opts.quick }));
   });
   const parsed = JSON.parse(text) as { error?: string; version?: string; blas?: string; results?: CaseResult[] };
