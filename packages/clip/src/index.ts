@@ -13,3 +13,4 @@ export { BYTE_TO_UNICODE, UNICODE_TO_BYTE } from './bytes-to-unicode.js';
 export * from './checkpoint/index.js';
 export * from './model/index.js';
 export { CLIP_MEAN, CLIP_STD, preprocessGenerated, preprocessImage, resizedSize, type PreprocessOptions } from './preprocess.js';
+export * from './train/index.js';

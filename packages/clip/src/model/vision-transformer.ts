@@ -18,7 +18,8 @@ import { blockWeights, residualAttentionBlock, type ResidualAttentionBlockWeight
 
 export class VisionTransformer {
   private readonly blocks: ResidualAttentionBlockWeights[];
-  private readonly patchWeight: Tensor;
+  /** conv1's weight [width, 3, p, p]; seen as [width, 3·p·p] per forward (see there). */
+  private readonly conv1Weight: Tensor;
   private readonly classEmbedding: Tensor;
   private readonly positionalEmbedding: Tensor;
   private readonly lnPre: readonly [Tensor, Tensor];
@@ -34,9 +35,7 @@ export class VisionTransformer {
       if (!t) throw new Error(`ClipModel: missing weight '${name}'`);
       return t;
     };
-    const p = config.patchSize;
-    // A view: same storage, so freezing or training the checkpoint tensor is seen here too.
-    this.patchWeight = reshape(get('visual.conv1.weight'), [config.width, 3 * p * p]);
+    this.conv1Weight = get('visual.conv1.weight');
     this.classEmbedding = get('visual.class_embedding');
     this.positionalEmbedding = get('visual.positional_embedding');
     this.lnPre = [get('visual.ln_pre.weight'), get('visual.ln_pre.bias')];
@@ -66,7 +65,10 @@ export class VisionTransformer {
     const grid = R / p;
     // [N, 3, g, p, g, p] → [N, g, g, 3, p, p]: row (gy, gx) holds its window in conv-weight order.
     const windows = permute(reshape(pixels, [N, 3, grid, p, grid, p]), [0, 2, 4, 1, 3, 5]);
-    const patches = matmul(reshape(windows, [N * grid * grid, 3 * p * p]), this.patchWeight, { transB: true });
+    // The [width, 3·p·p] view is made here, not once at construction, so that when conv1's weight
+    // requires grad the reshape is recorded and its gradient reaches the weight itself.
+    const patchWeight = reshape(this.conv1Weight, [width, 3 * p * p]);
+    const patches = matmul(reshape(windows, [N * grid * grid, 3 * p * p]), patchWeight, { transB: true });
     const cls = expand(reshape(this.classEmbedding, [1, 1, width]), [N, 1, width]);
     const tokens = add(concat([cls, reshape(patches, [N, grid * grid, width])], 1), this.positionalEmbedding);
     let x = layerNorm(tokens, this.lnPre[0], this.lnPre[1], { eps });
@@ -75,8 +77,6 @@ export class VisionTransformer {
     return matmul(layerNorm(head, this.lnPost[0], this.lnPost[1], { eps }), this.proj);
   }
 
-  /** Drops the views this tower made (the checkpoint tensors belong to the model). */
-  dispose(): void {
-    this.patchWeight.dispose();
-  }
+  /** Nothing of its own to release: the checkpoint tensors belong to the model. */
+  dispose(): void {}
 }
