@@ -10,7 +10,6 @@
  * `.npz` is a zip archive of `<name>.npy` members, stored or deflated (`np.savez` / `np.savez_compressed`).
  */
 
-import { unzipSync } from 'fflate';
 import {
   dtypeByteSize,
   hostDataBytes,
@@ -19,6 +18,7 @@ import {
   type DType,
   type HostTensor,
 } from './host-tensor.js';
+import { ZipArchive, type ZipLimits } from './zip.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -131,19 +131,23 @@ export function writeNpy(t: HostTensor): Uint8Array {
   return out;
 }
 
-/** Read every `<name>.npy` member of an `.npz` archive; the map keys drop the `.npy` suffix, as `np.load` does. */
-export function readNpz(bytes: Uint8Array): Map<string, HostTensor> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new Error(`npz: not a readable zip archive (${(e as Error).message})`);
-  }
+export interface ReadNpzOptions extends ZipLimits {
+  /** The file's name or path, for error messages (default 'npz'). */
+  name?: string;
+}
+
+/**
+ * Read every `<name>.npy` member of an `.npz` archive; the map keys drop the `.npy` suffix, as `np.load` does.
+ * Deflated members (`np.savez_compressed`) may inflate to `maxInflatedBytes` in total (default 1 GiB).
+ */
+export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Map<string, HostTensor> {
+  const label = options.name ? `npz: ${options.name}` : 'npz';
+  const zip = ZipArchive.open(bytes, label, options);
   const out = new Map<string, HostTensor>();
-  for (const [member, data] of Object.entries(files)) {
+  for (const member of zip.names) {
     if (member.endsWith('/')) continue; // directory entries
     const key = member.endsWith('.npy') ? member.slice(0, -4) : member;
-    out.set(key, readNpy(data, `npz member '${member}'`));
+    out.set(key, readNpy(zip.read(member)!, `${options.name ? `${options.name} ` : ''}npz member '${member}'`));
   }
   return out;
 }
@@ -161,10 +165,18 @@ interface NpyHeader {
 
 type Literal = string | number | boolean | Literal[] | Map<string, Literal>;
 
+/** A header is a dict holding a shape tuple: depth 2. Deeper nesting only serves to exhaust the parser's stack. */
+const MAX_HEADER_DEPTH = 16;
+const TOKEN = /(True|False|-?\d+)L?/y;
+
 function parseHeader(text: string, name: string): NpyHeader {
   let pos = 0;
+  let depth = 0;
   const fail = (what: string): never => {
-    throw new Error(`npy: ${name} has a malformed header (${what} at character ${pos}): ${JSON.stringify(text.trim())}`);
+    const shown = text.trim();
+    throw new Error(
+      `npy: ${name} has a malformed header (${what} at character ${pos}): ${JSON.stringify(shown.slice(0, 200))}${shown.length > 200 ? '…' : ''}`,
+    );
   };
   const skip = () => {
     while (pos < text.length && /\s/.test(text[pos])) pos++;
@@ -181,6 +193,7 @@ function parseHeader(text: string, name: string): NpyHeader {
     }
     if (c === '(' || c === '[' || c === '{') {
       const close = c === '(' ? ')' : c === '[' ? ']' : '}';
+      if (++depth > MAX_HEADER_DEPTH) fail(`brackets nested more than ${MAX_HEADER_DEPTH} deep`);
       pos++;
       const items: Literal[] = [];
       const dict = new Map<string, Literal>();
@@ -204,9 +217,12 @@ function parseHeader(text: string, name: string): NpyHeader {
         if (text[pos] === ',') pos++;
         else if (text[pos] !== close) fail(`expected ',' or '${close}'`);
       }
+      depth--;
       return c === '{' ? dict : items;
     }
-    const m = /^(True|False|-?\d+)L?/.exec(text.slice(pos));
+    // Sticky, so matching does not copy the rest of the header for every token.
+    TOKEN.lastIndex = pos;
+    const m = TOKEN.exec(text);
     if (!m) return fail('unexpected token');
     pos += m[0].length;
     return m[1] === 'True' ? true : m[1] === 'False' ? false : Number(m[1]);

@@ -44,7 +44,17 @@ export interface SafetensorsFile {
 // refusing early avoids decoding a huge string.
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+/** `name` (the file's name or path), when given, starts every error message. */
+export function readSafetensors(bytes: Uint8Array, name?: string): SafetensorsFile {
+  if (!name) return read(bytes);
+  try {
+    return read(bytes);
+  } catch (e) {
+    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function read(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) {
     throw new Error(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   }
@@ -72,34 +82,33 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, HostTensor>();
   let metadata: Record<string, string> = {};
-  const ranges: Array<{ name: string; begin: number; end: number }> = [];
+  const ranges: Array<{ name: string; dtype: DType; shape: number[]; begin: number; end: number }> = [];
 
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       metadata = parseMetadata(entry);
       continue;
     }
-    const { dtype, shape, begin, end } = parseEntry(name, entry);
+    const { dtype, shape, begin, end } = parseEntry(shortName(name), entry);
     const expectedBytes = numel(shape) * dtypeByteSize(dtype);
     if (end - begin !== expectedBytes) {
       throw new Error(
-        `safetensors: tensor '${name}' has data_offsets [${begin}, ${end}] (${end - begin} bytes) but ` +
+        `safetensors: tensor '${shortName(name)}' has data_offsets [${begin}, ${end}] (${end - begin} bytes) but ` +
           `${dtype} [${shape.join(', ')}] needs ${expectedBytes} bytes`,
       );
     }
     if (end > dataLength) {
       throw new Error(
-        `safetensors: tensor '${name}' data_offsets [${begin}, ${end}] run past the data section (${dataLength} bytes); ` +
+        `safetensors: tensor '${shortName(name)}' data_offsets [${begin}, ${end}] run past the data section (${dataLength} bytes); ` +
           'the file is truncated',
       );
     }
-    ranges.push({ name, begin, end });
-    tensors.set(name, { dtype, shape, data: hostDataFromBytes(dtype, bytes, dataStart + begin, numel(shape)) });
+    ranges.push({ name, dtype, shape, begin, end });
   }
 
-  // Two tensors must never share bytes: a writer bug or a crafted file could otherwise alias weights silently.
+  // Two tensors must never share bytes: a writer bug or a crafted file could otherwise alias weights silently (and
+  // a thousand entries naming the same megabyte would cost a gigabyte of copies). Checked before copying anything.
   // Empty tensors occupy no bytes and may sit anywhere.
   const filled = ranges.filter((r) => r.end > r.begin).sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < filled.length; i++) {
@@ -107,11 +116,25 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     const cur = filled[i];
     if (cur.begin < prev.end) {
       throw new Error(
-        `safetensors: tensors '${prev.name}' [${prev.begin}, ${prev.end}] and '${cur.name}' [${cur.begin}, ${cur.end}] overlap`,
+        `safetensors: tensors '${shortName(prev.name)}' [${prev.begin}, ${prev.end}] and '${shortName(cur.name)}' [${cur.begin}, ${cur.end}] overlap`,
       );
     }
   }
+  const tensors = new Map<string, HostTensor>();
+  for (const { name, dtype, shape, begin } of ranges) {
+    tensors.set(name, { dtype, shape, data: hostDataFromBytes(dtype, bytes, dataStart + begin, numel(shape)) });
+  }
   return { tensors, metadata };
+}
+
+/** Tensor names come from the file and may be megabytes long; messages show the start. */
+function shortName(name: string): string {
+  return name.length > 200 ? `${name.slice(0, 200)}…` : name;
+}
+
+function brief(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 function parseMetadata(entry: unknown): Record<string, string> {
@@ -133,12 +156,12 @@ function parseEntry(name: string, entry: unknown): { dtype: DType; shape: number
   const dtype = CODE_TO_DTYPE[code];
   if (!dtype) {
     throw new Error(
-      `safetensors: tensor '${name}' has unknown or unsupported dtype '${code}' ` +
+      `safetensors: tensor '${name}' has unknown or unsupported dtype '${shortName(code)}' ` +
         `(supported: ${Object.keys(CODE_TO_DTYPE).join(', ')})`,
     );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`safetensors: tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
+    throw new Error(`safetensors: tensor '${name}' has a bad shape ${brief(shape)}`);
   }
   if (
     !Array.isArray(offsets) ||
@@ -146,7 +169,7 @@ function parseEntry(name: string, entry: unknown): { dtype: DType; shape: number
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
     offsets[1] < offsets[0]
   ) {
-    throw new Error(`safetensors: tensor '${name}' has bad data_offsets ${JSON.stringify(offsets)}`);
+    throw new Error(`safetensors: tensor '${name}' has bad data_offsets ${brief(offsets)}`);
   }
   return { dtype, shape: shape as number[], begin: offsets[0], end: offsets[1] };
 }

@@ -55,14 +55,14 @@ describe('pickle VM: values', () => {
 
 describe('pickle VM: refusals', () => {
   it("refuses os.system (GLOBAL), naming it, before calling anything", () => {
-    const message = "pickle: refusing unknown global 'os.system' (only tensor checkpoint globals are allowed)";
+    const message = "pickle: refusing unknown global 'os.system' (GLOBAL at offset 2; only tensor checkpoint globals are allowed)";
     expect(() => read(fixture('evil_os_system.pkl'))).toThrow(message);
     expect(() => readTorchCheckpoint(fixture('evil_os_system.pkl'))).toThrow(message);
   });
 
   it('refuses builtins.eval (STACK_GLOBAL), naming it', () => {
     expect(() => readTorchCheckpoint(fixture('evil_builtins_eval.pkl'))).toThrow(
-      /^pickle: refusing unknown global 'builtins\.eval' \(only tensor checkpoint globals are allowed\)$/,
+      /^pickle: refusing unknown global 'builtins\.eval' \(STACK_GLOBAL at offset \d+; only tensor checkpoint globals are allowed\)$/,
     );
   });
 

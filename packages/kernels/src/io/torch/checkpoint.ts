@@ -19,10 +19,10 @@
  * Every pickle goes through the allowlisting VM in `pickle.ts`; globals outside `torch-globals.ts` are refused.
  */
 
-import { unzipSync } from 'fflate';
 import { dtypeByteSize, type DType } from '../host-tensor.js';
+import { looksLikeZip, ZipArchive } from '../zip.js';
 import { PickledObject, unpickle, type GlobalHandler, type GlobalHandlers } from './pickle.js';
-import { TorchStorage } from './storage.js';
+import { DEFAULT_EXTRA_TENSOR_ELEMENTS, TensorBudget, TorchStorage } from './storage.js';
 import { dtypeOfTorchGlobal, torchGlobals } from './torch-globals.js';
 
 export type TorchCheckpointFormat = 'zip' | 'torchscript' | 'legacy' | 'pickle';
@@ -38,15 +38,44 @@ export interface TorchCheckpoint {
 export interface ReadTorchOptions {
   /** Extra allow-listed globals (`'module.name'` → handler, or null for value-only), merged over the defaults. */
   handlers?: GlobalHandlers;
+  /** The file's name or path, put in front of every error message. */
+  name?: string;
+  /**
+   * The tensors of one file may together describe at most 4 × the elements their storages hold plus this many
+   * (default 2^24). Only zero or overlapping strides (`expand`ed tensors) come near it; see TensorBudget.
+   */
+  extraTensorElements?: number;
+  /** Most bytes a zip checkpoint's deflated entries may inflate to (default 1 GiB; torch.save stores, not deflates). */
+  maxInflatedBytes?: number;
 }
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
+/**
+ * `torch.storage._load_from_bytes` blobs nested in one another. NVIDIA pickles nest one level (a blob per storage,
+ * holding no further blobs); a deeper chain only serves to exhaust the stack.
+ */
+const MAX_NESTED_LOADS = 4;
+
+/** What one read shares with the nested blobs it loads. */
+interface ReadContext {
+  options: ReadTorchOptions;
+  budget: TensorBudget;
+  depth: number;
+}
 
 export function readTorchCheckpoint(bytes: Uint8Array, options: ReadTorchOptions = {}): TorchCheckpoint {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    return readZip(bytes, options);
+  const context = { options, budget: new TensorBudget(options.extraTensorElements ?? DEFAULT_EXTRA_TENSOR_ELEMENTS), depth: 0 };
+  if (!options.name) return readAny(bytes, context);
+  try {
+    return readAny(bytes, context);
+  } catch (e) {
+    throw new Error(`${options.name}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+function readAny(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
+  if (looksLikeZip(bytes)) return readZip(bytes, context);
   if (bytes.length > 262 && String.fromCharCode(...bytes.subarray(257, 262)) === 'ustar') {
     throw new Error('torch: this is a tar checkpoint from PyTorch < 0.4, which is not supported; re-save it with a current torch.save');
   }
@@ -57,31 +86,34 @@ export function readTorchCheckpoint(bytes: Uint8Array, options: ReadTorchOptions
     );
   }
   // A legacy file and a plain pickle both start with a pickle; the legacy one's first pickle is the magic number.
-  const globals = makeGlobals(options);
-  const first = unpickle(bytes, { globals });
+  const globals = makeGlobals(context);
+  const first = unpickle(bytes, { globals, source: context.depth > 0 ? 'nested torch.save blob' : undefined });
   if (first.value === LEGACY_MAGIC) return { format: 'legacy', root: readLegacy(bytes, first.end, globals) };
   return { format: 'pickle', root: first.value };
 }
 
-function makeGlobals(options: ReadTorchOptions): GlobalHandlers {
-  return {
-    ...torchGlobals({ loadNested: (nested) => readTorchCheckpoint(nested, options).root }),
-    ...options.handlers,
+function makeGlobals(context: ReadContext): GlobalHandlers {
+  const loadNested = (nested: Uint8Array): unknown => {
+    if (context.depth + 1 > MAX_NESTED_LOADS) {
+      throw new Error(
+        `torch: torch.storage._load_from_bytes blobs are nested more than ${MAX_NESTED_LOADS} deep; ` +
+          'real checkpoints nest one level, so the file is damaged or hostile',
+      );
+    }
+    return readAny(nested, { ...context, depth: context.depth + 1 }).root;
   };
+  return { ...torchGlobals({ loadNested, budget: context.budget }), ...context.options.handlers };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Zip archives (torch.save ≥ 1.6, torch.jit.save)
 // ---------------------------------------------------------------------------------------------------------------
 
-function readZip(bytes: Uint8Array, options: ReadTorchOptions): TorchCheckpoint {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (e) {
-    throw new Error(`torch: the zip archive is damaged or truncated (${(e as Error).message})`);
-  }
-  const names = Object.keys(files);
+function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
+  // Only the central directory is read up front; data.pkl and then the storage records it names are read (and, if
+  // deflated, inflated) when needed, so junk entries cost nothing.
+  const zip = ZipArchive.open(bytes, 'torch', { maxInflatedBytes: context.options.maxInflatedBytes });
+  const names = zip.names;
   const dataPkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n)) ?? names.find((n) => n === 'data.pkl');
   if (!dataPkl) {
     throw new Error(
@@ -90,13 +122,16 @@ function readZip(bytes: Uint8Array, options: ReadTorchOptions): TorchCheckpoint 
     );
   }
   const prefix = dataPkl.slice(0, -'data.pkl'.length);
-  const byteorder = files[`${prefix}byteorder`];
-  if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') {
-    throw new Error(`torch: ${prefix}byteorder says '${new TextDecoder().decode(byteorder).trim()}'; only little-endian checkpoints are supported`);
+  const byteorderEntry = zip.entry(`${prefix}byteorder`);
+  if (byteorderEntry) {
+    const said = byteorderEntry.size <= 16 ? new TextDecoder().decode(zip.read(byteorderEntry.name)).trim() : '(too long)';
+    if (said !== 'little') {
+      throw new Error(`torch: ${prefix}byteorder says '${said}'; only little-endian checkpoints are supported`);
+    }
   }
-  const torchscript = names.some((n) => n.startsWith(`${prefix}code/`)) || `${prefix}constants.pkl` in files;
+  const torchscript = names.some((n) => n.startsWith(`${prefix}code/`)) || zip.has(`${prefix}constants.pkl`);
 
-  const globals = makeGlobals(options);
+  const globals = makeGlobals(context);
   // TorchScript pickles its modules as instances of compiled classes named `__torch__.…`. Those names cannot
   // refer to importable Python code, so they become inert PickledObjects whose BUILD state holds the attributes.
   const resolveGlobal = torchscript
@@ -109,7 +144,7 @@ function readZip(bytes: Uint8Array, options: ReadTorchOptions): TorchCheckpoint 
   const load = (pickleName: string, recordFolder: string): unknown => {
     const storages = new Map<string, TorchStorage>();
     const source = `${prefix}${pickleName}`;
-    return unpickle(files[source], {
+    return unpickle(zip.read(source)!, {
       globals,
       resolveGlobal,
       source,
@@ -118,8 +153,17 @@ function readZip(bytes: Uint8Array, options: ReadTorchOptions): TorchCheckpoint 
         let storage = storages.get(key);
         if (!storage) {
           const record = `${prefix}${recordFolder}/${key}`;
-          const data = files[record];
-          if (!data) throw new Error(`torch: ${source} names storage '${key}', but the archive has no record ${record}`);
+          const entry = zip.entry(record);
+          if (!entry) throw new Error(`torch: ${source} names storage '${key}', but the archive has no record ${record}`);
+          const need = numel * dtypeByteSize(dtype);
+          if (entry.size < need) {
+            // Said before reading (or inflating) the record at all.
+            throw new Error(
+              `torch: storage '${record}' holds ${entry.size} bytes but ${numel} ${dtype} elements need ${need}; ` +
+                'the file is truncated or damaged',
+            );
+          }
+          const data = zip.read(record)!;
           storage = new TorchStorage(dtype, numel, record, location);
           storage.attach(data);
           storages.set(key, storage);
@@ -131,7 +175,7 @@ function readZip(bytes: Uint8Array, options: ReadTorchOptions): TorchCheckpoint 
 
   const root = load('data.pkl', 'data');
   if (!torchscript) return { format: 'zip', root };
-  const constants = `${prefix}constants.pkl` in files ? load('constants.pkl', 'constants') : undefined;
+  const constants = zip.has(`${prefix}constants.pkl`) ? load('constants.pkl', 'constants') : undefined;
   return { format: 'torchscript', root, constants };
 }
 
@@ -160,10 +204,23 @@ function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): 
       const { dtype, key, location, numel, view } = parseStoragePid(pid, 'legacy object pickle');
       let root = storages.get(key);
       if (!root) {
+        // The data comes after the pickle; a storage larger than the whole file cannot be there.
+        if (numel * dtypeByteSize(dtype) > bytes.length) {
+          throw new Error(
+            `torch: legacy storage '${key}' declares ${numel} ${dtype} elements (${numel * dtypeByteSize(dtype)} bytes), ` +
+              `more than the whole file (${bytes.length} bytes)`,
+          );
+        }
         root = new TorchStorage(dtype, numel, key, location);
         storages.set(key, root);
       }
       if (view) {
+        if (view.offset + view.size > root.numel) {
+          throw new Error(
+            `torch: legacy storage view '${view.key}' covers elements [${view.offset}, ${view.offset + view.size}) ` +
+              `of storage '${key}', which has ${root.numel}`,
+          );
+        }
         // Pre-1.0 files could save a storage that is a slice of another; give it its own storage over that slice.
         const sliced = new TorchStorage(dtype, view.size, `${view.key} (view of ${key})`, location);
         pendingViews.push({ root, offset: view.offset, target: sliced });
@@ -197,6 +254,9 @@ function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): 
     storage.attach(bytes.subarray(pos, pos + nbytes));
     pos += nbytes;
   }
+  for (const [key, storage] of storages) {
+    if (!storage.loaded) throw new Error(`torch: legacy storage '${key}' is used by the object pickle but missing from the storage key list`);
+  }
   for (const { root, offset, target } of pendingViews) {
     const size = dtypeByteSize(root.dtype);
     target.attach(new Uint8Array(root.data().buffer, root.data().byteOffset + offset * size, target.numel * size));
@@ -224,11 +284,19 @@ function parseStoragePid(pid: unknown, source: string): StoragePid {
   const dtype = dtypeOfTorchGlobal(pid[1]);
   if (!dtype) throw new Error(`torch: ${source} names a storage of unsupported type`);
   const numel = typeof pid[4] === 'number' ? pid[4] : NaN;
-  if (!Number.isSafeInteger(numel) || numel < 0) throw new Error(`torch: ${source} storage '${text(pid[2])}' has a bad size`);
+  if (!Number.isSafeInteger(numel) || numel < 0) {
+    throw new Error(`torch: ${source} storage '${text(pid[2])}' has a bad size ${String(pid[4])} (must be an integer ≥ 0)`);
+  }
   const result: StoragePid = { dtype, key: text(pid[2]), location: text(pid[3]), numel };
   const meta = pid[5];
-  if (Array.isArray(meta) && meta.length === 3 && typeof meta[1] === 'number' && typeof meta[2] === 'number') {
-    result.view = { key: text(meta[0]), offset: meta[1], size: meta[2] };
+  if (Array.isArray(meta) && meta.length === 3) {
+    const [, offset, size] = meta;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0) {
+      throw new Error(
+        `torch: ${source} storage '${result.key}' has a bad view (offset ${String(offset)}, size ${String(size)}; both must be integers ≥ 0)`,
+      );
+    }
+    result.view = { key: text(meta[0]), offset, size };
   }
   return result;
 }

@@ -99,8 +99,19 @@ const OPCODE_NAMES: Record<number, string> = {
   0x95: 'FRAME', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
-const MARK = Symbol('pickle mark');
+// Python's own unpickler has no size limits; these keep one hostile opcode from costing more than a moment.
+/** LONG4 integers above this many bytes (a 524 288-bit integer) are refused; no checkpoint holds one. */
+export const MAX_LONG_BYTES = 65536;
+/** Text integers (INT, LONG, PUT, GET) above this many digits are refused, like Python's int_max_str_digits. */
+export const MAX_INT_DIGITS = 4300;
+
+// A global is `module` (dotted identifiers) and `name` (one identifier). Python resolves a dotted name as an
+// attribute path, so `('torch', '_utils._rebuild_tensor_v2')` would reach an allowed function by a route the
+// allowlist never named; control characters could smuggle a second line into a text GLOBAL. Both are refused.
+const MODULE_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const latin1 = new TextDecoder('latin1');
 
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleResult {
@@ -164,22 +175,33 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
     stack = previous;
     return items;
   };
-  const memoGet = (i: number): unknown => {
-    if (!memo.has(i)) fail(`${opName} at offset ${opStart} reads memo slot ${i}, which was never stored (corrupt pickle)`);
-    return memo.get(i);
+  const memoGet = (i: number | bigint): unknown => {
+    if (typeof i !== 'number' || !memo.has(i)) {
+      fail(`${opName} at offset ${opStart} reads memo slot ${i}, which was never stored (corrupt pickle)`);
+    }
+    return memo.get(i as number);
   };
-  const memoPut = (i: number): void => {
-    memo.set(i, top());
+  const memoPut = (i: number | bigint): void => {
+    if (typeof i !== 'number' || i < 0) fail(`${opName} at offset ${opStart} stores to memo slot ${i}; slots are integers from 0 to 2^53`);
+    memo.set(i as number, top());
   };
 
   const resolve = (module: string, name: string): PickleGlobal => {
+    if (!MODULE_PATH.test(module) || !IDENTIFIER.test(name)) {
+      fail(
+        `refusing global module ${JSON.stringify(module)}, name ${JSON.stringify(name)} (${opName} at offset ${opStart}): ` +
+          'not a plain module path and identifier (dotted names and control characters are never allowed)',
+      );
+    }
     const full = `${module}.${name}`;
     let handler: GlobalHandler | null | undefined = Object.prototype.hasOwnProperty.call(options.globals, full)
       ? options.globals[full]
       : undefined;
     if (handler === undefined) handler = options.resolveGlobal?.(module, name);
     if (handler === undefined) {
-      throw new Error(`pickle: ${where}refusing unknown global '${full}' (only tensor checkpoint globals are allowed)`);
+      throw new Error(
+        `pickle: ${where}refusing unknown global '${full}' (${opName} at offset ${opStart}; only tensor checkpoint globals are allowed)`,
+      );
     }
     return new PickleGlobal(module, name, handler);
   };
@@ -214,13 +236,18 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
   const toInt = (v: bigint): number | bigint =>
     v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   const readLong = (n: number): number | bigint => {
-    // Little-endian two's complement of n bytes.
+    // Little-endian two's complement of n bytes. Read as one hex string, most significant byte first: shifting a
+    // BigInt byte by byte copies it every time, which is quadratic in n.
+    if (n > MAX_LONG_BYTES) fail(`${opName} at offset ${opStart} holds a ${n}-byte integer; the limit is ${MAX_LONG_BYTES} bytes`);
     const b = readBytes(n);
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (n > 0 && b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+    if (n === 0) return 0;
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += HEX[b[i]];
+    let v = BigInt(`0x${hex}`);
+    if (b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
     return toInt(v);
   };
+  const intLiteral = (text: string): number | bigint => parseIntLiteral(text, (m) => fail(`${opName} at offset ${opStart}: ${m}`));
 
   for (;;) {
     opStart = pos;
@@ -296,11 +323,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
         const line = readLine();
         if (line === '01') stack.push(true);
         else if (line === '00') stack.push(false);
-        else stack.push(parseIntLiteral(line, fail));
+        else stack.push(intLiteral(line));
         break;
       }
       case 0x4c: // LONG (text, with a trailing L)
-        stack.push(parseIntLiteral(readLine().replace(/L$/, ''), fail));
+        stack.push(intLiteral(readLine().replace(/L$/, '')));
         break;
       case 0x47: // BINFLOAT: big-endian IEEE double
         stack.push(view.getFloat64(need(8), false));
@@ -325,9 +352,13 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
         stack.push(decodeUtf8(readBytes(view.getBigUint64(need(8), true))));
         break;
       case 0x56: // UNICODE (text, raw-unicode-escape)
-        stack.push(readLine().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4, u8) =>
-          String.fromCodePoint(parseInt(u4 ?? u8, 16)),
-        ));
+        stack.push(
+          readLine().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4, u8) => {
+            const code = parseInt(u4 ?? u8, 16);
+            if (code > 0x10ffff) fail(`UNICODE at offset ${opStart} escapes code point 0x${code.toString(16)}, beyond U+10FFFF`);
+            return String.fromCodePoint(code);
+          }),
+        );
         break;
       case 0x42: // BINBYTES
         stack.push(readBytes(view.getUint32(need(4), true)));
@@ -346,7 +377,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
         stack.push(latin1.decode(readBytes(bytes[need(1)])));
         break;
       case 0x53: // STRING (text, a quoted Python 2 repr)
-        stack.push(parseQuotedString(readLine(), fail));
+        stack.push(parseQuotedString(readLine(), (m) => fail(`STRING at offset ${opStart}: ${m}`)));
         break;
 
       // ---- containers ----
@@ -434,7 +465,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
 
       // ---- memo ----
       case 0x70: // PUT (text)
-        memoPut(parseIntLiteral(readLine(), fail) as number);
+        memoPut(intLiteral(readLine()));
         break;
       case 0x71: // BINPUT
         memoPut(bytes[need(1)]);
@@ -446,7 +477,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
         memoPut(memo.size);
         break;
       case 0x67: // GET (text)
-        stack.push(memoGet(parseIntLiteral(readLine(), fail) as number));
+        stack.push(memoGet(intLiteral(readLine())));
         break;
       case 0x68: // BINGET
         stack.push(memoGet(bytes[need(1)]));
@@ -515,7 +546,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
         const state = pop();
         const obj = top();
         if (obj !== null && typeof obj === 'object' && typeof (obj as Partial<Buildable>).__setstate__ === 'function') {
-          (obj as Buildable).__setstate__(state);
+          try {
+            (obj as Buildable).__setstate__(state);
+          } catch (e) {
+            fail(`BUILD at offset ${opStart} of a ${describe(obj)}: ${(e as Error).message}`);
+          }
         } else if (state === null) {
           // Nothing to apply.
         } else if (obj !== null && typeof obj === 'object') {
@@ -563,7 +598,8 @@ export function describe(v: unknown): string {
 }
 
 function parseIntLiteral(text: string, fail: (m: string) => never): number | bigint {
-  if (!/^[-+]?\d+$/.test(text)) fail(`bad integer literal ${JSON.stringify(text)}`);
+  if (text.length > MAX_INT_DIGITS + 1) fail(`an integer literal of ${text.length} characters; the limit is ${MAX_INT_DIGITS} digits`);
+  if (!/^[-+]?\d+$/.test(text)) fail(`bad integer literal ${JSON.stringify(text.slice(0, 80))}`);
   const v = BigInt(text);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -572,7 +608,7 @@ function parseIntLiteral(text: string, fail: (m: string) => never): number | big
 function parseQuotedString(line: string, fail: (m: string) => never): string {
   const q = line[0];
   if ((q !== "'" && q !== '"') || line[line.length - 1] !== q || line.length < 2) {
-    fail(`STRING literal is not quoted: ${JSON.stringify(line)}`);
+    fail(`STRING literal is not quoted: ${JSON.stringify(line.slice(0, 80))}`);
   }
   const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
   return line.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, e: string) =>

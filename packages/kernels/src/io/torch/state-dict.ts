@@ -19,16 +19,38 @@ import { PickledObject } from './pickle.js';
 import { NumpyArray, PersistentModule } from './torch-globals.js';
 import { TorchTensor } from './storage.js';
 
+/**
+ * Containers nested deeper than this are refused (real checkpoints nest a few dozen levels); the walk is
+ * recursive, and a pickle can nest 100 000 lists in 200 kB.
+ */
+export const MAX_STATE_DEPTH = 1000;
+/**
+ * Most values one flatten may visit. The memo lets a pickle share one container many times, so `x = (x, x)`
+ * repeated 60 times is a 120-byte pickle with 2^60 paths; a walk that follows every path never ends.
+ */
+export const MAX_STATE_VISITS = 10_000_000;
+
 export function flattenStateDict(tree: unknown, prefix = ''): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   const onPath = new Set<unknown>(); // guards against reference cycles (the memo can make them)
+  let visits = 0;
+  const shortName = (name: string) => (name.length > 120 ? `${name.slice(0, 120)}…` : name);
 
   const visit = (value: unknown, name: string): void => {
+    if (++visits > MAX_STATE_VISITS) {
+      throw new Error(
+        `torch: walking the checkpoint visits more than ${MAX_STATE_VISITS} values (at '${shortName(name)}'); ` +
+          'shared references repeat containers along many paths, which a real checkpoint does not do',
+      );
+    }
     if (value instanceof TorchTensor || value instanceof NumpyArray) {
       out.set(name, value);
       return;
     }
     if (value === null || typeof value !== 'object' || onPath.has(value)) return;
+    if (onPath.size >= MAX_STATE_DEPTH) {
+      throw new Error(`torch: the checkpoint nests containers more than ${MAX_STATE_DEPTH} deep (at '${shortName(name)}'); refusing to walk it`);
+    }
     onPath.add(value);
     const child = (key: unknown) => (name === '' ? String(key) : `${name}.${String(key)}`);
     if (value instanceof PersistentModule) {

@@ -16,7 +16,7 @@
 import { dtypeByteSize, float16BitsToNumber, hostDataFromBytes, numel, type DType, type HostData, type HostTensor } from '../host-tensor.js';
 import { byteSwapped, parseNumpyDescr } from '../npy.js';
 import { PickleGlobal, type GlobalHandler, type GlobalHandlers } from './pickle.js';
-import { gatherStrided, STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
+import { gatherStrided, STORAGE_DTYPES, TensorBudget, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
 
 /** A module from an NVIDIA network pickle (`torch_utils.persistence`), as data: class name and `__dict__` state. */
 export class PersistentModule {
@@ -77,11 +77,17 @@ export class NumpyArray implements HostTensor {
 }
 
 function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: boolean): HostTensor {
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number')) throw new Error('numpy array shape is not a tuple of ints');
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`numpy array shape is not a tuple of ints ≥ 0: ${describeShape(shape)}`);
+  }
   if (!(dtype instanceof NumpyDtype)) throw new Error('numpy array dtype is not a numpy.dtype');
   if (!(raw instanceof Uint8Array)) throw new Error(`numpy arrays of dtype '${dtype.code}' (object arrays) are not supported`);
   const { dtype: dt, bigEndian } = dtype.resolve();
   const n = numel(shape as number[]);
+  // Checked before any copy or byte swap: the shape is bounded by the bytes the pickle really holds.
+  if (n * dtypeByteSize(dt) > raw.length) {
+    throw new Error(`numpy array ${dt} [${(shape as number[]).join(', ')}] needs ${n * dtypeByteSize(dt)} bytes, its data has ${raw.length}`);
+  }
   const bytes = bigEndian ? byteSwapped(raw, dtypeByteSize(dt)) : raw;
   let data = hostDataFromBytes(dt, bytes, 0, n);
   if (fortran && shape.length > 1) {
@@ -95,6 +101,10 @@ function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: b
     data = gatherStrided(data, dt, 0, shape as number[], stride);
   }
   return { dtype: dt, shape: shape as number[], data };
+}
+
+function describeShape(shape: unknown): string {
+  return Array.isArray(shape) ? `(${shape.slice(0, 8).map((d) => String(d)).join(', ')}${shape.length > 8 ? ', …' : ''})` : typeof shape;
 }
 
 function numpyScalar(args: unknown[]): unknown {
@@ -117,14 +127,19 @@ function ints(v: unknown, what: string): number[] {
   return v as number[];
 }
 
-const rebuildTensor: GlobalHandler = (args) => {
-  const [storage, offset, size, stride, requiresGrad] = args;
-  if (!(storage instanceof TorchStorage)) throw new Error('first argument is not a storage');
-  if (typeof offset !== 'number') throw new Error('storage offset must be an int');
-  const t = new TorchTensor(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
-  t.requiresGrad = requiresGrad === true;
-  return t;
-};
+const rebuildTensor =
+  (budget: TensorBudget): GlobalHandler =>
+  (args) => {
+    const [storage, offset, size, stride, requiresGrad] = args;
+    if (!(storage instanceof TorchStorage)) throw new Error('first argument is not a storage');
+    if (typeof offset !== 'number') throw new Error('storage offset must be an int');
+    // The constructor refuses negative or out-of-storage views; the budget refuses views that describe far more
+    // than is stored (stride 0). Both before anything is allocated.
+    const t = new TorchTensor(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
+    budget.admit(t);
+    t.requiresGrad = requiresGrad === true;
+    return t;
+  };
 
 const rebuildParameter: GlobalHandler = (args) => {
   const [data, requiresGrad] = args;
@@ -139,6 +154,8 @@ const rebuildParameter: GlobalHandler = (args) => {
 export interface TorchGlobalsOptions {
   /** Reads a nested `torch.save` blob (for `torch.storage._load_from_bytes`). */
   loadNested: (bytes: Uint8Array) => unknown;
+  /** Shared by every tensor the handlers build (and by nested loads, when the caller passes one on). */
+  budget?: TensorBudget;
 }
 
 const identity: GlobalHandler = (args) => args[0];
@@ -154,6 +171,7 @@ const dictFrom: GlobalHandler = (args) => {
 const setFrom: GlobalHandler = (args) => new Set(Array.isArray(args[0]) ? args[0] : args[0] instanceof Set ? args[0] : []);
 
 export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
+  const rebuild = rebuildTensor(options.budget ?? new TensorBudget());
   const table: GlobalHandlers = {
     'collections.OrderedDict': dictFrom,
     'builtins.set': setFrom,
@@ -169,8 +187,8 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
       return Uint8Array.from(text, (c) => c.charCodeAt(0));
     },
 
-    'torch._utils._rebuild_tensor': rebuildTensor,
-    'torch._utils._rebuild_tensor_v2': rebuildTensor,
+    'torch._utils._rebuild_tensor': rebuild,
+    'torch._utils._rebuild_tensor_v2': rebuild,
     'torch._utils._rebuild_parameter': rebuildParameter,
     'torch._utils._rebuild_parameter_with_state': rebuildParameter,
     // Tensor subclasses: _rebuild_from_type_v2(func, type, args, state) → func(*args); the subclass is dropped.
