@@ -40,6 +40,11 @@ export interface DeviceOptions {
    * Default 1; 0 keeps Dawn's own polling.
    */
   pollIntervalMs?: number;
+  /**
+   * Debug mode for the runtime on this device: every dispatch is checked for WebGPU errors on its
+   * own (see `Runtime.debug`). Default: true when the environment has STYLEGPU_DEBUG=1.
+   */
+  debug?: boolean;
 }
 
 export interface AdapterReport {
@@ -63,6 +68,14 @@ export interface GpuContext {
   lost: Promise<GPUDeviceLostInfo>;
   /** Awaits a promise of this device (a map, a queue fence) the way this host waits best. */
   waitFor<T>(promise: Promise<T>): Promise<T>;
+  /** Whether a runtime on this device starts in debug mode. */
+  debug?: boolean;
+}
+
+/** STYLEGPU_DEBUG=1 in the environment (Node; browsers have none). */
+function debugFromEnv(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.STYLEGPU_DEBUG === '1';
 }
 
 /** How a host awaits its GPU's promises, given the device options. */
@@ -126,7 +139,8 @@ export async function openDevice(gpu: GPU | undefined, opts: DeviceOptions = {},
   });
 
   const waitFor = waiter ? waiter(opts) : <T>(promise: Promise<T>) => promise;
-  return { device, adapter: report, features: new Set(device.features), limits, lost, waitFor };
+  const debug = opts.debug ?? debugFromEnv();
+  return { device, adapter: report, features: new Set(device.features), limits, lost, waitFor, debug };
 }
 
 /** A one-line description of the adapter, for logs and reports. */

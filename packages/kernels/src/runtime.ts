@@ -6,13 +6,24 @@
  * together, on a readback, on `flush()`, or every `maxDispatchesPerSubmit`. Uniforms go into one
  * CPU-side arena that is written to its GPU buffer just before submit (queue writes are ordered
  * with submits, so the next batch can reuse the same buffer).
+ *
+ * Errors: WebGPU reports a broken shader or an invalid dispatch asynchronously and drops the
+ * work. Each kernel key's shader module and pipeline are created inside an error scope, its first
+ * bind group too, and a batch holding a key's first dispatch is submitted inside one; these are
+ * one-time costs per key. The results are thrown as a `KernelError` naming the op at the next
+ * dispatch, read or sync (gpu-errors.ts). In debug mode every dispatch, copy and upload is
+ * scoped and submitted alone, so later failures (a buffer too small for a fixed-size binding,
+ * aliased writes) are caught too, at a cost per dispatch.
  */
 import { decodeF16, encodeF16 } from './f16.js';
 import { BufferPool } from './pool.js';
 import { KernelProfile } from './profiler.js';
 import type { GpuContext } from './device.js';
 import { type Kernel, type Uniform, writeUniforms } from './kernel.js';
+import { compileError, ErrorWatch, gpuError, type KernelError, scopeMessage } from './gpu-errors.js';
 import { BYTES_PER_ELEMENT, type DType, formatShape, Storage, Tensor, shapeSize } from './tensor.js';
+
+export { KernelError, type KernelErrorKind } from './gpu-errors.js';
 
 const UNIFORM_ARENA_BYTES = 64 * 1024;
 
@@ -29,6 +40,10 @@ export interface DispatchArgs {
 interface CachedPipeline {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+  /** Set once its first bind group has been created inside an error scope. */
+  bindingsChecked: boolean;
+  /** Set when WebGPU said the module or pipeline is invalid: later dispatches throw this at once. */
+  broken: KernelError | null;
 }
 
 export class Runtime {
@@ -40,6 +55,13 @@ export class Runtime {
   variants: Record<string, string> = {};
   /** False inside `noGrad`: ops record no graph. */
   gradEnabled = true;
+  /**
+   * Debug mode (`createRuntime({ debug: true })` or STYLEGPU_DEBUG=1): every dispatch, copy,
+   * upload and allocation runs inside validation and out-of-memory error scopes, each dispatch in
+   * a submit of its own, and a failure is thrown at the next dispatch, read or sync naming the op
+   * that caused it. Slow; for finding a bad dispatch.
+   */
+  debug: boolean;
 
   private pipelines = new Map<string, CachedPipeline>();
   private encoder: GPUCommandEncoder | null = null;
@@ -54,9 +76,15 @@ export class Runtime {
   private live = 0;
   private destroyed = false;
   private profile: KernelProfile | null = null;
+  private errors = new ErrorWatch();
+  /** Ops whose first dispatch is in the open batch: its submit is scoped and blamed on them. */
+  private firstUses: string[] = [];
+  /** Ops whose pipeline check has not arrived: batches are scoped until it does. */
+  private unchecked = new Map<string, number>();
 
   constructor(readonly gpu: GpuContext) {
     this.device = gpu.device;
+    this.debug = gpu.debug ?? false;
     this.pool = new BufferPool(this.device);
     this.uniformAlign = this.device.limits.minUniformBufferOffsetAlignment;
     this.uniformGpu = this.device.createBuffer({
@@ -117,7 +145,9 @@ export class Runtime {
       );
     }
     // Bindings and copies move whole 4-byte words: an odd-length f16 tensor gets a padded buffer.
-    const storage = new Storage(this.pool.acquire(Math.max(Math.ceil(bytes / 4) * 4, 4)), (b) => this.pool.release(b));
+    const size = Math.max(Math.ceil(bytes / 4) * 4, 4);
+    const buffer = this.debug ? this.scoped(op, () => this.pool.acquire(size), undefined, false) : this.pool.acquire(size);
+    const storage = new Storage(buffer, (b) => this.pool.release(b));
     return new Tensor(this, shape, dtype, storage);
   }
 
@@ -140,7 +170,11 @@ export class Runtime {
     // A pooled buffer may still be read by recorded, unsubmitted work: submit that first,
     // because queue writes land before anything submitted later.
     if (this.encoder) this.flush();
-    if (n > 0) this.device.queue.writeBuffer(t.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+    if (n > 0) {
+      const write = () => this.device.queue.writeBuffer(t.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+      if (this.debug) this.scoped('tensor', write);
+      else write();
+    }
     return t;
   }
 
@@ -158,16 +192,25 @@ export class Runtime {
     const bytes = t.byteSize;
     const Ctor = t.dtype === 'f32' || t.dtype === 'f16' ? Float32Array : t.dtype === 'i32' ? Int32Array : Uint32Array;
     if (bytes === 0) return new Ctor(0);
-    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, staging, 0, staging.size);
-    this.flush();
-    await this.gpu.waitFor(staging.mapAsync(GPUMapMode.READ));
-    const raw = staging.getMappedRange().slice(0, bytes);
-    const out = t.dtype === 'f16' ? decodeF16(new Uint16Array(raw)) : new Ctor(raw);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    this.errors.throwIfFailed();
+    const copyOut = () => {
+      const buffer = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      this.endPass();
+      this.ensureEncoder().copyBufferToBuffer(t.buffer, 0, buffer, 0, buffer.size);
+      this.flush();
+      return buffer;
+    };
+    const staging = this.debug ? this.scoped('read', copyOut) : copyOut();
+    try {
+      await this.gpu.waitFor(staging.mapAsync(GPUMapMode.READ));
+      // The data is only what it should be if every check of the work before it passed.
+      await this.errors.settle((p) => this.gpu.waitFor(p));
+      const raw = staging.getMappedRange().slice(0, bytes);
+      return t.dtype === 'f16' ? decodeF16(new Uint16Array(raw)) : new Ctor(raw);
+    } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
+      staging.destroy();
+    }
   }
 
   // ---------------------------------------------------------------- scopes
@@ -260,14 +303,39 @@ export class Runtime {
 
   // ---------------------------------------------------------------- kernels
 
+  /**
+   * The cached pipeline of a kernel key, compiled on first use. Creation is synchronous; its
+   * compilation messages and error scope are checked when they arrive (see `ErrorWatch`).
+   */
   private pipelineFor(k: Kernel): CachedPipeline {
     let p = this.pipelines.get(k.key);
     if (!p) {
       const code = k.f16 ? `enable f16;\n${k.wgsl()}` : k.wgsl();
-      const module = this.device.createShaderModule({ code, label: k.key });
-      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
-      p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
-      this.pipelines.set(k.key, p);
+      this.device.pushErrorScope('validation');
+      let module: GPUShaderModule, pipeline: GPUComputePipeline, layout: GPUBindGroupLayout;
+      let scope: Promise<GPUError | null>;
+      try {
+        module = this.device.createShaderModule({ code, label: k.key });
+        pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
+        layout = pipeline.getBindGroupLayout(0);
+      } finally {
+        scope = this.device.popErrorScope();
+      }
+      const entry: CachedPipeline = { pipeline, layout, bindingsChecked: false, broken: null };
+      const check = Promise.all([module.getCompilationInfo(), scope]).then(([info, error]) => {
+        const messages = info.messages.filter((m) => m.type === 'error');
+        if (messages.length > 0) return compileError(k.op, k.key, code, messages);
+        const message = scopeMessage(error);
+        return message === null ? null : gpuError(k.op, 'pipeline', message, k.key);
+      });
+      this.unchecked.set(k.op, (this.unchecked.get(k.op) ?? 0) + 1);
+      const settled = () => {
+        const n = (this.unchecked.get(k.op) ?? 1) - 1;
+        if (n > 0) this.unchecked.set(k.op, n);
+        else this.unchecked.delete(k.op);
+      };
+      this.errors.watch(check.finally(settled), (e) => (entry.broken = e));
+      this.pipelines.set(k.key, (p = entry));
     }
     return p;
   }
@@ -280,13 +348,21 @@ export class Runtime {
   /** Records one dispatch. Nothing runs until the batch is submitted. */
   dispatch(k: Kernel, args: DispatchArgs): void {
     this.checkAlive(k.op);
+    this.errors.throwIfFailed();
     if (!k.f16) {
       const half = [...(args.read ?? []), ...args.write].find((t) => t.dtype === 'f16');
       if (half) throw new Error(`${k.op}: f16 tensors are not supported by this op (got ${half}); cast to f32 first`);
     }
     const grid = this.grid(k, args.workgroups);
     if (grid[0] * grid[1] * grid[2] === 0) return;
-    const { pipeline, layout } = this.pipelineFor(k);
+    if (this.debug) this.scoped(k.op, () => this.record(k, args, grid), k.key);
+    else this.record(k, args, grid);
+  }
+
+  private record(k: Kernel, args: DispatchArgs, grid: [number, number, number]): void {
+    const cached = this.pipelineFor(k);
+    if (cached.broken) throw cached.broken;
+    const { pipeline, layout } = cached;
 
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
@@ -301,7 +377,19 @@ export class Runtime {
       this.uniformUsed = Math.ceil((offset + len) / this.uniformAlign) * this.uniformAlign;
       entries.push({ binding, resource: { buffer: this.uniformGpu, offset, size: len } });
     }
-    const bindGroup = this.device.createBindGroup({ layout, entries });
+    let bindGroup: GPUBindGroup;
+    if (cached.bindingsChecked) bindGroup = this.device.createBindGroup({ layout, entries });
+    else {
+      // First dispatch of this key: check its bindings, and blame the batch's submit on it.
+      this.device.pushErrorScope('validation');
+      try {
+        bindGroup = this.device.createBindGroup({ layout, entries, label: k.key });
+      } finally {
+        this.watchScope(k.op, 'bindings', k.key);
+      }
+      cached.bindingsChecked = true;
+      this.firstUses.push(k.op);
+    }
     if (this.profile) {
       // Profiling: a pass of its own per dispatch, bracketed by timestamps.
       if (this.profile.full) this.flush();
@@ -345,8 +433,13 @@ export class Runtime {
   copy(src: Tensor, dst: Tensor): void {
     if (src.byteSize !== dst.byteSize) throw new Error(`copy: ${src} and ${dst} differ in size`);
     if (src.byteSize === 0) return;
-    this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(src.byteSize / 4) * 4);
+    this.errors.throwIfFailed();
+    const record = () => {
+      this.endPass();
+      this.ensureEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(src.byteSize / 4) * 4);
+    };
+    if (this.debug) this.scoped('copy', record);
+    else record();
   }
 
   /**
@@ -363,8 +456,13 @@ export class Runtime {
     if (srcOffset + bytes > src.byteSize || dstOffset + bytes > dst.byteSize) throw new Error(`copy: out of bounds (${where})`);
     if (src.buffer === dst.buffer) throw new Error(`copy: source and destination share a buffer (${where})`);
     if (bytes === 0) return;
-    this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+    this.errors.throwIfFailed();
+    const record = () => {
+      this.endPass();
+      this.ensureEncoder().copyBufferToBuffer(src.buffer, srcOffset, dst.buffer, dstOffset, bytes);
+    };
+    if (this.debug) this.scoped('copy', record);
+    else record();
   }
 
   /** Submits everything recorded so far. */
@@ -372,11 +470,28 @@ export class Runtime {
     if (!this.encoder) return;
     this.endPass();
     this.profile?.resolve(this.encoder);
-    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
-    this.device.queue.submit([this.encoder.finish()]);
+    const encoder = this.encoder;
     this.encoder = null;
+    if (this.firstUses.length === 0 && this.unchecked.size === 0) this.submit(encoder);
+    else {
+      // The first batch of a kernel key, or one submitted before its pipeline was known to be
+      // valid: encoding errors (an invalid pipeline, aliased writable bindings) surface here.
+      const blame = [...new Set([...this.firstUses, ...this.unchecked.keys()])].join(', ');
+      this.firstUses = [];
+      this.device.pushErrorScope('validation');
+      try {
+        this.submit(encoder);
+      } finally {
+        this.watchScope(blame, 'batch');
+      }
+    }
     this.dispatchesInBatch = 0;
     this.uniformUsed = 0;
+  }
+
+  private submit(encoder: GPUCommandEncoder): void {
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
+    this.device.queue.submit([encoder.finish()]);
   }
 
   /**
@@ -404,8 +519,37 @@ export class Runtime {
 
   /** Submits and waits until the GPU has finished everything. */
   async sync(): Promise<void> {
+    this.errors.throwIfFailed();
     this.flush();
     await this.gpu.waitFor(this.device.queue.onSubmittedWorkDone());
+    await this.errors.settle((p) => this.gpu.waitFor(p));
+  }
+
+  /** Pops the innermost error scope and watches it, blaming `op`. */
+  private watchScope(op: string, kind: 'bindings' | 'batch' | 'validation' | 'memory', key?: string): void {
+    this.errors.watch(this.device.popErrorScope().then((e) => {
+      const message = scopeMessage(e);
+      return message === null ? null : gpuError(op, kind, message, key);
+    }));
+  }
+
+  /**
+   * Debug mode: runs `fn` inside validation and out-of-memory scopes blamed on `op`, submitting
+   * the work recorded before and by it on either side (`submit`), so the scopes hold its work
+   * alone. The scopes are popped even if `fn` throws, so the device's scope stack stays balanced.
+   */
+  private scoped<T>(op: string, fn: () => T, key?: string, submit = true): T {
+    if (submit) this.flush();
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    try {
+      const out = fn();
+      if (submit) this.flush();
+      return out;
+    } finally {
+      this.watchScope(op, 'validation', key);
+      this.watchScope(op, 'memory', key);
+    }
   }
 
   /** Releases pooled memory and the device. Tensors of this runtime become unusable. */
