@@ -133,7 +133,8 @@ function shortName(name: string): string {
 }
 
 function brief(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  if (v === undefined) return '(missing)';
+  const s = JSON.stringify(v);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 

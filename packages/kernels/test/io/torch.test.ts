@@ -7,6 +7,7 @@ import { flattenStateDict } from '../../src/io/torch/state-dict.js';
 import { gatherStrided, TorchStorage, TorchTensor } from '../../src/io/torch/storage.js';
 import { NumpyDtype, PersistentModule } from '../../src/io/torch/torch-globals.js';
 import { expectTensor, expected, fixture, truncations } from './helpers.js';
+import { legacyFile, PickleAsm, rebuildTensor, torchZipWithView } from './pickle-asm.js';
 
 const checkpointFiles = [
   ['zip_checkpoint.pt', 'zip'],
@@ -188,3 +189,172 @@ describe('gatherStrided', () => {
     expect(Array.from(out as Float32Array)).toEqual(want);
   });
 });
+
+describe('hostile torch checkpoints: refused before anything large is allocated', () => {
+  const four = new Float32Array([1, 2, 3, 4]);
+
+  it('refuses a stride-0 view of 2^31 elements over a 4-element storage (the 496-byte file that took 8 GB)', () => {
+    const file = torchZipWithView({ numel: 4, offset: 0, size: [2n ** 31n], stride: [0] }, four);
+    expect(() => readTorchCheckpoint(file, { name: 'tiny.pt' })).toThrow(
+      /^tiny\.pt: torch: a tensor view of storage 'archive\/data\/0' \(shape \[2147483648\], stride \[0\]\) describes 2147483648 elements, which takes this file's tensors past 16777232 elements/,
+    );
+  });
+
+  it('still reads an honest expanded (stride-0) view, by value', () => {
+    const file = torchZipWithView({ numel: 4, offset: 1, size: [3, 2], stride: [0, 1] }, four);
+    const t = readTorchCheckpoint(file).root as TorchTensor;
+    expect(Array.from(toFloat32(t))).toEqual([2, 3, 2, 3, 2, 3]);
+    // The allowance is an option: with none, the 6 described elements still fit in 4 × 4 stored.
+    expect(() => readTorchCheckpoint(torchZipWithView({ numel: 4, offset: 0, size: [17], stride: [0] }, four), { extraTensorElements: 0 })).toThrow(
+      /describes 17 elements, which takes this file's tensors past 16 elements/,
+    );
+  });
+
+  it('caps the elements all views of one file describe together, not just each view', () => {
+    // 64 transposed views of one 4-element storage: each is fine alone, together they pass 4 × 4 + 100.
+    const p = new PickleAsm().proto(2).mark();
+    for (let i = 0; i < 64; i++) rebuildTensor(p, { numel: 4, offset: 0, size: [2, 2], stride: [1, 2] });
+    const pkl = p.raw(0x6c).stop().bytesOut(); // LIST
+    const file = zipSync({ 'archive/data.pkl': pkl, 'archive/data/0': new Uint8Array(four.buffer) }, { level: 0 });
+    expect(() => readTorchCheckpoint(file, { extraTensorElements: 100 })).toThrow(/past 116 elements \(4 × the 4 stored \+ 100\)/);
+    expect((readTorchCheckpoint(file).root as unknown[]).length).toBe(64);
+  });
+
+  it.each([
+    ['a negative size', { size: [-1], stride: [1], offset: 0 }, /sizes, strides and offset must be integers ≥ 0/],
+    ['a negative stride', { size: [2], stride: [-1], offset: 1 }, /sizes, strides and offset must be integers ≥ 0/],
+    ['a negative offset', { size: [1], stride: [1], offset: -1 }, /sizes, strides and offset must be integers ≥ 0/],
+    ['an offset past the storage', { size: [1], stride: [1], offset: 2n ** 40n }, /is invalid \(reaches element 1099511627776\)/],
+    ['an offset beyond 2^53', { size: [1], stride: [1], offset: 2n ** 64n }, /storage offset must be an int/],
+    ['a view past the storage', { size: [2], stride: [3], offset: 1 }, /is invalid \(reaches element 4\)/],
+    ['a product of sizes beyond 2^53', { size: [2 ** 30, 2 ** 30, 2 ** 30], stride: [0, 0, 0], offset: 0 }, /more than 2\^53 elements/],
+  ])('refuses a tensor view with %s, naming the storage', (_what, v, message) => {
+    const file = torchZipWithView({ numel: 4, ...v }, four);
+    expect(() => readTorchCheckpoint(file)).toThrow(message);
+    expect(() => readTorchCheckpoint(file)).toThrow(/^(torch|pickle: archive\/data\.pkl): .*'(archive\/data\/0|torch\._utils\._rebuild_tensor_v2)'/);
+  });
+
+  it('refuses a storage whose declared size its record cannot hold, before reading the record (the 4 GB request)', () => {
+    const file = torchZipWithView({ numel: 2 ** 30, offset: 0, size: [4], stride: [1] }, four);
+    expect(() => readTorchCheckpoint(file)).toThrow(
+      "torch: storage 'archive/data/0' holds 16 bytes but 1073741824 f32 elements need 4294967296; the file is truncated or damaged",
+    );
+  });
+
+  it('refuses legacy storage views with a negative or out-of-range offset (was a raw bounds error)', () => {
+    const body = (view: { key: string; offset: number; size: number }) => (p: PickleAsm) =>
+      rebuildTensor(p, { numel: 4, offset: 0, size: [2], stride: [1], key: 'k', view });
+    const file = (offset: number, size: number) => legacyFile(body({ key: 'v', offset, size }), [{ key: 'k', data: four }]);
+    expect(() => readTorchCheckpoint(file(-1, 2))).toThrow(
+      "torch: legacy object pickle storage 'k' has a bad view (offset -1, size 2; both must be integers ≥ 0)",
+    );
+    expect(() => readTorchCheckpoint(file(3, 2))).toThrow("torch: legacy storage view 'v' covers elements [3, 5) of storage 'k', which has 4");
+    expect(Array.from(toFloat32(readTorchCheckpoint(file(2, 2)).root as TorchTensor))).toEqual([3, 4]);
+  });
+
+  it('refuses a legacy storage larger than the whole file, and one never listed', () => {
+    const huge = legacyFile((p) => rebuildTensor(p, { numel: 2 ** 40, offset: 0, size: [1], stride: [1], key: 'k' }), [{ key: 'k', data: four }]);
+    expect(() => readTorchCheckpoint(huge)).toThrow(/legacy storage 'k' declares 1099511627776 f32 elements \(4398046511104 bytes\), more than the whole file/);
+    const unlisted = legacyFile((p) => rebuildTensor(p, { numel: 4, offset: 0, size: [1], stride: [1], key: 'k' }), []);
+    expect(() => readTorchCheckpoint(unlisted)).toThrow("torch: legacy storage 'k' is used by the object pickle but missing from the storage key list");
+  });
+
+  it('refuses a zip64 end record whose entry count is ff ff ff ff (readTorchCheckpoint used to hang)', () => {
+    const bytes = fixture('zip_checkpoint.pt').slice();
+    const at = lastIndexOfSignature(bytes, 0x06064b50);
+    new DataView(bytes.buffer).setUint32(at + 32, 0xffffffff, true);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(
+      /^torch: the zip archive is damaged or truncated: the end record declares 4294967295 entries, but a \d+-byte central directory holds at most \d+$/,
+    );
+  });
+
+  it('refuses an entry that claims 4 GB, before allocating it', () => {
+    const bytes = fixture('zip_checkpoint.pt').slice();
+    const cd = firstIndexOfSignature(bytes, 0x02014b50);
+    new DataView(bytes.buffer).setUint32(cd + 24, 0xfffffff0, true); // data.pkl's uncompressed size
+    expect(() => readTorchCheckpoint(bytes)).toThrow(/entry 'archive\/data\.pkl' is stored \(not compressed\) but declares 4294967280 bytes with 1779 stored/);
+  });
+
+  it('reads only the entries it needs: junk entries are never inflated', () => {
+    const files = unzipSync(fixture('zip_checkpoint.pt'));
+    const withJunk = zipSync({ ...files, 'archive/junk.bin': [new Uint8Array(4 << 20), { level: 1 }] }, { level: 0 });
+    // 4 MB of zeros deflate to a few kB; a limit of 1 MB on inflated bytes proves they were never inflated.
+    const ckpt = readTorchCheckpoint(withJunk, { maxInflatedBytes: 1 << 20 });
+    expect([...flattenStateDict(ckpt.root).keys()]).toEqual(expected.checkpoint.keys);
+    // A deflated data.pkl is inflated, and counts against the limit.
+    const deflated = zipSync({ ...files, 'archive/data.pkl': [files['archive/data.pkl'], { level: 9 }] }, { level: 0 });
+    expect(readTorchCheckpoint(deflated).format).toBe('zip');
+    expect(() => readTorchCheckpoint(deflated, { maxInflatedBytes: 1000 })).toThrow(
+      "torch: entry 'archive/data.pkl' inflates to 1779 bytes, which would take the archive past the 1000-byte limit on inflated data (option maxInflatedBytes)",
+    );
+  });
+
+  it('refuses a deflated entry that inflates to more than it declares', () => {
+    const files = unzipSync(fixture('zip_checkpoint.pt'));
+    const bytes = zipSync({ ...files, 'archive/data.pkl': [files['archive/data.pkl'], { level: 9 }] }, { level: 0 });
+    const cd = firstIndexOfSignature(bytes, 0x02014b50);
+    new DataView(bytes.buffer).setUint32(cd + 24, 100, true);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(/entry 'archive\/data\.pkl' inflates to more than its declared 100 bytes/);
+  });
+
+  it('refuses torch.storage._load_from_bytes nested 20 000 deep without exhausting the stack', () => {
+    const file = nestedLoadFromBytes(20_000);
+    expect(file.length).toBeGreaterThan(20_000 * 40);
+    expect(() => readTorchCheckpoint(file)).toThrow(/^torch: torch\.storage\._load_from_bytes blobs are nested more than 4 deep/);
+    expect(readTorchCheckpoint(nestedLoadFromBytes(4)).root).toBe(7); // the limit: 4 levels still read
+  });
+
+  it('refuses to flatten 100 000-deep nesting or an exponential DAG of shared containers', () => {
+    const deep = new PickleAsm().proto(2);
+    for (let i = 0; i < 100_000; i++) deep.emptyList();
+    for (let i = 0; i < 100_000 - 1; i++) deep.raw(0x61); // APPEND
+    const root = readTorchCheckpoint(deep.stop().bytesOut()).root; // the VM itself is iterative
+    expect(() => flattenStateDict(root)).toThrow(/^torch: the checkpoint nests containers more than 1000 deep \(at '0\.0\.0/);
+    // x = (x, x), 40 times: 82 bytes, 2^40 paths.
+    const dag = new PickleAsm().proto(2).emptyList();
+    for (let i = 0; i < 40; i++) dag.raw(0x32, 0x86); // DUP, TUPLE2
+    expect(() => flattenStateDict(readTorchCheckpoint(dag.stop().bytesOut()).root)).toThrow(/visits more than 1000000 containers and tensors/);
+  });
+});
+
+function firstIndexOfSignature(bytes: Uint8Array, sig: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i + 4 <= bytes.length; i++) if (view.getUint32(i, true) === sig) return i;
+  throw new Error(`signature ${sig.toString(16)} not found`);
+}
+
+function lastIndexOfSignature(bytes: Uint8Array, sig: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = bytes.length - 4; i >= 0; i--) if (view.getUint32(i, true) === sig) return i;
+  throw new Error(`signature ${sig.toString(16)} not found`);
+}
+
+/** `_load_from_bytes(_load_from_bytes(… pickle of 7 …))`, `levels` deep, assembled outside-in in one pass. */
+function nestedLoadFromBytes(levels: number): Uint8Array {
+  const inner = new PickleAsm().proto(2).int(7).stop().bytesOut();
+  const heads: Uint8Array[] = [];
+  const tail = new PickleAsm().raw(0x85).reduce().stop().bytesOut(); // TUPLE1 REDUCE STOP
+  let length = inner.length;
+  for (let i = 0; i < levels; i++) {
+    const head = new PickleAsm().proto(2).global('torch.storage', '_load_from_bytes').raw(0x42, ...u32le(length)).bytesOut();
+    heads.push(head);
+    length += head.length + tail.length;
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (let i = heads.length - 1; i >= 0; i--) {
+    out.set(heads[i], at);
+    at += heads[i].length;
+  }
+  out.set(inner, at);
+  at += inner.length;
+  for (let i = 0; i < levels; i++) {
+    out.set(tail, at);
+    at += tail.length;
+  }
+  return out;
+}
+
+function u32le(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}

@@ -25,21 +25,35 @@ import { TorchTensor } from './storage.js';
  */
 export const MAX_STATE_DEPTH = 1000;
 /**
- * Most values one flatten may visit. The memo lets a pickle share one container many times, so `x = (x, x)`
- * repeated 60 times is a 120-byte pickle with 2^60 paths; a walk that follows every path never ends.
+ * Most containers and tensors one flatten may visit, and most values it may look at. The memo lets a pickle share
+ * one container many times, so `x = (x, x)` repeated 60 times is a 120-byte pickle with 2^60 paths; a walk that
+ * follows every path never ends. Real checkpoints visit each container once, tied weights twice.
  */
-export const MAX_STATE_VISITS = 10_000_000;
+export const MAX_STATE_VISITS = 1_000_000;
+export const MAX_STATE_VALUES = 100_000_000;
+
+const ROOT = Symbol('root');
 
 export function flattenStateDict(tree: unknown, prefix = ''): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   const onPath = new Set<unknown>(); // guards against reference cycles (the memo can make them)
   let visits = 0;
+  let values = 0;
   const shortName = (name: string) => (name.length > 120 ? `${name.slice(0, 120)}…` : name);
 
-  const visit = (value: unknown, name: string): void => {
+  // A value's name is built only when it is an object: most leaves of a big list are numbers.
+  const visit = (value: unknown, parent: string, key: unknown): void => {
+    if (++values > MAX_STATE_VALUES) {
+      throw new Error(
+        `torch: walking the checkpoint looks at more than ${MAX_STATE_VALUES} values (under '${shortName(parent)}'); ` +
+          'shared references repeat containers along many paths, which a real checkpoint does not do',
+      );
+    }
+    if (value === null || typeof value !== 'object' || onPath.has(value)) return;
+    const name = key === ROOT ? parent : parent === '' ? String(key) : `${parent}.${String(key)}`;
     if (++visits > MAX_STATE_VISITS) {
       throw new Error(
-        `torch: walking the checkpoint visits more than ${MAX_STATE_VISITS} values (at '${shortName(name)}'); ` +
+        `torch: walking the checkpoint visits more than ${MAX_STATE_VISITS} containers and tensors (at '${shortName(name)}'); ` +
           'shared references repeat containers along many paths, which a real checkpoint does not do',
       );
     }
@@ -47,51 +61,49 @@ export function flattenStateDict(tree: unknown, prefix = ''): Map<string, HostTe
       out.set(name, value);
       return;
     }
-    if (value === null || typeof value !== 'object' || onPath.has(value)) return;
     if (onPath.size >= MAX_STATE_DEPTH) {
       throw new Error(`torch: the checkpoint nests containers more than ${MAX_STATE_DEPTH} deep (at '${shortName(name)}'); refusing to walk it`);
     }
     onPath.add(value);
-    const child = (key: unknown) => (name === '' ? String(key) : `${name}.${String(key)}`);
     if (value instanceof PersistentModule) {
-      visitModuleState(value.state, child);
+      visitModuleState(value.state, name);
     } else if (value instanceof PickledObject) {
       const state = value.state instanceof Map ? value.state : value.dictItems;
-      if (state && isModuleState(state)) visitModuleState(state, child);
-      else if (state) visitAttributes(state, child);
+      if (state && isModuleState(state)) visitModuleState(state, name);
+      else if (state) visitAttributes(state, name);
     } else if (value instanceof Map) {
-      if (isModuleState(value)) visitModuleState(value, child);
-      else for (const [k, v] of value) visit(v, child(k));
+      if (isModuleState(value)) visitModuleState(value, name);
+      else for (const [k, v] of value) visit(v, name, k);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, child(i)));
+      for (let i = 0; i < value.length; i++) visit(value[i], name, i);
     }
     onPath.delete(value);
   };
 
-  const visitModuleState = (state: Map<unknown, unknown>, child: (k: unknown) => string): void => {
+  const visitModuleState = (state: Map<unknown, unknown>, name: string): void => {
     const params = state.get('_parameters');
     const buffers = state.get('_buffers');
     const modules = state.get('_modules');
     const nonPersistent = state.get('_non_persistent_buffers_set');
-    if (params instanceof Map) for (const [k, t] of params) if (t !== null) visit(t, child(k));
+    if (params instanceof Map) for (const [k, t] of params) if (t !== null) visit(t, name, k);
     if (buffers instanceof Map) {
       for (const [k, t] of buffers) {
-        if (t !== null && !(nonPersistent instanceof Set && nonPersistent.has(k))) visit(t, child(k));
+        if (t !== null && !(nonPersistent instanceof Set && nonPersistent.has(k))) visit(t, name, k);
       }
     }
-    if (modules instanceof Map) for (const [k, m] of modules) if (m !== null) visit(m, child(k));
+    if (modules instanceof Map) for (const [k, m] of modules) if (m !== null) visit(m, name, k);
   };
 
-  const visitAttributes = (state: Map<unknown, unknown>, child: (k: unknown) => string): void => {
+  const visitAttributes = (state: Map<unknown, unknown>, name: string): void => {
     const nested: Array<[unknown, unknown]> = [];
     for (const [k, v] of state) {
-      if (v instanceof TorchTensor || v instanceof NumpyArray) visit(v, child(k));
+      if (v instanceof TorchTensor || v instanceof NumpyArray) visit(v, name, k);
       else nested.push([k, v]);
     }
-    for (const [k, v] of nested) visit(v, child(k));
+    for (const [k, v] of nested) visit(v, name, k);
   };
 
-  visit(tree, prefix); // names start from `prefix` ('' gives bare keys; a lone root tensor is named `prefix`)
+  visit(tree, prefix, ROOT); // names start from `prefix` ('' gives bare keys; a lone root tensor is named `prefix`)
   return out;
 }
 
