@@ -8,13 +8,11 @@
  * included) in `__metadata__`: { format: 'stylegpu-world-predictor', version: '1', config: JSON }.
  */
 import {
-  addScalar,
   biasAct,
   conv2d,
   downsample2d,
   formatShape,
   linear,
-  mulScalar,
   readSafetensors,
   reshape,
   setupFilter,
@@ -26,7 +24,7 @@ import {
   type Tensor,
 } from '@stylegpu/kernels';
 import { Rng } from '../random.js';
-import { encodeTargets, decodeOutputs, headLayout, type HeadLayout } from './head-layout.js';
+import { decodeOutputs, encodeTargets, factorRows, headLayout, type FactorVectors, type HeadLayout } from './head-layout.js';
 import { factorLoss } from './factor-loss.js';
 import { checkPredictorConfig, predictorWeightShapes, type PredictorConfig } from './predictor-config.js';
 
@@ -134,18 +132,18 @@ export class FactorPredictor {
   checkImages(images: Tensor, op: string): void {
     const R = this.config.resolution;
     if (images.dtype !== 'f32' || images.rank !== 4 || images.shape[0] < 1 || images.shape[1] !== 3 || images.shape[2] !== R || images.shape[3] !== R) {
-      throw new Error(`FactorPredictor.${op}: images ${images.dtype} ${formatShape(images.shape)}: expected f32 [N, 3, ${R}, ${R}] with values in [0, 1] (the predictor's resolution is ${R})`);
+      throw new Error(`FactorPredictor.${op}: images ${images.dtype} ${formatShape(images.shape)}: expected f32 [N, 3, ${R}, ${R}] with values in [-1, 1] (the predictor's resolution is ${R})`);
     }
     images.assertLive(`FactorPredictor.${op}`);
   }
 
-  /** images [N, 3, R, R] in [0, 1] → penultimate features and head outputs (records a graph when weights require grad). */
+  /** images [N, 3, R, R] in [−1, 1] → penultimate features and head outputs (records a graph when weights require grad). */
   forward(images: Tensor): PredictorOutputs {
     this.checkAlive('forward');
     this.checkImages(images, 'forward');
     const N = images.shape[0];
     const w = (name: string) => this.weights.get(name)!;
-    let x = addScalar(mulScalar(images, 2), -1);
+    let x = images;
     this.config.channels.forEach((_, i) => {
       x = biasAct(conv2d(x, w(`stages.${i}.conv.weight`), null, { padding: 1 }), w(`stages.${i}.conv.bias`), { act: 'lrelu' });
       x = downsample2d(x, AVERAGE_POOL);
@@ -156,14 +154,15 @@ export class FactorPredictor {
     return { features, outputs };
   }
 
-  /** The training loss of a batch against its true factor vectors (schema order). */
-  loss(images: Tensor, factors: ArrayLike<ArrayLike<number>>): Tensor {
+  /** The training loss of a batch against its true factor vectors (schema order; a list, or a `Batch`'s flat `factors`). */
+  loss(images: Tensor, factors: FactorVectors): Tensor {
     this.checkAlive('loss');
     this.checkImages(images, 'loss');
-    if (factors.length !== images.shape[0]) {
-      throw new Error(`FactorPredictor.loss: ${factors.length} factor vectors for images ${formatShape(images.shape)}; pass one per image`);
+    const rows = factorRows(this.config.schema, factors, 'FactorPredictor.loss');
+    if (rows.length !== images.shape[0]) {
+      throw new Error(`FactorPredictor.loss: ${rows.length} factor vectors for images ${formatShape(images.shape)}; pass one per image`);
     }
-    const targets = encodeTargets(this.config.schema, this.layout, factors, 'FactorPredictor.loss');
+    const targets = encodeTargets(this.config.schema, this.layout, rows, 'FactorPredictor.loss');
     return factorLoss(this.forward(images).outputs, targets, this.layout);
   }
 

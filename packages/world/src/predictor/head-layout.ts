@@ -46,8 +46,27 @@ export interface FactorTargets {
   squaredErrorMask: Float32Array;
 }
 
+/**
+ * Factor vectors as rows: a list of vectors, or one flat array of N·F numbers (a world `Batch`'s
+ * `factors`), split into rows of the schema's F factors.
+ */
+export function factorRows(schema: FactorSchema, factors: FactorVectors, where: string): ArrayLike<number>[] {
+  if (factors == null || typeof factors.length !== 'number') throw new Error(`${where}: factors must be a list of factor vectors or a flat array of N·${schema.length} numbers`);
+  if (factors.length > 0 && typeof factors[0] === 'number') {
+    const flat = factors as ArrayLike<number>;
+    const F = schema.length;
+    if (flat.length % F !== 0) throw new Error(`${where}: a flat factor array of ${flat.length} numbers does not make rows of the schema's ${F} factors`);
+    return Array.from({ length: flat.length / F }, (_, n) => Array.prototype.slice.call(flat, n * F, (n + 1) * F) as number[]);
+  }
+  return Array.from(factors as ArrayLike<ArrayLike<number>>);
+}
+
+/** A list of factor vectors, or N·F numbers row after row (as a world `Batch` holds them). */
+export type FactorVectors = ArrayLike<ArrayLike<number>> | ArrayLike<number>;
+
 /** Factor vectors (schema order, checked) → the targets the loss compares the outputs with. */
-export function encodeTargets(schema: FactorSchema, layout: HeadLayout, factors: ArrayLike<ArrayLike<number>>, where: string): FactorTargets {
+export function encodeTargets(schema: FactorSchema, layout: HeadLayout, vectors: FactorVectors, where: string): FactorTargets {
+  const factors = factorRows(schema, vectors, where);
   const N = factors.length;
   const O = layout.outputs;
   const target = new Float32Array(N * O);

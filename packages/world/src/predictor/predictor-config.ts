@@ -2,7 +2,8 @@
  * The factor predictor's configuration and the weights it implies.
  *
  * Architecture (one stage per halving from the input resolution down to 4×4):
- *   x = 2·images − 1                                   images [N, 3, R, R] in [0, 1]
+ *   x = images                                         [N, 3, R, R] in [−1, 1], as the world renders
+ *                                                      them and as generators output them
  *   stage i:  x = avgpool2(lrelu(conv3×3(x) + b))      channels[i] out
  *   features = lrelu(fc(flatten(x)) + b)               [N, featureDim]: the penultimate layer (FID-like scores)
  *   outputs  = head(features)                          [N, columns of the head layout]

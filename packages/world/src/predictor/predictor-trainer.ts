@@ -1,6 +1,7 @@
 /** One Adam step at a time on the predictor's loss (./factor-loss.ts). */
 import { Adam, backward, type Tensor } from '@stylegpu/kernels';
 import type { FactorPredictor } from './factor-predictor.js';
+import type { FactorVectors } from './head-layout.js';
 
 export interface PredictorTrainerOptions {
   lr?: number;
@@ -18,7 +19,7 @@ export class PredictorTrainer {
   }
 
   /** Forward, loss, backward and one update on a batch; returns the batch's loss before the update. */
-  async step(images: Tensor, factors: ArrayLike<ArrayLike<number>>): Promise<number> {
+  async step(images: Tensor, factors: FactorVectors): Promise<number> {
     const rt = this.predictor.rt;
     const loss = rt.tidy(() => {
       this.optimizer.zeroGrad();
@@ -37,7 +38,7 @@ export class PredictorTrainer {
   }
 
   /** The loss of a batch without updating (no graph recorded). */
-  async evaluate(images: Tensor, factors: ArrayLike<ArrayLike<number>>): Promise<number> {
+  async evaluate(images: Tensor, factors: FactorVectors): Promise<number> {
     const rt = this.predictor.rt;
     const loss = rt.noGrad(() => rt.tidy(() => this.predictor.loss(images, factors)));
     try {
