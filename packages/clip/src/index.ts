@@ -3,8 +3,11 @@ export {
   CLIP_CONTEXT_LENGTH,
   ClipTokenizer,
   END_OF_TEXT,
+  MAX_TOKENIZED_PROMPT_LENGTH,
+  MAX_VOCABULARY_BYTES,
   OPENAI_MERGE_COUNT,
   START_OF_TEXT,
+  type OpenAiBpeOptions,
   type TokenizeOptions,
 } from './tokenizer.js';
 export { cleanClipText, fixText } from './text-fixing.js';

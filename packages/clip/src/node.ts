@@ -1,5 +1,5 @@
 // @stylegpu/clip/node: everything in the main entry plus the file-system loader.
 export * from './index.js';
-export { loadTokenizer } from './tokenizer-node.js';
+export { bundledVocabularyPath, loadTokenizer } from './tokenizer-node.js';
 export { loadClipCheckpoint, saveClipCheckpointFile } from './checkpoint/node.js';
 export { loadClip } from './load-clip.js';

@@ -3,10 +3,15 @@
 // Pipeline for one prompt: clean the text (text-fixing.ts), split it into words with CLIP's
 // pre-tokenisation pattern, map each word's UTF-8 bytes to their stand-in characters
 // (bytes-to-unicode.ts), mark the last character with "</w>", then merge adjacent symbols,
-// lowest merge rank first, until no ranked pair is left; each final symbol is one token id.
+// lowest merge rank first, until no ranked pair is left (byte-pair-merge.ts); each final symbol
+// is one token id.
+//
+// The vocabulary itself: Node loads the copy shipped in this package (vocab/, see
+// tokenizer-node.ts); browsers fetch that file (or any other) and pass its bytes to fromOpenAiBpe.
 
-import { gunzipSync } from 'fflate';
 import { BYTE_TO_UNICODE, BYTES_IN_VOCAB_ORDER, UNICODE_TO_BYTE } from './bytes-to-unicode.js';
+import { formatBytes, gunzipBounded, isGzip } from './bounded-gunzip.js';
+import { bytePairMerge } from './byte-pair-merge.js';
 import { PYTHON_WHITESPACE_CLASS, cleanClipText } from './text-fixing.js';
 
 export const START_OF_TEXT = '<|startoftext|>';
@@ -16,6 +21,21 @@ const END_OF_WORD = '</w>';
 export const CLIP_CONTEXT_LENGTH = 77;
 /** CLIP uses the first 49152 - 256 - 2 merges of bpe_simple_vocab_16e6.txt, after its header. */
 export const OPENAI_MERGE_COUNT = 49152 - 256 - 2;
+/**
+ * Largest vocabulary text accepted (decompressed). OpenAI's file is 3.2 MB unzipped; the limit keeps a
+ * damaged gzip trailer or a decompression bomb from allocating gigabytes.
+ */
+export const MAX_VOCABULARY_BYTES = 16 * 1024 * 1024;
+/**
+ * `tokenize` reads at most this many UTF-16 units of each prompt. A full 77-token row is a few
+ * hundred characters; the cap bounds the time a pathological prompt can take (the ftfy-style
+ * clean-up repeats until nothing changes, so deeply nested HTML entities cost quadratic time).
+ * `encode` has no cap.
+ */
+export const MAX_TOKENIZED_PROMPT_LENGTH = 16 * 1024;
+// Words longer than this (in bytes) are not cached: they are rare and would pin memory.
+const MAX_CACHED_WORD_LENGTH = 128;
+const MAX_CACHE_ENTRIES = 65_536;
 
 // Special tokens | contractions | a run of letters | one digit | a run of other non-space.
 // Case-insensitive like CLIP's pattern; the text is already lower-cased, so this mainly lets
@@ -30,8 +50,16 @@ export interface TokenizeOptions {
   contextLength?: number;
   /** Cut over-long prompts (last kept id becomes end-of-text) instead of throwing. */
   truncate?: boolean;
-  /** Called for each prompt that `truncate` cut, e.g. to log a warning. */
+  /**
+   * Called for each prompt that `truncate` cut, e.g. to log a warning. Encoding stops as soon as a
+   * prompt is known not to fit, so `tokenCount` is a lower bound (contextLength + 1), not the full count.
+   */
   onTruncate?: (info: { index: number; text: string; tokenCount: number; contextLength: number }) => void;
+}
+
+export interface OpenAiBpeOptions {
+  /** Merges used after the "#version" header line; CLIP uses 48894 (OPENAI_MERGE_COUNT). */
+  mergeCount?: number;
 }
 
 /** A merge pair's lookup key; symbols never contain a space, so the join is unambiguous. */
@@ -45,10 +73,8 @@ export class ClipTokenizer {
   private readonly mergeRanks: ReadonlyMap<string, number>;
   // Like CLIP's own cache: every distinct word is merged once; special tokens are pre-seeded so
   // they are never split.
-  private readonly cache = new Map<string, string[]>([
-    [START_OF_TEXT, [START_OF_TEXT]],
-    [END_OF_TEXT, [END_OF_TEXT]],
-  ]);
+  private readonly cache = new Map<string, string[]>();
+  private readonly rankOf = (first: string, second: string) => this.mergeRanks.get(pairKey(first, second));
   private readonly utf8 = new TextEncoder();
   readonly startOfTextId: number;
   readonly endOfTextId: number;
@@ -78,18 +104,21 @@ export class ClipTokenizer {
    * The vocabulary is built as CLIP builds it: 256 byte symbols, the same with "</w>", one token
    * per merge, then <|startoftext|> (49406) and <|endoftext|> (49407).
    */
-  static fromOpenAiBpe(bytes: Uint8Array, source = 'OpenAI BPE file'): ClipTokenizer {
+  static fromOpenAiBpe(bytes: Uint8Array, source = 'OpenAI BPE file', options: OpenAiBpeOptions = {}): ClipTokenizer {
+    const mergeCount = options.mergeCount ?? OPENAI_MERGE_COUNT;
+    if (!Number.isInteger(mergeCount) || mergeCount < 0) throw new Error(`${source}: mergeCount must be a non-negative integer, got ${mergeCount}`);
     const text = decodeOpenAiBpeBytes(bytes, source);
-    const lines = text.split('\n');
+    const lines = text.split('\n', mergeCount + 1);
     if (!lines[0].includes('#version')) {
       throw new Error(`${source}: expected a BPE merges file starting with a "#version" line, got ${JSON.stringify(lines[0].slice(0, 60))}`);
     }
-    const mergeLines = lines.slice(1, 1 + OPENAI_MERGE_COUNT);
-    if (mergeLines.length < OPENAI_MERGE_COUNT) {
-      throw new Error(`${source}: expected at least ${OPENAI_MERGE_COUNT} merge lines after the header, found ${mergeLines.length}`);
+    const mergeLines = lines.slice(1, 1 + mergeCount);
+    if (mergeLines.length < mergeCount) {
+      throw new Error(`${source}: expected at least ${mergeCount} merge lines after the header, found ${mergeLines.length} (a truncated vocabulary file?)`);
     }
     const merges = mergeLines.map((line, i) => parseMergeLine(line, i + 2, source));
     const byteSymbols = BYTES_IN_VOCAB_ORDER.map((byte) => BYTE_TO_UNICODE[byte]);
+    checkMergesBuildOnKnownTokens(merges, [...byteSymbols, ...byteSymbols.map((symbol) => symbol + END_OF_WORD)], source);
     const tokens = [
       ...byteSymbols,
       ...byteSymbols.map((symbol) => symbol + END_OF_WORD),
@@ -101,6 +130,26 @@ export class ClipTokenizer {
     const vocabulary = new Map<string, number>();
     tokens.forEach((token, id) => vocabulary.set(token, id));
     return new ClipTokenizer(vocabulary, merges, source);
+  }
+
+  /**
+   * Fetches an OpenAI-format vocabulary (gzip or text) and builds the tokenizer: the browser's way
+   * to get one, e.g. from where your app serves this package's vocab/bpe_simple_vocab_16e6.txt.gz.
+   */
+  static async fromUrl(url: string | URL, options: OpenAiBpeOptions = {}): Promise<ClipTokenizer> {
+    const source = String(url);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new Error(`${source}: could not fetch the CLIP vocabulary (${(error as Error).message})`);
+    }
+    if (!response.ok) throw new Error(`${source}: fetching the CLIP vocabulary failed with HTTP ${response.status} ${response.statusText}`);
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > MAX_VOCABULARY_BYTES) {
+      throw new Error(`${source}: ${declared} bytes is more than any BPE vocabulary (expected bpe_simple_vocab_16e6.txt.gz, ~1.3 MB)`);
+    }
+    return ClipTokenizer.fromOpenAiBpe(new Uint8Array(await response.arrayBuffer()), source, options);
   }
 
   /** From Hugging Face's `vocab.json` (token → id) and `merges.txt` (one "a b" pair per line). */
@@ -116,8 +165,8 @@ export class ClipTokenizer {
     }
     const vocabulary = new Map<string, number>();
     for (const [token, id] of Object.entries(parsed)) {
-      if (!Number.isInteger(id) || (id as number) < 0) {
-        throw new Error(`${source}: vocab.json maps ${JSON.stringify(token)} to ${JSON.stringify(id)}, expected a non-negative integer id`);
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0x7fffffff) {
+        throw new Error(`${source}: vocab.json maps ${JSON.stringify(token)} to ${JSON.stringify(id)}, expected a non-negative 32-bit integer id`);
       }
       vocabulary.set(token, id as number);
     }
@@ -131,7 +180,16 @@ export class ClipTokenizer {
         throw new Error(`${source}: merges.txt merges ${JSON.stringify(first)} + ${JSON.stringify(second)} but vocab.json has no ${JSON.stringify(first + second)}`);
       }
     }
-    return new ClipTokenizer(vocabulary, merges, source);
+    const tokenizer = new ClipTokenizer(vocabulary, merges, source);
+    // Any text starts as byte symbols, so without all of them some prompts could not be encoded.
+    for (const symbol of BYTE_TO_UNICODE) {
+      for (const token of [symbol, symbol + END_OF_WORD]) {
+        if (!vocabulary.has(token)) {
+          throw new Error(`${source}: vocab.json lacks the byte token ${JSON.stringify(token)}; a CLIP vocabulary needs all 256 byte symbols, with and without "</w>"`);
+        }
+      }
+    }
+    return tokenizer;
   }
 
   get vocabularySize(): number {
@@ -150,20 +208,14 @@ export class ClipTokenizer {
   /** Token ids of one prompt, without start/end tokens (CLIP's `SimpleTokenizer.encode`). */
   encode(text: string): number[] {
     const ids: number[] = [];
-    for (const match of cleanClipText(text).matchAll(WORD_PATTERN)) {
-      const word = Array.from(this.utf8.encode(match[0]), (byte) => BYTE_TO_UNICODE[byte]).join('');
-      for (const symbol of this.bytePairEncode(word)) {
-        const id = this.encoder.get(symbol);
-        if (id === undefined) throw new Error(`token ${JSON.stringify(symbol)} is not in the vocabulary`);
-        ids.push(id);
-      }
-    }
+    this.encodeInto(cleanClipText(text), ids, Infinity);
     return ids;
   }
 
   /**
    * `clip.tokenize`: one row of `contextLength` ids per prompt, [start, ...ids, end, 0, 0, ...],
-   * returned as a row-major N × contextLength Int32Array.
+   * returned as a row-major N × contextLength Int32Array. Each prompt is encoded only until it is
+   * known not to fit, and at most its first MAX_TOKENIZED_PROMPT_LENGTH characters are read.
    */
   tokenize(texts: string | readonly string[], options: TokenizeOptions = {}): Int32Array {
     const contextLength = options.contextLength ?? CLIP_CONTEXT_LENGTH;
@@ -172,20 +224,23 @@ export class ClipTokenizer {
     }
     const prompts = typeof texts === 'string' ? [texts] : texts;
     const rows = new Int32Array(prompts.length * contextLength);
+    const room = contextLength - 2;
     prompts.forEach((text, index) => {
-      let ids = [this.startOfTextId, ...this.encode(text), this.endOfTextId];
-      if (ids.length > contextLength) {
+      const ids = [this.startOfTextId];
+      // One id more than fits is enough to know the prompt overflows.
+      this.encodeInto(cleanClipText(boundedPrompt(text)), ids, 1 + room + 1);
+      if (ids.length > 1 + room) {
         if (!options.truncate) {
           const preview = text.length > 60 ? `${text.slice(0, 57)}...` : text;
           throw new Error(
-            `prompt ${index} (${JSON.stringify(preview)}) is ${ids.length} tokens including start and end, ` +
-              `more than the context length ${contextLength}; shorten it or pass { truncate: true }`,
+            `prompt ${index} (${JSON.stringify(preview)}) needs more than the context length ${contextLength} tokens ` +
+              `(start and end included); shorten it or pass { truncate: true }`,
           );
         }
-        options.onTruncate?.({ index, text, tokenCount: ids.length, contextLength });
-        ids = ids.slice(0, contextLength);
-        ids[contextLength - 1] = this.endOfTextId;
+        options.onTruncate?.({ index, text, tokenCount: contextLength + 1, contextLength });
+        ids.length = 1 + room;
       }
+      ids.push(this.endOfTextId);
       rows.set(ids, index * contextLength);
     });
     return rows;
@@ -207,51 +262,70 @@ export class ClipTokenizer {
     return new TextDecoder('utf-8').decode(new Uint8Array(bytes)).replaceAll(END_OF_WORD, ' ');
   }
 
-  /** Splits one byte-mapped word into vocabulary symbols by repeatedly applying the best merge. */
-  private bytePairEncode(word: string): string[] {
+  /** Appends the ids of cleaned text's words to `ids`, stopping once it holds `limit` ids. */
+  private encodeInto(cleaned: string, ids: number[], limit: number): void {
+    if (ids.length >= limit) return;
+    for (const match of cleaned.matchAll(WORD_PATTERN)) {
+      for (const symbol of this.bytePairEncode(match[0])) {
+        const id = this.encoder.get(symbol);
+        if (id === undefined) throw new Error(`token ${JSON.stringify(symbol)} is not in the vocabulary`);
+        ids.push(id);
+        if (ids.length >= limit) return;
+      }
+    }
+  }
+
+  /** Splits one word into vocabulary symbols by byte-pair merging its UTF-8 byte symbols. */
+  private bytePairEncode(word: string): readonly string[] {
+    // Special tokens are never split, as CLIP pre-seeds its cache with them.
+    if (word === START_OF_TEXT || word === END_OF_TEXT) return [word];
     const cached = this.cache.get(word);
     if (cached) return cached;
-    let symbols = Array.from(word);
+    const symbols = Array.from(this.utf8.encode(word), (byte) => BYTE_TO_UNICODE[byte]);
     symbols[symbols.length - 1] += END_OF_WORD;
-    while (symbols.length > 1) {
-      let bestRank = Infinity;
-      let best: readonly [string, string] | undefined;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const rank = this.mergeRanks.get(pairKey(symbols[i], symbols[i + 1]));
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          best = [symbols[i], symbols[i + 1]];
-        }
-      }
-      if (!best) break;
-      // Merge every non-overlapping occurrence of the pair, scanning left to right.
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i + 1 < symbols.length && symbols[i] === best[0] && symbols[i + 1] === best[1]) {
-          merged.push(best[0] + best[1]);
-          i++;
-        } else {
-          merged.push(symbols[i]);
-        }
-      }
-      symbols = merged;
+    const merged = bytePairMerge(symbols, this.rankOf);
+    if (word.length <= MAX_CACHED_WORD_LENGTH) {
+      if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
+      this.cache.set(word, merged);
     }
-    this.cache.set(word, symbols);
-    return symbols;
+    return merged;
   }
 }
 
-function decodeOpenAiBpeBytes(bytes: Uint8Array, source: string): string {
-  const isGzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  let raw = bytes;
-  if (isGzip) {
-    try {
-      raw = gunzipSync(bytes);
-    } catch (error) {
-      throw new Error(`${source}: looks like gzip but could not be decompressed (${(error as Error).message})`);
+/** The first MAX_TOKENIZED_PROMPT_LENGTH UTF-16 units, not splitting a surrogate pair. */
+function boundedPrompt(text: string): string {
+  if (text.length <= MAX_TOKENIZED_PROMPT_LENGTH) return text;
+  let end = MAX_TOKENIZED_PROMPT_LENGTH;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
+/** Every merge must join two tokens that exist by then: byte symbols or results of earlier merges. */
+function checkMergesBuildOnKnownTokens(merges: ReadonlyArray<readonly [string, string]>, byteTokens: readonly string[], source: string): void {
+  const known = new Set(byteTokens);
+  merges.forEach(([first, second], i) => {
+    for (const part of [first, second]) {
+      if (!known.has(part)) {
+        throw new Error(
+          `${source}: line ${i + 2} merges ${JSON.stringify(first)} + ${JSON.stringify(second)}, but ${JSON.stringify(part)} is neither a byte symbol ` +
+            'nor the result of an earlier merge (a damaged vocabulary file?)',
+        );
+      }
     }
+    known.add(first + second);
+  });
+}
+
+function decodeOpenAiBpeBytes(bytes: Uint8Array, source: string): string {
+  let raw = bytes;
+  if (isGzip(bytes)) {
+    // Never trust the gzip size trailer: inflate with a ceiling.
+    raw = gunzipBounded(bytes, MAX_VOCABULARY_BYTES, source);
   } else if (!new TextDecoder().decode(bytes.subarray(0, 64)).includes('#version')) {
     throw new Error(`${source}: expected gzip-compressed BPE merges (bpe_simple_vocab_16e6.txt.gz) or their text, got neither`);
+  } else if (bytes.length > MAX_VOCABULARY_BYTES) {
+    throw new Error(`${source}: ${bytes.length} bytes of BPE text is more than the ${formatBytes(MAX_VOCABULARY_BYTES)} a vocabulary may have`);
   }
   return new TextDecoder('utf-8').decode(raw);
 }

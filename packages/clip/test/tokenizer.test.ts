@@ -4,12 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BYTE_TO_UNICODE, ClipTokenizer, cleanClipText, htmlUnescape } from '../src/index.js';
-import { loadTokenizer } from '../src/node.js';
+import { BYTE_TO_UNICODE, ClipTokenizer, MAX_TOKENIZED_PROMPT_LENGTH, MAX_VOCABULARY_BYTES, cleanClipText, htmlUnescape } from '../src/index.js';
+import { bundledVocabularyPath, loadTokenizer } from '../src/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../../..');
-const bpePath = path.resolve(repoRoot, '../shared/data/clip/bpe_simple_vocab_16e6.txt.gz');
+// The copy shipped in the package, which loadTokenizer() uses when given no path.
+const bpePath = path.resolve(here, '../vocab/bpe_simple_vocab_16e6.txt.gz');
 const fixturesDir = path.resolve(here, '../fixtures');
 
 interface TokenizerCase {
@@ -27,7 +27,7 @@ const fixture = JSON.parse(readFileSync(path.join(fixturesDir, 'tokenizer-cases.
 
 let tokenizer: ClipTokenizer;
 beforeAll(async () => {
-  tokenizer = await loadTokenizer(bpePath);
+  tokenizer = await loadTokenizer();
 });
 
 function label(text: string): string {
@@ -94,10 +94,43 @@ describe('ClipTokenizer on OpenAI bpe_simple_vocab_16e6', () => {
     const row = tokenizer.tokenize(long.text, { truncate: true, onTruncate: (info) => seen.push(info.tokenCount) });
     expect(row[76]).toBe(49407);
     expect(Array.from(row.subarray(1, 76))).toEqual(long.ids.slice(0, 75));
-    expect(seen).toEqual([long.ids.length + 2]);
+    // Encoding stops at the first id that does not fit, so the count reported is contextLength + 1.
+    expect(long.ids.length + 2).toBeGreaterThan(78);
+    expect(seen).toEqual([78]);
     const short = tokenizer.tokenize('a cat', { contextLength: 3, truncate: true });
     expect(Array.from(short)).toEqual([49406, 320, 49407]);
   });
+
+  it('loads the vocabulary shipped in the package by default', () => {
+    expect(bundledVocabularyPath()).toBe(bpePath);
+  });
+
+  it('stops encoding once a prompt overflows: a 1.7 MB prompt gives the same row as its start', () => {
+    // Before, the whole text was encoded first (and merging was quadratic per word), so this hung.
+    const huge = 'a photo of a cat '.repeat(100_000);
+    const row = tokenizer.tokenize(huge, { truncate: true });
+    const cycle = [320, 1125, 539, 320, 2368];
+    expect(Array.from(row.subarray(1, 76))).toEqual(Array.from({ length: 75 }, (_, i) => cycle[i % 5]));
+    expect([row[0], row[76]]).toEqual([49406, 49407]);
+    expect(() => tokenizer.tokenize(huge)).toThrow(/prompt 0 .* needs more than the context length 77 tokens.*truncate: true/);
+  });
+
+  it('reads at most MAX_TOKENIZED_PROMPT_LENGTH characters of a prompt', () => {
+    const padding = ' '.repeat(MAX_TOKENIZED_PROMPT_LENGTH);
+    expect(Array.from(tokenizer.tokenize(`a cat${padding}`).subarray(0, 5))).toEqual([49406, 320, 2368, 49407, 0]);
+    // Text after the cap is not read; encode() has no cap.
+    expect(Array.from(tokenizer.tokenize(`${padding}a cat`).subarray(0, 3))).toEqual([49406, 49407, 0]);
+    expect(tokenizer.encode(`${padding}a cat`)).toEqual([320, 2368]);
+  });
+
+  it('encodes a 256 KB word of random letters (merging is O(n log n)) and decodes it back', () => {
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const word = Array.from({ length: 256 * 1024 }, () => String.fromCharCode(97 + Math.floor(next() * 26))).join('');
+    const ids = tokenizer.encode(word);
+    expect(ids.length).toBeGreaterThan(1000);
+    expect(tokenizer.decode(ids)).toBe(`${word} `);
+  }, 30_000);
 
   it('rejects a context length with no room for start and end', () => {
     expect(() => tokenizer.tokenize('a', { contextLength: 1 })).toThrow(/contextLength must be an integer >= 2/);
@@ -170,6 +203,40 @@ describe('loader errors', () => {
     const short = path.join(scratch, 'short.txt.gz');
     writeFileSync(short, gzipSync(new TextEncoder().encode('#version: 0.2\ni n\nt h\n')));
     await expect(loadTokenizer(short)).rejects.toThrow(/short\.txt\.gz: expected at least 48894 merge lines/);
+  });
+
+  it('ignores a gzip size trailer that claims 4 GB (it used to be allocated up front)', () => {
+    const bytes = readFileSync(bpePath).slice();
+    new DataView(bytes.buffer).setUint32(bytes.length - 4, 0xffffffff, true);
+    expect(ClipTokenizer.fromOpenAiBpe(bytes, 'lying-trailer.gz').vocabularySize).toBe(49408);
+  });
+
+  it('refuses a decompression bomb and oversized text with a clear error', () => {
+    const line = new TextEncoder().encode('a a\n');
+    const text = new Uint8Array(MAX_VOCABULARY_BYTES + 4096);
+    text.set(new TextEncoder().encode('#version: 0.2\n'));
+    for (let at = 14; at + 4 <= text.length; at += 4) text.set(line, at);
+    const bomb = gzipSync(text, { level: 9 });
+    expect(bomb.length).toBeLessThan(MAX_VOCABULARY_BYTES / 100);
+    expect(() => ClipTokenizer.fromOpenAiBpe(bomb, 'bomb.gz')).toThrow(/^bomb\.gz: decompresses to more than 16 MiB/);
+    expect(() => ClipTokenizer.fromOpenAiBpe(text, 'big.txt')).toThrow(/^big\.txt: \d+ bytes of BPE text is more than the 16 MiB/);
+  });
+
+  it('refuses merges of tokens that do not exist yet, naming the line', () => {
+    const lines = new TextDecoder().decode(readFileSyncGunzip(bpePath)).split('\n');
+    lines[5] = 'q zzz';
+    expect(() => ClipTokenizer.fromOpenAiBpe(new TextEncoder().encode(lines.join('\n')), 'damaged.txt')).toThrow(
+      /^damaged\.txt: line 6 merges "q" \+ "zzz", but "zzz" is neither a byte symbol nor the result of an earlier merge/,
+    );
+  });
+
+  it('reads a vocabulary with fewer merges when told how many (same ids as the HF tiny fixture)', () => {
+    const lines = new TextDecoder().decode(readFileSyncGunzip(bpePath)).split('\n').slice(0, 301);
+    const small = ClipTokenizer.fromOpenAiBpe(gzipSync(new TextEncoder().encode(lines.join('\n'))), 'small.gz', { mergeCount: 300 });
+    for (const testCase of fixture.hfTiny) expect(small.encode(testCase.text)).toEqual(testCase.ids);
+    expect(() => ClipTokenizer.fromOpenAiBpe(new TextEncoder().encode(lines.join('\n')), 'small.txt')).toThrow(
+      /small\.txt: expected at least 48894 merge lines after the header, found 300/,
+    );
   });
 
   it('rejects HF folders with missing files, bad JSON, missing special tokens or bad merges', async () => {

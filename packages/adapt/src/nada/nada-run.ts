@@ -222,7 +222,8 @@ export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], voc
 async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
   if (vocab) return loadTokenizer(vocab);
   if (statSync(modelPath).isDirectory() && existsSync(join(modelPath, 'vocab.json'))) return loadTokenizer(modelPath);
-  throw new Error(`nada: ${modelPath} carries no tokenizer vocabulary: pass --clip-vocab (bpe_simple_vocab_16e6.txt.gz or a folder with vocab.json and merges.txt)`);
+  // OpenAI .pt and stylegpu files carry no vocabulary: use OpenAI's, shipped with @stylegpu/clip.
+  return loadTokenizer();
 }
 
 async function readStyleImages(dir: string): Promise<RasterImage[]> {

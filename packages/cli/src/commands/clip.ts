@@ -17,6 +17,7 @@ import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import {
   ClipModel,
+  bundledVocabularyPath,
   loadClip,
   loadTokenizer,
   preprocessImage,
@@ -226,7 +227,12 @@ async function encode(opts: ModelOptions & { image: string[]; text: string[]; ou
 function modelOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--model <path>', 'CLIP checkpoint: OpenAI .pt, Hugging Face folder or weights file, or stylegpu .safetensors')
-    .requiredOption('--vocab <path>', "tokenizer: OpenAI's bpe_simple_vocab_16e6.txt.gz or a Hugging Face folder (vocab.json, merges.txt)")
+    .addOption(
+      new Option('--vocab <path>', "tokenizer: OpenAI's bpe_simple_vocab_16e6.txt.gz or a Hugging Face folder (vocab.json, merges.txt)").default(
+        bundledVocabularyPath(),
+        "OpenAI's vocabulary shipped with @stylegpu/clip",
+      ),
+    )
     .addOption(new Option('--vision-heads <n>', 'vision attention heads, for OpenAI-layout files of non-OpenAI models (default width/64)').argParser(positiveInt))
     .addOption(new Option('--text-heads <n>', 'text attention heads, for OpenAI-layout files of non-OpenAI models (default width/64)').argParser(positiveInt));
 }
