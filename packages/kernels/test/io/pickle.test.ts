@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { PickledObject, unpickle, type GlobalHandlers } from '../../src/io/torch/pickle.js';
 import { torchGlobals } from '../../src/io/torch/torch-globals.js';
 import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { fixture } from './helpers.js';
+import { fixture, rng } from './helpers.js';
+import { PickleAsm } from './pickle-asm.js';
 
 const globals = torchGlobals({ loadNested: () => null });
 const read = (bytes: Uint8Array, extra: GlobalHandlers = {}) => unpickle(bytes, { globals: { ...globals, ...extra } }).value;
@@ -134,3 +135,150 @@ describe('pickle VM: refusals', () => {
     expect((scripted.root as PickledObject).state).toEqual(new Map([['a', 7]]));
   });
 });
+
+describe('pickle VM: hostile pickles are refused, clearly and quickly, and nothing is executed', () => {
+  // A resolver that records every global the VM asks about, to show a refused global is never called.
+  const asked: string[] = [];
+  const spy = (bytes: Uint8Array) =>
+    unpickle(bytes, {
+      globals,
+      source: 'evil.pkl',
+      resolveGlobal: (module, name) => {
+        asked.push(`${module}.${name}`);
+        return undefined;
+      },
+    }).value;
+  const call = (p: PickleAsm) => p.str('echo pwned').raw(0x85).reduce().stop().bytesOut(); // (arg,) REDUCE
+
+  it.each([
+    ['os', 'system'],
+    ['builtins', 'eval'],
+    ['subprocess', 'Popen'],
+    ['posix', 'system'],
+    ['builtins', 'getattr'],
+    ['builtins', '__import__'],
+  ])('refuses REDUCE of %s.%s via GLOBAL and STACK_GLOBAL, naming it and the file', (module, name) => {
+    asked.length = 0;
+    expect(() => spy(call(new PickleAsm().proto(2).global(module, name)))).toThrow(
+      `pickle: evil.pkl: refusing unknown global '${module}.${name}' (GLOBAL at offset 2; only tensor checkpoint globals are allowed)`,
+    );
+    expect(() => spy(call(new PickleAsm().proto(4).stackGlobal(module, name)))).toThrow(
+      new RegExp(`^pickle: evil\\.pkl: refusing unknown global '${module}\\.${name}' \\(STACK_GLOBAL at offset \\d+;`),
+    );
+    // INST and OBJ name or take the class too; both are refused at the name.
+    expect(() => spy(new PickleAsm().proto(1).mark().str('x').raw(0x69).text(`${module}\n${name}\n`).stop().bytesOut())).toThrow(
+      `refusing unknown global '${module}.${name}' (INST at offset 9;`,
+    );
+    expect(asked).toEqual([`${module}.${name}`, `${module}.${name}`, `${module}.${name}`]); // asked, refused, never called
+  });
+
+  it.each([
+    ['a newline inside the module', 'torch._utils\n_rebuild_tensor_v2', 'x'],
+    ['a dotted name reaching an allowed function', 'torch', '_utils._rebuild_tensor_v2'],
+    ['an empty path segment', 'torch.._utils', '_rebuild_tensor_v2'],
+    ['a trailing space', 'torch._utils ', '_rebuild_tensor_v2'],
+    ['a dotted attribute path', 'builtins', 'getattr.__self__'],
+    ['an empty name', 'os', ''],
+  ])('refuses a STACK_GLOBAL with %s before looking it up', (_what, module, name) => {
+    asked.length = 0;
+    expect(() => spy(call(new PickleAsm().proto(4).stackGlobal(module, name)))).toThrow(
+      `pickle: evil.pkl: refusing global module ${JSON.stringify(module)}, name ${JSON.stringify(name)} (STACK_GLOBAL at offset`,
+    );
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses malformed names in a text GLOBAL too', () => {
+    expect(() => read(new PickleAsm().proto(2).global('torch.._utils', '_rebuild_tensor_v2').stop().bytesOut())).toThrow(
+      /refusing global module "torch\.\._utils", name "_rebuild_tensor_v2" \(GLOBAL at offset 2\): not a plain module path/,
+    );
+  });
+
+  it('decodes a 64 kB LONG4 in linear time, exactly, and refuses a 1 MB one (it used to hang)', () => {
+    const n = 65536;
+    const payload = new Uint8Array(n).fill(0xff);
+    payload[n - 1] = 0x7f; // 2^(8n-1) - 1
+    const long4 = (b: Uint8Array) => new PickleAsm().proto(2).raw(0x8b, ...u32le(b.length), b).stop().bytesOut();
+    expect(read(long4(payload))).toBe((1n << BigInt(8 * n - 1)) - 1n);
+    expect(read(long4(new Uint8Array(n).fill(0xff)))).toBe(-1);
+    // Random bytes against a straightforward reference (shift-and-or, fine at this size).
+    const next = rng(7);
+    const random = Uint8Array.from({ length: 300 }, () => Math.floor(next() * 256));
+    let want = 0n;
+    for (let i = random.length - 1; i >= 0; i--) want = (want << 8n) | BigInt(random[i]);
+    if (random[random.length - 1] & 0x80) want -= 1n << BigInt(8 * random.length);
+    expect(read(long4(random))).toBe(want);
+    expect(() => read(long4(new Uint8Array(1 << 20)))).toThrow('pickle: LONG4 at offset 2 holds a 1048576-byte integer; the limit is 65536 bytes');
+  });
+
+  it('refuses text integers longer than 4300 digits (INT, LONG, PUT, GET)', () => {
+    const digits = '9'.repeat(5000);
+    expect(() => read(ascii(`I${digits}\n.`))).toThrow('pickle: INT at offset 0: an integer literal of 5000 characters; the limit is 4300 digits');
+    expect(() => read(ascii(`L${digits}L\n.`))).toThrow(/LONG at offset 0: an integer literal/);
+    expect(() => read(ascii(`N(g${digits}\n.`))).toThrow(/GET at offset 2: an integer literal/);
+    expect(read(ascii(`I${'9'.repeat(4300)}\n.`))).toBe(10n ** 4300n - 1n);
+  });
+
+  it("refuses a UNICODE escape beyond U+10FFFF (was a bare 'Invalid code point')", () => {
+    expect(() => read(ascii('V\\U7fffffff\n.'))).toThrow('pickle: UNICODE at offset 0 escapes code point 0x7fffffff, beyond U+10FFFF');
+    expect(read(ascii('V\\U0001f600\\u00e9\n.'))).toBe('\u{1f600}\u00e9');
+  });
+
+  it('refuses memo abuse: reads of slots never stored, huge or negative slots', () => {
+    expect(() => read(new Uint8Array([0x80, 0x02, 0x6a, 0xff, 0xff, 0xff, 0xff, 0x2e]))).toThrow(
+      'pickle: LONG_BINGET at offset 2 reads memo slot 4294967295, which was never stored (corrupt pickle)',
+    );
+    expect(() => read(ascii('N(g99999999999999999999\n.'))).toThrow(/GET at offset 2 reads memo slot 99999999999999999999, which was never stored/);
+    expect(() => read(ascii('Np-1\n.'))).toThrow('pickle: PUT at offset 1 stores to memo slot -1; slots are integers from 0 to 2^53');
+    // A huge slot number is just a key: stored and read back, no array of that length is made.
+    expect(read(new Uint8Array([0x80, 0x02, 0x4b, 0x05, 0x72, 0xff, 0xff, 0xff, 0xff, 0x30, 0x6a, 0xff, 0xff, 0xff, 0xff, 0x2e]))).toBe(5);
+  });
+
+  it('reads 100 000-deep nesting without recursion (flattening it is refused, see torch.test.ts)', () => {
+    const p = new PickleAsm().proto(2);
+    for (let i = 0; i < 100_000; i++) p.mark();
+    for (let i = 0; i < 100_000; i++) p.tuple();
+    let v = read(p.stop().bytesOut()) as unknown[];
+    let depth = 1;
+    while (v.length) {
+      v = v[0] as unknown[];
+      depth++;
+    }
+    expect(depth).toBe(100_000);
+  });
+
+  it('refuses a numpy array whose BUILD state is hostile, naming the opcode', () => {
+    const arr = (shape: number[], data: Uint8Array) =>
+      new PickleAsm()
+        .proto(2)
+        .global('numpy.core.multiarray', '_reconstruct')
+        .mark()
+        .global('numpy', 'ndarray')
+        .ints([0])
+        .bytes(ascii('b'))
+        .tuple()
+        .reduce()
+        .mark()
+        .int(1)
+        .ints(shape)
+        .global('numpy', 'dtype')
+        .mark()
+        .str('f4')
+        .false()
+        .raw(0x88)
+        .tuple()
+        .reduce()
+        .false()
+        .bytes(data)
+        .tuple()
+        .raw(0x62) // BUILD
+        .stop()
+        .bytesOut();
+    expect((read(arr([2], new Uint8Array(8))) as { shape: number[] }).shape).toEqual([2]);
+    expect(() => read(arr([-2], new Uint8Array(8)))).toThrow(/^pickle: BUILD at offset \d+ of a NumpyArray: numpy array shape is not a tuple of ints ≥ 0: \(-2\)$/);
+    expect(() => read(arr([2 ** 40], new Uint8Array(8)))).toThrow(/numpy array f32 \[1099511627776\] needs 4398046511104 bytes, its data has 8/);
+  });
+});
+
+function u32le(n: number): number[] {
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}

@@ -21,7 +21,7 @@
 
 import { dtypeByteSize, type DType } from '../host-tensor.js';
 import { looksLikeZip, ZipArchive } from '../zip.js';
-import { PickledObject, unpickle, type GlobalHandler, type GlobalHandlers } from './pickle.js';
+import { PickledObject, show, unpickle, type GlobalHandler, type GlobalHandlers } from './pickle.js';
 import { DEFAULT_EXTRA_TENSOR_ELEMENTS, TensorBudget, TorchStorage } from './storage.js';
 import { dtypeOfTorchGlobal, torchGlobals } from './torch-globals.js';
 
@@ -186,7 +186,7 @@ function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
 function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): unknown {
   const protocol = unpickle(bytes, { globals, offset: start, source: 'legacy protocol version' });
   if (protocol.value !== LEGACY_PROTOCOL) {
-    throw new Error(`torch: legacy checkpoint has protocol version ${String(protocol.value)}, expected ${LEGACY_PROTOCOL}`);
+    throw new Error(`torch: legacy checkpoint has protocol version ${show(protocol.value)}, expected ${LEGACY_PROTOCOL}`);
   }
   const sysInfo = unpickle(bytes, { globals, offset: protocol.end, source: 'legacy sys info' });
   if (sysInfo.value instanceof Map && sysInfo.value.get('little_endian') === false) {
@@ -285,7 +285,7 @@ function parseStoragePid(pid: unknown, source: string): StoragePid {
   if (!dtype) throw new Error(`torch: ${source} names a storage of unsupported type`);
   const numel = typeof pid[4] === 'number' ? pid[4] : NaN;
   if (!Number.isSafeInteger(numel) || numel < 0) {
-    throw new Error(`torch: ${source} storage '${text(pid[2])}' has a bad size ${String(pid[4])} (must be an integer ≥ 0)`);
+    throw new Error(`torch: ${source} storage '${text(pid[2])}' has a bad size ${show(pid[4])} (must be an integer ≥ 0)`);
   }
   const result: StoragePid = { dtype, key: text(pid[2]), location: text(pid[3]), numel };
   const meta = pid[5];
@@ -293,7 +293,7 @@ function parseStoragePid(pid: unknown, source: string): StoragePid {
     const [, offset, size] = meta;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0) {
       throw new Error(
-        `torch: ${source} storage '${result.key}' has a bad view (offset ${String(offset)}, size ${String(size)}; both must be integers ≥ 0)`,
+        `torch: ${source} storage '${result.key}' has a bad view (offset ${show(offset)}, size ${show(size)}; both must be integers ≥ 0)`,
       );
     }
     result.view = { key: text(meta[0]), offset, size };

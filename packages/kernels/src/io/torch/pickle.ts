@@ -588,6 +588,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
 
 /** Short description of a value for error messages. */
 export function describe(v: unknown): string {
+  if (v === undefined) return 'missing value';
   if (v === null) return 'None';
   if (Array.isArray(v)) return 'tuple/list';
   if (v instanceof Map) return 'dict';
@@ -595,6 +596,13 @@ export function describe(v: unknown): string {
   if (v instanceof PickledObject) return `'${v.className}' object`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
+}
+
+/** A value for an error message: numbers and short strings as they are, anything else described. */
+export function show(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  return describe(v);
 }
 
 function parseIntLiteral(text: string, fail: (m: string) => never): number | bigint {

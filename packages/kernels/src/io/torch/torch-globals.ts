@@ -15,7 +15,7 @@
 
 import { dtypeByteSize, float16BitsToNumber, hostDataFromBytes, numel, type DType, type HostData, type HostTensor } from '../host-tensor.js';
 import { byteSwapped, parseNumpyDescr } from '../npy.js';
-import { PickleGlobal, type GlobalHandler, type GlobalHandlers } from './pickle.js';
+import { describe, PickleGlobal, show, type GlobalHandler, type GlobalHandlers } from './pickle.js';
 import { gatherStrided, STORAGE_DTYPES, TensorBudget, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
 
 /** A module from an NVIDIA network pickle (`torch_utils.persistence`), as data: class name and `__dict__` state. */
@@ -104,7 +104,7 @@ function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: b
 }
 
 function describeShape(shape: unknown): string {
-  return Array.isArray(shape) ? `(${shape.slice(0, 8).map((d) => String(d)).join(', ')}${shape.length > 8 ? ', …' : ''})` : typeof shape;
+  return Array.isArray(shape) ? `(${shape.slice(0, 8).map((d) => show(d)).join(', ')}${shape.length > 8 ? ', …' : ''})` : describe(shape);
 }
 
 function numpyScalar(args: unknown[]): unknown {
@@ -182,7 +182,7 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
     '_codecs.encode': (args) => {
       const [text, encoding] = args;
       if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
-        throw new Error(`only latin1-encoded bytes are supported, got encoding ${String(encoding)}`);
+        throw new Error(`only latin1-encoded bytes are supported, got encoding ${show(encoding)}`);
       }
       return Uint8Array.from(text, (c) => c.charCodeAt(0));
     },
