@@ -12,6 +12,8 @@
  * separate, ordinary stylegpu checkpoint (`networkSnapshotBytes`).
  */
 import { type HostTensor, readSafetensors, writeSafetensors } from '@stylegpu/kernels';
+import { discriminatorShapes, generatorShapes } from '../checkpoint/config.js';
+import { defaultResampleFilter } from '../checkpoint/load.js';
 import { saveStyleGanCheckpoint } from '../checkpoint/save.js';
 import type { NetworkConfigs } from './network-config.js';
 import type { OptimizerHostState, TrainerHostState, TrainingCounters, TrainingOptions } from './trainer.js';
@@ -122,11 +124,22 @@ export function parseTrainingState(bytes: Uint8Array, what = 'training state'): 
   };
 }
 
-/** The network snapshot: G_ema and D as an ordinary stylegpu checkpoint (what `stylegpu generate --network` reads). */
+/**
+ * The network snapshot: G_ema and D as an ordinary stylegpu checkpoint (what `stylegpu generate
+ * --network` reads), in state_dict order with the fixed resample filters NVIDIA's files carry.
+ */
 export function networkSnapshotBytes(s: Pick<TrainerHostState, 'configs' | 'Gema' | 'D'>): Uint8Array {
+  const ordered = (shapes: Map<string, number[]>, tensors: Map<string, HostTensor>) => {
+    const out = new Map<string, HostTensor>();
+    for (const name of shapes.keys()) {
+      const t = name.endsWith('resample_filter') ? defaultResampleFilter() : tensors.get(name);
+      if (t) out.set(name, t);
+    }
+    return out;
+  };
   return saveStyleGanCheckpoint({
     config: { generator: s.configs.generator, discriminator: s.configs.discriminator, layout: 'stylegpu' },
-    generator: s.Gema,
-    discriminator: s.D,
+    generator: ordered(generatorShapes(s.configs.generator), s.Gema),
+    discriminator: ordered(discriminatorShapes(s.configs.discriminator), s.D),
   });
 }
