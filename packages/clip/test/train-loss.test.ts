@@ -12,6 +12,7 @@ import {
   clipContrastiveLoss,
   clipWeightShapes,
   CLIP_LOGIT_SCALE_INIT,
+  ensembleClassFeatures,
   initClipWeights,
   readClipCheckpoint,
   saveClipCheckpoint,
@@ -135,6 +136,12 @@ describe('zero-shot prediction', () => {
     expect(Array.from(predictions)).toEqual([0, 0, 2, 1]);
     expect(classificationAccuracy(predictions, [0, 1, 2, 1])).toBe(0.75);
     expect(classificationAccuracy([2, 2], [0, 1])).toBe(0);
+  });
+
+  it('ensembles prompts as the mean of their unit-length features', () => {
+    // Class 0: (3, 0) and (0, 1) → (½, ½); class 1: (0, −2) and (0, −5) → (0, −1).
+    expect(Array.from(ensembleClassFeatures([3, 0, 0, 1, 0, -2, 0, -5], 2, 2))).toEqual([0.5, 0.5, 0, -1]);
+    expect(() => ensembleClassFeatures([1, 0, 0, 1, 1, 1], 2, 2)).toThrow(/6 values are not K classes × 2 prompts × 2 features/);
   });
 
   it('refuses ragged features, zero rows and mismatched labels', () => {

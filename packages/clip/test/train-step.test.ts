@@ -92,7 +92,7 @@ describe('ClipTrainer', () => {
           return lossValue();
         };
         const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
-        rt.device.queue.writeBuffer(p.buffer, 0, w0);
+        rt.device.queue.writeBuffer(p.buffer, 0, Float32Array.from(w0));
         // 2% of the derivative: the f32 forward's rounding over a 1e-2 step, plus curvature (h² terms).
         expect(Math.abs(numeric - analytic), `${name}: directional derivative ${analytic} vs central difference ${numeric} (seed ${SEED})`).toBeLessThan(
           0.02 * Math.abs(analytic) + 1e-4,

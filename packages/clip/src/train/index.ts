@@ -4,4 +4,4 @@ export { seededRandom, type SeededRandom } from './seeded-random.js';
 export { splitWords, WordTokenizer, type WordTokenizeOptions, type WordVocabularyJson } from './word-tokenizer.js';
 export { clipContrastiveLoss, contrastiveLogits, CLIP_LOGIT_SCALE_MAX } from './contrastive-loss.js';
 export { ClipTrainer, type ClipStepResult, type ClipTrainerOptions } from './clip-trainer.js';
-export { classificationAccuracy, zeroShotClassify, zeroShotPredict, type ZeroShotResult } from './zero-shot.js';
+export { classificationAccuracy, ensembleClassFeatures, zeroShotClassify, zeroShotPredict, type ZeroShotResult } from './zero-shot.js';

@@ -39,6 +39,28 @@ export function zeroShotPredict(imageFeatures: ArrayLike<number>, classFeatures:
   });
 }
 
+/**
+ * Prompt ensembling (the CLIP paper's §3.1.4): a class described by P prompts is the mean of their
+ * unit-length text features. `textFeatures` holds K·P rows, the P prompts of class 0 first.
+ */
+export function ensembleClassFeatures(textFeatures: ArrayLike<number>, promptsPerClass: number, embedDim: number): Float64Array {
+  const P = promptsPerClass;
+  const rows = textFeatures.length / embedDim;
+  if (!Number.isInteger(P) || P < 1 || !Number.isInteger(rows) || rows === 0 || rows % P !== 0) {
+    throw new Error(`ensembleClassFeatures: ${textFeatures.length} values are not K classes × ${P} prompts × ${embedDim} features`);
+  }
+  const out = new Float64Array((rows / P) * embedDim);
+  for (let r = 0; r < rows; r++) {
+    let norm = 0;
+    for (let i = 0; i < embedDim; i++) norm += textFeatures[r * embedDim + i] ** 2;
+    norm = Math.sqrt(norm);
+    if (!(norm > 0)) throw new Error(`ensembleClassFeatures: text feature row ${r} has norm ${norm}`);
+    const k = Math.floor(r / P);
+    for (let i = 0; i < embedDim; i++) out[k * embedDim + i] += textFeatures[r * embedDim + i] / norm / P;
+  }
+  return out;
+}
+
 /** Fraction of predictions equal to their labels. */
 export function classificationAccuracy(predictions: ArrayLike<number>, labels: ArrayLike<number>): number {
   if (predictions.length !== labels.length || labels.length === 0) {
@@ -56,11 +78,22 @@ export interface ZeroShotResult {
 }
 
 /**
- * Encodes `pixels` (CLIP input [N, 3, R, R]) and one tokenised prompt per class (`classTokens`
- * [K, context]), predicts each image's class and scores it against `labels` (class indices).
+ * Encodes `pixels` (CLIP input [N, 3, R, R]) and the tokenised prompts of each class
+ * (`classTokens` [K·P, context], P = `promptsPerClass` prompts per class, class 0's first, ensembled
+ * by `ensembleClassFeatures`), predicts each image's class and scores it against `labels`.
  */
-export async function zeroShotClassify(model: ClipModel, pixels: Tensor, classTokens: Int32Array, labels: ArrayLike<number>): Promise<ZeroShotResult> {
-  const K = classTokens.length / model.config.text.contextLength;
+export async function zeroShotClassify(
+  model: ClipModel,
+  pixels: Tensor,
+  classTokens: Int32Array,
+  labels: ArrayLike<number>,
+  promptsPerClass = 1,
+): Promise<ZeroShotResult> {
+  const prompts = classTokens.length / model.config.text.contextLength;
+  if (!Number.isInteger(promptsPerClass) || promptsPerClass < 1 || prompts % promptsPerClass !== 0) {
+    throw new Error(`zeroShotClassify: ${prompts} prompts do not make classes of ${promptsPerClass} prompts each`);
+  }
+  const K = prompts / promptsPerClass;
   if (labels.length !== pixels.shape[0]) {
     throw new Error(`zeroShotClassify: ${labels.length} labels for images ${formatShape(pixels.shape)}; pass one label per image`);
   }
@@ -73,7 +106,8 @@ export async function zeroShotClassify(model: ClipModel, pixels: Tensor, classTo
   const [image, text] = rt.noGrad(() => [model.encodeImage(pixels), model.encodeText(classTokens)]);
   try {
     const [imageFeatures, classFeatures] = await Promise.all([image.read(), text.read()]);
-    const predictions = zeroShotPredict(imageFeatures, classFeatures, model.config.embedDim);
+    const E = model.config.embedDim;
+    const predictions = zeroShotPredict(imageFeatures, ensembleClassFeatures(classFeatures, promptsPerClass, E), E);
     return { predictions, accuracy: classificationAccuracy(predictions, labels) };
   } finally {
     image.dispose();
