@@ -85,7 +85,36 @@ describe('npy', () => {
     for (let i = 0; i < text.length; i++) bytes[10 + i] = text.charCodeAt(i);
     expect(() => readNpy(bytes)).toThrow(/malformed header \(unexpected token/);
   });
+
+  it('refuses 20 000 nested brackets in the header (used to overflow the recursive parser)', () => {
+    const file = npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': ${'('.repeat(20_000)}1${')'.repeat(20_000)}, }`);
+    expect(() => readNpy(file, 'deep.npy')).toThrow(/^npy: deep\.npy has a malformed header \(brackets nested more than 16 deep at character 65\)/);
+  });
+
+  it('parses a header of 100 000 tokens (a shape of 100 000 ones) in one linear pass', () => {
+    const dims = new Array<string>(100_000).fill('1').join(', ');
+    const t = readNpy(concat(npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`), new Uint8Array(4)));
+    expect(t.shape.length).toBe(100_000);
+    expect(t.data.length).toBe(1);
+  });
 });
+
+/** A version-2 .npy whose header is `text` (padded with a newline), with no data. */
+function npyWithHeader(text: string): Uint8Array {
+  const header = new TextEncoder().encode(`${text}\n`);
+  const out = new Uint8Array(12 + header.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+  new DataView(out.buffer).setUint32(8, header.length, true);
+  out.set(header, 12);
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 describe('npz', () => {
   it.each(['arrays.npz', 'arrays_compressed.npz'])('reads %s', (file) => {
@@ -103,6 +132,27 @@ describe('npz', () => {
     expect(() => readNpz(fixture('f4.npy'))).toThrow(/^npz: the zip archive is damaged or truncated: no end-of-central-directory record/);
     expect(() => readNpz(fixture('arrays.npz').slice(0, 300), { name: 'w.npz' })).toThrow(
       /^npz: w\.npz: the zip archive is damaged or truncated/,
+    );
+  });
+
+  it('refuses an end record claiming 65535 entries, and sizes deflate cannot reach, before allocating', () => {
+    const bytes = fixture('arrays_compressed.npz').slice();
+    const view = new DataView(bytes.buffer);
+    const end = bytes.length - 22; // no archive comment
+    expect(view.getUint32(end, true)).toBe(0x06054b50);
+    view.setUint16(end + 10, 0xffff, true);
+    expect(() => readNpz(bytes)).toThrow(/^npz: the zip archive is damaged or truncated: the end record declares 65535 entries, but a \d+-byte central directory/);
+
+    const big = fixture('arrays_compressed.npz').slice();
+    const bigView = new DataView(big.buffer);
+    const cd = bigView.getUint32(big.length - 22 + 16, true);
+    bigView.setUint32(cd + 24, 0xfffffff0, true); // the first member's uncompressed size: 4 GB
+    expect(() => readNpz(big)).toThrow(/declares 4294967280 bytes from \d+ compressed bytes, beyond what deflate can expand to/);
+  });
+
+  it('caps the bytes deflated members inflate to (maxInflatedBytes)', () => {
+    expect(() => readNpz(fixture('arrays_compressed.npz'), { name: 'z.npz', maxInflatedBytes: 100 })).toThrow(
+      /^npz: z\.npz: entry '\w+\.npy' inflates to \d+ bytes, which would take the archive past the 100-byte limit on inflated data \(option maxInflatedBytes\)$/,
     );
   });
 });

@@ -130,6 +130,34 @@ describe('safetensors', () => {
     bytes.set([0x7b, 0x7b, 0x20, 0x20], 8);
     expect(() => readSafetensors(bytes)).toThrow(/header is not valid UTF-8 JSON/);
   });
+
+  it('says which field is missing instead of printing undefined (found by the fuzzer)', () => {
+    expect(() => readSafetensors(header({ w: { dtype: 'F32', shape: [1] } }, new Uint8Array(4)), 'model.safetensors')).toThrow(
+      "model.safetensors: safetensors: tensor 'w' has bad data_offsets (missing)",
+    );
+    expect(() => readSafetensors(header({ w: { dtype: 'F32', data_offsets: [0, 4] } }, new Uint8Array(4)))).toThrow(
+      "safetensors: tensor 'w' has a bad shape (missing)",
+    );
+  });
+
+  it('refuses 10 000 entries aliasing one megabyte before copying any of them', () => {
+    const entries: Record<string, object> = {};
+    for (let i = 0; i < 10_000; i++) entries[`t${i}`] = { dtype: 'F32', shape: [1 << 18], data_offsets: [0, 1 << 20] };
+    // Copying first (as the reader used to) would have made 10 GB of copies before the overlap check.
+    expect(() => readSafetensors(header(entries, new Uint8Array(1 << 20)))).toThrow(/tensors 't\d+' \[0, 1048576\] and 't\d+' \[0, 1048576\] overlap/);
+  });
+
+  it('shortens megabyte-long tensor names in messages', () => {
+    const name = 'n'.repeat(1 << 20);
+    let message = '';
+    try {
+      readSafetensors(header({ [name]: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^safetensors: tensor 'n{200}…' has data_offsets \[0, 4\]/);
+    expect(message.length).toBeLessThan(400);
+  });
 });
 
 describe('Node Buffers as input', () => {
