@@ -25,3 +25,4 @@ export {
 export { TRAINING_STATE_FORMAT, networkSnapshotBytes, parseTrainingState, trainingStateBytes, type TrainingStateFile } from './training-state.js';
 export { ImageArraySource, type ArraySourceOptions, type ImageSource } from './image-source.js';
 export { sampleGrid, toRasters, type SampleGridOptions } from './sample-grid.js';
+export { worldImageSource, type WorldLike, type WorldSourceOptions } from './world-source.js';
