@@ -58,7 +58,7 @@ export const FACES_FACTOR = {
   backgroundHue: 9,
 } as const;
 
-const eyeSize = continuous('eyeSize', 'Radius of the eye whites.', { physical: { from: 0.1, to: 0.21, unit: 'head radii' } });
+const eyeSize = continuous('eyeSize', 'Radius of the eye whites.', { physical: { from: 0.12, to: 0.21, unit: 'head radii' } });
 const smile = continuous('smile', 'Mouth curvature: 0 a frown, 0.5 a straight mouth, 1 a smile.', {
   physical: { from: -1, to: 1, unit: 'curvature (corner lift over 0.11 head radii)' },
 });
@@ -216,7 +216,7 @@ function renderFaces(f: readonly number[], canvas: Canvas): void {
     canvas.paint((x, y) => distSegment(x, y, b0, by, b1, by) - 0.045 * r, browRgb, box(b0 - 0.05 * r, by - 0.05 * r, b1 + 0.05 * r, by + 0.05 * r));
     // Eye white and pupil.
     canvas.paint((x, y) => sdEllipse(x - ex, y - eyeY, eyeR, eyeR * 1.15), [0.98, 0.98, 0.98], box(ex - eyeR, eyeY - 1.15 * eyeR, ex + eyeR, eyeY + 1.15 * eyeR));
-    const pr = Math.max(0.55 * eyeR, 0.06 * r);
+    const pr = 0.5 * eyeR;
     const py = eyeY + 0.15 * eyeR;
     canvas.paint((x, y) => sdCircle(x - ex, y - py, pr), dark, box(ex - pr, py - pr, ex + pr, py + pr));
   }
