@@ -24,7 +24,15 @@ export { readSafetensors, writeSafetensors, type SafetensorsFile } from './safet
 export { readNpy, readNpz, writeNpy } from './npy.js';
 // The PNG/JPEG codecs (pngjs, jpeg-js) use Node's zlib and Buffer: the Node entry exports them
 // (index.node.ts); a browser has its own codecs (canvas, createImageBitmap).
-export { checkRaster, convertChannels, type Channels, type RasterImage } from './raster.js';
+export {
+  DEFAULT_IMAGE_LIMITS,
+  checkImageSize,
+  checkRaster,
+  convertChannels,
+  type Channels,
+  type ImageSizeLimits,
+  type RasterImage,
+} from './raster.js';
 export type { DecodeOptions } from './image-codec.js';
 export { imageGrid, type GridOptions } from './image-grid.js';
 export {

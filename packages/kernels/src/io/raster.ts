@@ -24,6 +24,38 @@ export function checkRaster(image: RasterImage, what = 'image'): void {
   }
 }
 
+/**
+ * How large an image a decoder will accept. A file's header states its size before any pixel is read, and a
+ * 67-byte file can claim 2³¹ × 2³¹ pixels: decoders check the header against these limits before allocating.
+ */
+export interface ImageSizeLimits {
+  /** Widest image accepted, in pixels (default 16384). */
+  maxWidth?: number;
+  /** Tallest image accepted, in pixels (default 16384). */
+  maxHeight?: number;
+  /** Most pixels accepted, width × height (default 64 Mi = 67 108 864, e.g. 8192 × 8192). */
+  maxPixels?: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageSizeLimits>> = Object.freeze({
+  maxWidth: 16384,
+  maxHeight: 16384,
+  maxPixels: 64 * 1024 * 1024,
+});
+
+/** Refuses a stated image size outside `limits` (or not a positive integer), naming the option that raises it. */
+export function checkImageSize(width: number, height: number, limits: ImageSizeLimits = {}, what = 'image'): void {
+  const { maxWidth, maxHeight, maxPixels } = { ...DEFAULT_IMAGE_LIMITS, ...limits };
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`${what}: the header states a size of ${width}×${height}; width and height must be at least 1`);
+  }
+  if (width > maxWidth) throw new Error(`${what}: ${width}×${height} is wider than the limit of ${maxWidth} pixels (raise it with { maxWidth })`);
+  if (height > maxHeight) throw new Error(`${what}: ${width}×${height} is taller than the limit of ${maxHeight} pixels (raise it with { maxHeight })`);
+  if (width * height > maxPixels) {
+    throw new Error(`${what}: ${width}×${height} is ${width * height} pixels, more than the limit of ${maxPixels} (raise it with { maxPixels })`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Channel conversion, from RGBA (what both decoders give) or between any two counts.
 // ---------------------------------------------------------------------------------------------------------------

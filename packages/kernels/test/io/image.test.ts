@@ -10,7 +10,10 @@ import {
   type RasterImage,
 } from '../../src/io/image-codec.js';
 import { imageGrid } from '../../src/io/image-grid.js';
+import jpeg from 'jpeg-js';
+import { deflateSync } from 'node:zlib';
 import { expected, fixture, rng } from './helpers.js';
+import { pngFile, scanlines } from './png-chunks.js';
 
 function randomImage(width: number, height: number, channels: Channels, seed: number): RasterImage {
   const next = rng(seed);
@@ -78,6 +81,82 @@ describe('jpeg', () => {
   it('refuses bytes that are not JPEG', () => {
     expect(() => decodeJpeg(new Uint8Array([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]))).toThrow(/^jpeg: cannot decode/);
     expect(() => decodeImage(new Uint8Array([1, 2, 3, 4]))).toThrow(/unrecognised format/);
+  });
+});
+
+describe('untrusted files', () => {
+  it('refuses a 57-byte PNG claiming 2³¹-1 × 2³¹-1 pixels before pngjs sees it (it aborted the process in zlib)', () => {
+    const bomb = pngFile({ width: 0x7fffffff, height: 0x7fffffff }, new Uint8Array(0), { idat: new Uint8Array(0) });
+    expect(bomb.length).toBe(57);
+    expect(() => decodePng(bomb)).toThrow(/^png: 2147483647×2147483647 is wider than the limit of 16384 pixels \(raise it with \{ maxWidth \}\)/);
+    expect(() => decodeImage(bomb)).toThrow(/wider than the limit/);
+  });
+
+  it('refuses a 30000×30000 header (it decoded for 77 s into 9.7 GB), and one within the limits whose data is too short', () => {
+    const raw = deflateSync(new Uint8Array(1000));
+    expect(() => decodePng(pngFile({ width: 30000, height: 30000 }, new Uint8Array(0), { idat: raw }))).toThrow(/^png: 30000×30000 is wider than the limit/);
+    expect(() => decodePng(pngFile({ width: 8000, height: 8000, colourType: 6 }, new Uint8Array(0), { idat: raw }))).toThrow(
+      /^png: cannot decode \(8000×8000 needs 256008000 bytes of image data, but the IDAT chunks hold only \d+ compressed bytes/,
+    );
+    // Raised limits still never let a tiny file allocate the image it claims.
+    const limits = { maxWidth: 40000, maxHeight: 40000, maxPixels: 2e9 };
+    expect(() => decodePng(pngFile({ width: 30000, height: 30000 }, new Uint8Array(0), { idat: raw }), limits)).toThrow(/truncated or damaged/);
+  });
+
+  it('applies maxWidth, maxHeight and maxPixels to PNG and JPEG, with the option to raise them in the message', () => {
+    const png = encodePng(randomImage(9, 5, 3, 1));
+    const jpg = encodeJpeg(randomImage(9, 5, 3, 1));
+    for (const [bytes, what] of [[png, 'png'], [jpg, 'jpeg']] as const) {
+      expect(() => decodeImage(bytes, { maxWidth: 8 })).toThrow(new RegExp(`^${what}: 9×5 is wider than the limit of 8 pixels \\(raise it with \\{ maxWidth \\}\\)`));
+      expect(() => decodeImage(bytes, { maxHeight: 4 })).toThrow(new RegExp(`^${what}: 9×5 is taller than the limit of 4 pixels`));
+      expect(() => decodeImage(bytes, { maxPixels: 44 })).toThrow(new RegExp(`^${what}: 9×5 is 45 pixels, more than the limit of 44`));
+      expect(decodeImage(bytes, { maxWidth: 9, maxHeight: 5, maxPixels: 45 }).width).toBe(9);
+    }
+  });
+
+  it('decodes interlaced (Adam7) PNGs of awkward sizes exactly', () => {
+    for (const [width, height, channels, colourType] of [[5, 3, 3, 2], [1, 1, 1, 0], [9, 10, 4, 6], [2, 7, 2, 4]] as const) {
+      const image = randomImage(width, height, channels, width * 31 + height);
+      const file = pngFile({ width, height, colourType, interlace: 1 }, scanlines(width, height, channels, image.data, true));
+      expect(decodePng(file), `${width}×${height}×${channels}`).toEqual(image);
+      // The same pixels without interlacing, written by hand too: checks the scanline helper itself.
+      expect(decodePng(pngFile({ width, height, colourType }, scanlines(width, height, channels, image.data, false)))).toEqual(image);
+    }
+  });
+
+  it('refuses an interlaced PNG whose data inflates far past its size (pngjs inflated it without a limit)', () => {
+    const needed = scanlines(4, 4, 1, new Uint8Array(16), true);
+    const bomb = pngFile({ width: 4, height: 4, interlace: 1 }, new Uint8Array(8 << 20));
+    expect(() => decodePng(bomb)).toThrow(new RegExp(`^png: cannot decode \\(the image data inflates to more than the ${needed.length} bytes its size needs`));
+  });
+
+  it('turns JPEG decoder crashes into a clear error (a one-byte change made jpeg-js throw a TypeError)', () => {
+    const width = 9;
+    const height = 7;
+    const data = new Uint8Array(width * height * 3).map((_, i) => (i * 37) % 256);
+    const bytes = encodeJpeg({ width, height, channels: 3, data }, 90);
+    bytes[155] = 225;
+    expect(() => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false })).toThrow(TypeError);
+    let thrown: unknown;
+    try {
+      decodeJpeg(bytes);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).not.toBeInstanceOf(TypeError);
+    expect((thrown as Error).message).toBe('jpeg: cannot decode: not a valid JPEG file (jpeg-js failed on malformed data with an internal TypeError)');
+  });
+
+  it('refuses a JPEG frame header claiming 65535 × 65535 before decoding', () => {
+    const bytes = encodeJpeg(randomImage(8, 8, 3, 5));
+    const sof = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xc0);
+    bytes.set([0xff, 0xff, 0xff, 0xff], sof + 5);
+    expect(() => decodeJpeg(bytes)).toThrow(/^jpeg: 65535×65535 is wider than the limit of 16384 pixels/);
+    expect(() => decodeJpeg(bytes, { maxWidth: 1e5, maxHeight: 1e5 })).toThrow(/^jpeg: 65535×65535 is 4294836225 pixels, more than the limit of 67108864/);
+    // Within the limits but far more blocks than an 8×8 image's few hundred bytes can code.
+    bytes.set([0x10, 0x00, 0x10, 0x00], sof + 5);
+    expect(() => decodeJpeg(bytes)).toThrow(/^jpeg: cannot decode: not a valid JPEG file \(its 4096×4096 frame has 262144 blocks, each coded in at least one bit, but the file is only \d+ bytes: truncated or damaged\)/);
   });
 });
 
