@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 // No runtime dependencies: the worlds are plain TypeScript and run unchanged in Node and browsers.
+// The `predictor` entry (a CNN on the GPU) is separate so that only it needs @stylegpu/kernels (an optional peer).
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', predictor: 'src/predictor/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,
