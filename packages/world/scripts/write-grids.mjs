@@ -1,5 +1,5 @@
 // Writes the sample grids shown in README.md (docs/*.png) from the built package: `npm run build && npm run grids`.
-// Optional arguments: an output folder (default docs/) and a resolution list (default 32,64).
+// Optional arguments: an output folder (default docs/) and a resolution list (default 64).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pngjs from 'pngjs';
@@ -7,7 +7,7 @@ import pngjs from 'pngjs';
 import { imageGrid, loadWorld } from '../dist/index.js';
 
 const outDir = process.argv[2] ?? new URL('../docs/', import.meta.url).pathname;
-const resolutions = (process.argv[3] ?? '32,64').split(',').map(Number);
+const resolutions = (process.argv[3] ?? '64').split(',').map(Number);
 mkdirSync(outDir, { recursive: true });
 
 function writePng(path, image) {
