@@ -114,13 +114,18 @@ export interface TensorView {
 
 /** `_rebuild_tensor_v2(<persistent id of a FloatStorage>, offset, size, stride, False, OrderedDict())`. */
 export function rebuildTensor(p: PickleAsm, v: TensorView): PickleAsm {
-  p.global('torch._utils', '_rebuild_tensor_v2').mark();
+  return rebuildArgs(p.global('torch._utils', '_rebuild_tensor_v2'), v).reduce();
+}
+
+/** Just the argument tuple of `_rebuild_tensor_v2`. */
+export function rebuildArgs(p: PickleAsm, v: TensorView): PickleAsm {
+  p.mark();
   p.mark().str('storage').global('torch', 'FloatStorage').str(v.key ?? '0').str('cpu').int(v.numel);
   if (v.view) p.mark().str(v.view.key).int(v.view.offset).int(v.view.size).tuple();
   p.tuple().binpersid();
   p.int(v.offset).ints(v.size).ints(v.stride).false();
   p.global('collections', 'OrderedDict').mark().tuple().reduce();
-  return p.tuple().reduce();
+  return p.tuple();
 }
 
 /** data.pkl holding one tensor view, zipped with its FloatStorage record as torch.save lays it out. */

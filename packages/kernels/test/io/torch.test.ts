@@ -7,7 +7,7 @@ import { flattenStateDict } from '../../src/io/torch/state-dict.js';
 import { gatherStrided, TorchStorage, TorchTensor } from '../../src/io/torch/storage.js';
 import { NumpyDtype, PersistentModule } from '../../src/io/torch/torch-globals.js';
 import { expectTensor, expected, fixture, truncations } from './helpers.js';
-import { legacyFile, PickleAsm, rebuildTensor, torchZipWithView } from './pickle-asm.js';
+import { legacyFile, PickleAsm, rebuildArgs, rebuildTensor, torchZipWithView } from './pickle-asm.js';
 
 const checkpointFiles = [
   ['zip_checkpoint.pt', 'zip'],
@@ -196,28 +196,47 @@ describe('hostile torch checkpoints: refused before anything large is allocated'
   it('refuses a stride-0 view of 2^31 elements over a 4-element storage (the 496-byte file that took 8 GB)', () => {
     const file = torchZipWithView({ numel: 4, offset: 0, size: [2n ** 31n], stride: [0] }, four);
     expect(() => readTorchCheckpoint(file, { name: 'tiny.pt' })).toThrow(
-      /^tiny\.pt: torch: a tensor view of storage 'archive\/data\/0' \(shape \[2147483648\], stride \[0\]\) describes 2147483648 elements, which takes this file's tensors past 16777232 elements/,
+      new RegExp(
+        "^tiny\\.pt: torch: a tensor view of storage 'archive/data/0' \\(f32, shape \\[2147483648\\], stride \\[0\\]\\) needs 8589934592 bytes, " +
+          `which takes this read past its allocation budget of ${4 * file.length + 2 ** 26} bytes \\(4 × the file's ${file.length} bytes \\+ 67108864\\)`,
+      ),
     );
   });
 
-  it('still reads an honest expanded (stride-0) view, by value', () => {
+  it('still reads an honest expanded (stride-0) view, by value, and the slack is an option', () => {
     const file = torchZipWithView({ numel: 4, offset: 1, size: [3, 2], stride: [0, 1] }, four);
     const t = readTorchCheckpoint(file).root as TorchTensor;
     expect(Array.from(toFloat32(t))).toEqual([2, 3, 2, 3, 2, 3]);
-    // The allowance is an option: with none, the 6 described elements still fit in 4 × 4 stored.
-    expect(() => readTorchCheckpoint(torchZipWithView({ numel: 4, offset: 0, size: [17], stride: [0] }, four), { extraTensorElements: 0 })).toThrow(
-      /describes 17 elements, which takes this file's tensors past 16 elements/,
-    );
+    const wide = torchZipWithView({ numel: 4, offset: 0, size: [10_000], stride: [0] }, four);
+    expect(toFloat32(readTorchCheckpoint(wide).root as TorchTensor).length).toBe(10_000);
+    expect(() => readTorchCheckpoint(wide, { extraAllocationBytes: 0 })).toThrow(/needs 40000 bytes, which takes this read past its allocation budget/);
   });
 
-  it('caps the elements all views of one file describe together, not just each view', () => {
-    // 64 transposed views of one 4-element storage: each is fine alone, together they pass 4 × 4 + 100.
-    const p = new PickleAsm().proto(2).mark();
-    for (let i = 0; i < 64; i++) rebuildTensor(p, { numel: 4, offset: 0, size: [2, 2], stride: [1, 2] });
-    const pkl = p.raw(0x6c).stop().bytesOut(); // LIST
-    const file = zipSync({ 'archive/data.pkl': pkl, 'archive/data/0': new Uint8Array(four.buffer) }, { level: 0 });
-    expect(() => readTorchCheckpoint(file, { extraTensorElements: 100 })).toThrow(/past 116 elements \(4 × the 4 stored \+ 100\)/);
-    expect((readTorchCheckpoint(file).root as unknown[]).length).toBe(64);
+  it('charges every view: 10 000 views of one memoised storage pass the budget together, not alone', () => {
+    const storage = new Float32Array(1000);
+    const p = new PickleAsm().proto(2);
+    p.global('torch._utils', '_rebuild_tensor_v2').raw(0x71, 0, 0x30); // BINPUT 0, POP
+    rebuildArgs(p, { numel: 1000, offset: 0, size: [1000], stride: [1] }).raw(0x71, 1, 0x30);
+    p.emptyList().mark();
+    for (let i = 0; i < 10_000; i++) p.raw(0x68, 0, 0x68, 1).reduce(); // BINGET 0, BINGET 1, REDUCE
+    const pkl = p.raw(0x65).stop().bytesOut(); // APPENDS
+    const file = zipSync({ 'archive/data.pkl': pkl, 'archive/data/0': new Uint8Array(storage.buffer) }, { level: 0 });
+    expect(file.length).toBeLessThan(70_000); // 40 MB of views from a 60 kB file
+    expect((readTorchCheckpoint(file).root as unknown[]).length).toBe(10_000); // within 4 × 60 kB + 64 MiB
+    expect(() => readTorchCheckpoint(file, { extraAllocationBytes: 0 })).toThrow(/needs 4000 bytes, which takes this read past its allocation budget/);
+  });
+
+  it('charges nested blobs: a memoised torch.save blob loaded 10 000 times is refused', () => {
+    const blob = legacyFile((p) => p.mark().str('storage').global('torch', 'FloatStorage').str('k').str('cpu').int(1000).tuple().binpersid(), [
+      { key: 'k', data: new Float32Array(1000) },
+    ]);
+    const p = new PickleAsm().proto(2).global('torch.storage', '_load_from_bytes').raw(0x71, 0, 0x30);
+    p.bytes(blob).raw(0x71, 1, 0x30).emptyList().mark();
+    for (let i = 0; i < 10_000; i++) p.raw(0x68, 0, 0x68, 1, 0x85).reduce(); // BINGET 0, BINGET 1, TUPLE1, REDUCE
+    const file = p.raw(0x65).stop().bytesOut();
+    expect(() => readTorchCheckpoint(file)).toThrow(/^torch: a nested torch\.save blob of \d+ bytes needs \d+ bytes, which takes this read past its allocation budget/);
+    const few = new PickleAsm().proto(2).global('torch.storage', '_load_from_bytes').bytes(blob).raw(0x85).reduce().stop().bytesOut();
+    expect((readTorchCheckpoint(few).root as TorchStorage).numel).toBe(1000);
   });
 
   it.each([

@@ -22,7 +22,8 @@
 import { dtypeByteSize, type DType } from '../host-tensor.js';
 import { looksLikeZip, ZipArchive } from '../zip.js';
 import { PickledObject, show, unpickle, type GlobalHandler, type GlobalHandlers } from './pickle.js';
-import { DEFAULT_EXTRA_TENSOR_ELEMENTS, TensorBudget, TorchStorage } from './storage.js';
+import { DEFAULT_EXTRA_ALLOCATION_BYTES, ReadBudget } from './read-budget.js';
+import { TorchStorage } from './storage.js';
 import { dtypeOfTorchGlobal, torchGlobals } from './torch-globals.js';
 
 export type TorchCheckpointFormat = 'zip' | 'torchscript' | 'legacy' | 'pickle';
@@ -41,10 +42,10 @@ export interface ReadTorchOptions {
   /** The file's name or path, put in front of every error message. */
   name?: string;
   /**
-   * The tensors of one file may together describe at most 4 × the elements their storages hold plus this many
-   * (default 2^24). Only zero or overlapping strides (`expand`ed tensors) come near it; see TensorBudget.
+   * One read may build (decode storages, view them, copy numpy arrays) at most 4 × the file's size plus this many
+   * bytes (default 64 MiB); an honest checkpoint builds about twice its size. See ReadBudget.
    */
-  extraTensorElements?: number;
+  extraAllocationBytes?: number;
   /** Most bytes a zip checkpoint's deflated entries may inflate to (default 1 GiB; torch.save stores, not deflates). */
   maxInflatedBytes?: number;
 }
@@ -60,12 +61,13 @@ const MAX_NESTED_LOADS = 4;
 /** What one read shares with the nested blobs it loads. */
 interface ReadContext {
   options: ReadTorchOptions;
-  budget: TensorBudget;
+  budget: ReadBudget;
   depth: number;
 }
 
 export function readTorchCheckpoint(bytes: Uint8Array, options: ReadTorchOptions = {}): TorchCheckpoint {
-  const context = { options, budget: new TensorBudget(options.extraTensorElements ?? DEFAULT_EXTRA_TENSOR_ELEMENTS), depth: 0 };
+  const budget = ReadBudget.forFile(bytes.length, options.extraAllocationBytes ?? DEFAULT_EXTRA_ALLOCATION_BYTES);
+  const context = { options, budget, depth: 0 };
   if (!options.name) return readAny(bytes, context);
   try {
     return readAny(bytes, context);
@@ -88,7 +90,7 @@ function readAny(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
   // A legacy file and a plain pickle both start with a pickle; the legacy one's first pickle is the magic number.
   const globals = makeGlobals(context);
   const first = unpickle(bytes, { globals, source: context.depth > 0 ? 'nested torch.save blob' : undefined });
-  if (first.value === LEGACY_MAGIC) return { format: 'legacy', root: readLegacy(bytes, first.end, globals) };
+  if (first.value === LEGACY_MAGIC) return { format: 'legacy', root: readLegacy(bytes, first.end, globals, context.budget) };
   return { format: 'pickle', root: first.value };
 }
 
@@ -132,6 +134,12 @@ function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
   const torchscript = names.some((n) => n.startsWith(`${prefix}code/`)) || zip.has(`${prefix}constants.pkl`);
 
   const globals = makeGlobals(context);
+  // A deflated entry brings in more bytes than the file holds; the budget grows with what was inflated.
+  const readEntry = (name: string): Uint8Array | undefined => {
+    const entry = zip.entry(name);
+    if (entry && entry.method !== 0) context.budget.grow(entry.size);
+    return zip.read(name);
+  };
   // TorchScript pickles its modules as instances of compiled classes named `__torch__.…`. Those names cannot
   // refer to importable Python code, so they become inert PickledObjects whose BUILD state holds the attributes.
   const resolveGlobal = torchscript
@@ -144,7 +152,7 @@ function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
   const load = (pickleName: string, recordFolder: string): unknown => {
     const storages = new Map<string, TorchStorage>();
     const source = `${prefix}${pickleName}`;
-    return unpickle(zip.read(source)!, {
+    return unpickle(readEntry(source)!, {
       globals,
       resolveGlobal,
       source,
@@ -163,7 +171,8 @@ function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
                 'the file is truncated or damaged',
             );
           }
-          const data = zip.read(record)!;
+          context.budget.charge(need, () => `storage '${record}' (${numel} ${dtype} elements)`);
+          const data = readEntry(record)!;
           storage = new TorchStorage(dtype, numel, record, location);
           storage.attach(data);
           storages.set(key, storage);
@@ -183,7 +192,7 @@ function readZip(bytes: Uint8Array, context: ReadContext): TorchCheckpoint {
 // Legacy format (torch.save with _use_new_zipfile_serialization=False, and the blobs inside NVIDIA pickles)
 // ---------------------------------------------------------------------------------------------------------------
 
-function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): unknown {
+function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers, budget: ReadBudget): unknown {
   const protocol = unpickle(bytes, { globals, offset: start, source: 'legacy protocol version' });
   if (protocol.value !== LEGACY_PROTOCOL) {
     throw new Error(`torch: legacy checkpoint has protocol version ${show(protocol.value)}, expected ${LEGACY_PROTOCOL}`);
@@ -211,6 +220,7 @@ function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): 
               `more than the whole file (${bytes.length} bytes)`,
           );
         }
+        budget.charge(numel * dtypeByteSize(dtype), () => `legacy storage '${key}' (${numel} ${dtype} elements)`);
         root = new TorchStorage(dtype, numel, key, location);
         storages.set(key, root);
       }
@@ -222,6 +232,7 @@ function readLegacy(bytes: Uint8Array, start: number, globals: GlobalHandlers): 
           );
         }
         // Pre-1.0 files could save a storage that is a slice of another; give it its own storage over that slice.
+        budget.charge(view.size * dtypeByteSize(dtype), () => `legacy storage view '${view.key}' (${view.size} ${dtype} elements)`);
         const sliced = new TorchStorage(dtype, view.size, `${view.key} (view of ${key})`, location);
         pendingViews.push({ root, offset: view.offset, target: sliced });
         return sliced;

@@ -147,45 +147,6 @@ export class TorchTensor implements HostTensor {
   }
 }
 
-/** How many elements, beyond the multiple of what is stored, the tensors of one read may describe (16 Mi). */
-export const DEFAULT_EXTRA_TENSOR_ELEMENTS = 2 ** 24;
-
-/**
- * The element budget of one checkpoint read.
- *
- * A view normally covers part of its storage, so the tensors of a file describe about as many elements as the file
- * stores (a few more when views share a storage: a weight and its transpose, tied embeddings). Only zero or
- * overlapping strides describe more, and a hostile file uses them to make a 4-element storage describe 2^31
- * elements, which materialising (`.data`, `toFloat32`) would then allocate. So all tensors of one read together may
- * describe at most 4 × the elements of the storages they view, plus `extra` elements. Checked when each tensor is
- * built, before anything is allocated.
- */
-export class TensorBudget {
-  private readonly seen = new WeakSet<TorchStorage>();
-  private stored = 0;
-  private described = 0;
-
-  constructor(readonly extra: number = DEFAULT_EXTRA_TENSOR_ELEMENTS) {}
-
-  admit(t: TorchTensor): void {
-    if (!this.seen.has(t.storage)) {
-      this.seen.add(t.storage);
-      this.stored += t.storage.numel;
-    }
-    const n = numel(t.shape);
-    const limit = 4 * this.stored + this.extra;
-    if (this.described + n > limit) {
-      throw new Error(
-        `torch: a tensor view of storage '${t.storage.key}' (shape [${t.shape.join(', ')}], stride [${t.stride.join(', ')}]) ` +
-          `describes ${n} elements, which takes this file's tensors past ${limit} elements ` +
-          `(4 × the ${this.stored} stored + ${this.extra}); zero or overlapping strides cannot describe that much ` +
-          'data honestly (raise the extraTensorElements option if the file is trusted)',
-      );
-    }
-    this.described += n;
-  }
-}
-
 /** Copy a strided view of `source` into a new C-ordered array (odometer over the index, innermost axis fastest). */
 export function gatherStrided(
   source: HostData,

@@ -16,7 +16,8 @@
 import { dtypeByteSize, float16BitsToNumber, hostDataFromBytes, numel, type DType, type HostData, type HostTensor } from '../host-tensor.js';
 import { byteSwapped, parseNumpyDescr } from '../npy.js';
 import { describe, PickleGlobal, show, type GlobalHandler, type GlobalHandlers } from './pickle.js';
-import { gatherStrided, STORAGE_DTYPES, TensorBudget, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
+import { ReadBudget, STANDALONE_ALLOCATION_LIMIT } from './read-budget.js';
+import { gatherStrided, STORAGE_DTYPES, TORCH_DTYPES, TorchStorage, TorchTensor } from './storage.js';
 
 /** A module from an NVIDIA network pickle (`torch_utils.persistence`), as data: class name and `__dict__` state. */
 export class PersistentModule {
@@ -67,16 +68,21 @@ export class NumpyArray implements HostTensor {
   dtype: DType = 'f32';
   shape: number[] = [0];
   data: HostData = new Float32Array(0);
+  readonly #budget: ReadBudget | undefined; // not an enumerable field: the array is plain data to its users
+  constructor(budget?: ReadBudget) {
+    this.#budget = budget;
+  }
   __setstate__(state: unknown): void {
     // (version, shape, dtype, is_fortran, raw); very old numpy omits the version.
     const s = Array.isArray(state) && state.length === 4 ? [1, ...state] : state;
     if (!Array.isArray(s) || s.length !== 5) throw new Error('numpy array state is not (version, shape, dtype, fortran, data)');
     const [, shape, dtype, fortran, raw] = s;
-    Object.assign(this, arrayFromBytes(shape, dtype, raw, fortran === true));
+    const { dtype: dt, shape: sh, data } = arrayFromBytes(shape, dtype, raw, fortran === true, this.#budget);
+    Object.assign(this, { dtype: dt, shape: sh, data });
   }
 }
 
-function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: boolean): HostTensor {
+function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: boolean, budget?: ReadBudget): HostTensor {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new Error(`numpy array shape is not a tuple of ints ≥ 0: ${describeShape(shape)}`);
   }
@@ -88,6 +94,7 @@ function arrayFromBytes(shape: unknown, dtype: unknown, raw: unknown, fortran: b
   if (n * dtypeByteSize(dt) > raw.length) {
     throw new Error(`numpy array ${dt} [${(shape as number[]).join(', ')}] needs ${n * dtypeByteSize(dt)} bytes, its data has ${raw.length}`);
   }
+  budget?.charge(n * dtypeByteSize(dt), () => `a numpy array ${dt} [${(shape as number[]).slice(0, 8).join(', ')}]`);
   const bytes = bigEndian ? byteSwapped(raw, dtypeByteSize(dt)) : raw;
   let data = hostDataFromBytes(dt, bytes, 0, n);
   if (fortran && shape.length > 1) {
@@ -128,18 +135,23 @@ function ints(v: unknown, what: string): number[] {
 }
 
 const rebuildTensor =
-  (budget: TensorBudget): GlobalHandler =>
+  (budget: ReadBudget): GlobalHandler =>
   (args) => {
     const [storage, offset, size, stride, requiresGrad] = args;
     if (!(storage instanceof TorchStorage)) throw new Error('first argument is not a storage');
     if (typeof offset !== 'number') throw new Error('storage offset must be an int');
     // The constructor refuses negative or out-of-storage views; the budget refuses views that describe far more
-    // than is stored (stride 0). Both before anything is allocated.
+    // than the file holds (stride 0, or one storage viewed a million times). Both before anything is allocated.
     const t = new TorchTensor(storage, offset, ints(size, 'size'), ints(stride, 'stride'));
-    budget.admit(t);
+    budget.charge(numel(t.shape) * dtypeByteSize(t.dtype), () => describeView(t));
     t.requiresGrad = requiresGrad === true;
     return t;
   };
+
+function describeView(t: TorchTensor): string {
+  const list = (a: number[]) => `[${a.slice(0, 8).join(', ')}${a.length > 8 ? ', …' : ''}]`;
+  return `a tensor view of storage '${t.storage.key}' (${t.dtype}, shape ${list(t.shape)}, stride ${list(t.stride)})`;
+}
 
 const rebuildParameter: GlobalHandler = (args) => {
   const [data, requiresGrad] = args;
@@ -154,13 +166,23 @@ const rebuildParameter: GlobalHandler = (args) => {
 export interface TorchGlobalsOptions {
   /** Reads a nested `torch.save` blob (for `torch.storage._load_from_bytes`). */
   loadNested: (bytes: Uint8Array) => unknown;
-  /** Shared by every tensor the handlers build (and by nested loads, when the caller passes one on). */
-  budget?: TensorBudget;
+  /** Charged by every handler that builds something large (default: a fixed 1 GiB per torchGlobals() table). */
+  budget?: ReadBudget;
 }
 
 const identity: GlobalHandler = (args) => args[0];
 
-const dictFrom: GlobalHandler = (args) => {
+/** Handlers that copy a container argument charge 8 bytes per entry first (the memo can hand them one map 10^5 times). */
+function copying(budget: ReadBudget, what: string, handler: GlobalHandler): GlobalHandler {
+  return (args, kwargs) => {
+    const src = args[0];
+    const entries = src instanceof Map || src instanceof Set ? src.size : Array.isArray(src) ? src.length : 0;
+    budget.charge(8 * entries, () => `${what} of ${entries} entries`);
+    return handler(args, kwargs);
+  };
+}
+
+const dictFromArgs: GlobalHandler = (args) => {
   const map = new Map<unknown, unknown>();
   const init = args[0];
   if (init instanceof Map) for (const [k, v] of init) map.set(k, v);
@@ -168,10 +190,13 @@ const dictFrom: GlobalHandler = (args) => {
   return map;
 };
 
-const setFrom: GlobalHandler = (args) => new Set(Array.isArray(args[0]) ? args[0] : args[0] instanceof Set ? args[0] : []);
+const setFromArgs: GlobalHandler = (args) => new Set(Array.isArray(args[0]) ? args[0] : args[0] instanceof Set ? args[0] : []);
 
 export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
-  const rebuild = rebuildTensor(options.budget ?? new TensorBudget());
+  const budget = options.budget ?? ReadBudget.fixed(STANDALONE_ALLOCATION_LIMIT);
+  const rebuild = rebuildTensor(budget);
+  const dictFrom = copying(budget, 'collections.OrderedDict', dictFromArgs);
+  const setFrom = copying(budget, 'a set', setFromArgs);
   const table: GlobalHandlers = {
     'collections.OrderedDict': dictFrom,
     'builtins.set': setFrom,
@@ -184,6 +209,7 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
       if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
         throw new Error(`only latin1-encoded bytes are supported, got encoding ${show(encoding)}`);
       }
+      budget.charge(text.length, () => `bytes of ${text.length} characters`);
       return Uint8Array.from(text, (c) => c.charCodeAt(0));
     },
 
@@ -200,10 +226,12 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
     'torch.nn.parameter.Parameter': null,
     'torch.Tensor': null,
     'torch._tensor.Tensor': null,
-    'torch.Size': (args) => (Array.isArray(args[0]) ? [...args[0]] : []),
+    'torch.Size': copying(budget, 'torch.Size', (args) => (Array.isArray(args[0]) ? [...args[0]] : [])),
     'torch.device': (args) => (args.length > 1 && args[1] !== null ? `${String(args[0])}:${String(args[1])}` : String(args[0])),
     'torch.storage._load_from_bytes': (args) => {
       if (!(args[0] instanceof Uint8Array)) throw new Error('expected bytes');
+      // Loading one memoised blob many times would build its storages many times.
+      budget.charge(args[0].length, () => `a nested torch.save blob of ${(args[0] as Uint8Array).length} bytes`);
       return options.loadNested(args[0]);
     },
     'torch.storage.UntypedStorage': null,
@@ -223,10 +251,10 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
     'numpy.ndarray': null,
     'numpy.core.multiarray.scalar': numpyScalar,
     'numpy._core.multiarray.scalar': numpyScalar,
-    'numpy.core.multiarray._reconstruct': () => new NumpyArray(),
-    'numpy._core.multiarray._reconstruct': () => new NumpyArray(),
-    'numpy.core.numeric._frombuffer': frombuffer,
-    'numpy._core.numeric._frombuffer': frombuffer,
+    'numpy.core.multiarray._reconstruct': () => new NumpyArray(budget),
+    'numpy._core.multiarray._reconstruct': () => new NumpyArray(budget),
+    'numpy.core.numeric._frombuffer': (args) => frombuffer(args, budget),
+    'numpy._core.numeric._frombuffer': (args) => frombuffer(args, budget),
 
     'torch_utils.persistence._reconstruct_persistent_obj': (args) => {
       const meta = args[0];
@@ -249,9 +277,9 @@ export function torchGlobals(options: TorchGlobalsOptions): GlobalHandlers {
   return table;
 }
 
-function frombuffer(args: unknown[]): HostTensor {
+function frombuffer(args: unknown[], budget: ReadBudget): HostTensor {
   const [buf, dtype, shape, order] = args;
-  return arrayFromBytes(shape, dtype, buf, order === 'F');
+  return arrayFromBytes(shape, dtype, buf, order === 'F', budget);
 }
 
 /** dtype named by a storage-type global (`torch.FloatStorage`) or a dtype global (`torch.float32`). */
