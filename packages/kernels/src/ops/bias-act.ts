@@ -238,12 +238,28 @@ export function biasAct(x: Tensor, b?: Tensor | null, opts: BiasActOptions = {})
   const y = rt.empty(x.shape, 'f32', 'biasAct');
   if (x.size === 0) return y;
   rt.dispatch(biasActKernel(act, layout, !!b, false), { read, write: [y], uniforms, workgroups });
-  return attach(y, 'biasAct', read, (g) => {
+  // dx = g · gain · act'(x + b) · [inside the clamp]: linear in g. For piecewise-linear activations
+  // the factor is piecewise constant in x and b, so dx's own gradient goes to g alone (the same
+  // product) — what makes a double backward (R1 through lrelu layers) exact almost everywhere.
+  const inputGrad = (g: Tensor): Tensor => {
     const dx = rt.empty(x.shape, 'f32', 'biasAct backward');
     rt.dispatch(biasActKernel(act, layout, !!b, true), { read: [...read, g], write: [dx], uniforms, workgroups });
-    if (!b?.requiresGrad) return b ? [dx, null] : [dx];
-    const others = x.shape.map((_, i) => i).filter((i) => i !== dim);
-    const db = others.length ? sum(dx, others) : reshape(dx, b.shape);
-    return [dx, db];
-  });
+    return attach(dx, 'biasActGrad', [g], (gg) => [inputGrad(gg)], { higherOrder: true });
+  };
+  return attach(
+    y,
+    'biasAct',
+    read,
+    (g, ctx) => {
+      const dx = inputGrad(g);
+      if (!b || !ctx.needs[1]) return b ? [dx, null] : [dx];
+      const others = x.shape.map((_, i) => i).filter((i) => i !== dim);
+      const db = others.length ? sum(dx, others) : reshape(dx, b.shape);
+      return [dx, db];
+    },
+    { higherOrder: PIECEWISE_LINEAR.has(act) },
+  );
 }
+
+/** Activations whose derivative is piecewise constant: biasAct has a double backward for these. */
+const PIECEWISE_LINEAR: ReadonlySet<Activation> = new Set<Activation>(['linear', 'relu', 'lrelu']);

@@ -42,5 +42,5 @@ export function cast(x: Tensor, dtype: FloatDType): Tensor {
   const rt = x.rt;
   const out = rt.empty(x.shape, dtype, 'cast');
   rt.dispatch(castKernel(from, dtype), { read: [x], write: [out], uniforms: [x.size], workgroups: Math.ceil(x.size / WG) });
-  return attach(out, 'cast', [x], (g) => [cast(g, from)]);
+  return attach(out, 'cast', [x], (g) => [cast(g, from)], { higherOrder: true });
 }

@@ -530,39 +530,113 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
 
 // ------------------------------------------------------------------------------------ public ops
 
-/**
- * PyTorch `conv2d` (cross-correlation): x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw],
- * bias [Cout]. Differentiable in x, w and bias.
- */
-export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const op = 'conv2d';
-  const { shapes, groups, stride, padding, dilation } = checkArgs(op, x, w, bias, opts);
+/** The geometry of conv2d(x, w [Cout, Cin/groups, kh, kw], opts): shapes checked, output size computed. */
+function conv2dGeometry(op: string, x: Tensor, Cout: number, Cig: number, kh: number, kw: number, checked: Checked): Geometry {
+  const { shapes, groups, stride, padding, dilation } = checked;
   const [N, Cin, H, W] = x.shape;
-  const [Cout, Cig, kh, kw] = w.shape;
   if (Cin % groups !== 0 || Cout % groups !== 0) throw new Error(`${op}: groups ${groups} must divide the ${Cin} input and ${Cout} output channels (${shapes})`);
   if (Cig * groups !== Cin) throw new Error(`${op}: x has ${Cin} channels but w expects ${Cig}·${groups} groups = ${Cig * groups} (${shapes})`);
-  checkBias(op, bias, Cout, shapes);
   const OH = Math.floor((H + 2 * padding[0] - dilation[0] * (kh - 1) - 1) / stride[0]) + 1;
   const OW = Math.floor((W + 2 * padding[1] - dilation[1] * (kw - 1) - 1) / stride[1]) + 1;
   if (OH < 1 || OW < 1) throw new Error(`${op}: the output would be ${OH}×${OW}: the kernel does not fit the padded input (${shapes})`);
-  const geo: Geometry = {
+  return {
     N, Cin, H, W, Cout, OH, OW, kh, kw,
     sy: stride[0], sx: stride[1], py: padding[0], px: padding[1], dy: dilation[0], dx: dilation[1], groups,
   };
+}
+
+/** conv2d's options of a geometry, plus the output padding that makes its transpose map OH×OW back to H×W. */
+function optionsOf(g: Geometry): ConvTranspose2dOptions {
+  return {
+    stride: [g.sy, g.sx],
+    padding: [g.py, g.px],
+    dilation: [g.dy, g.dx],
+    groups: g.groups,
+    outputPadding: [
+      g.H - ((g.OH - 1) * g.sy - 2 * g.py + g.dy * (g.kh - 1) + 1),
+      g.W - ((g.OW - 1) * g.sx - 2 * g.px + g.dx * (g.kw - 1) + 1),
+    ],
+  };
+}
+
+/**
+ * PyTorch `conv2d` (cross-correlation): x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw],
+ * bias [Cout]. Differentiable in x, w and bias, twice: its gradients are convTranspose2d and
+ * conv2dWeightGrad, ops with backwards of their own (conv2d, convTranspose2d and
+ * conv2dWeightGrad again) — R1 needs that.
+ */
+export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2d';
+  const checked = checkArgs(op, x, w, bias, opts);
+  const [Cout, Cig, kh, kw] = w.shape;
+  const geo = conv2dGeometry(op, x, Cout, Cig, kh, kw, checked);
+  checkBias(op, bias, Cout, checked.shapes);
   const out = runForward(x, w, bias ?? null, geo);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return attach(out, op, inputs, (gy) => {
-    // dx: the transposed conv of gy with the same weight, mapping OH×OW back to H×W.
-    const dx = x.requiresGrad ? runTransposed(gy, w, null, { ...geo, Cin: Cout, H: OH, W: OW, Cout: Cin, OH: H, OW: W }) : null;
-    const dw = w.requiresGrad ? runWeightGrad(gy, x, geo) : null;
-    const db = bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null;
-    return bias ? [dx, dw, db] : [dx, dw];
-  });
+  return attach(
+    out,
+    op,
+    inputs,
+    (gy, ctx) => {
+      const o = optionsOf(geo);
+      // dx: the transposed conv of gy with the same weight, mapping OH×OW back to H×W (the same
+      // launch as runTransposed on the swapped geometry, through the op so it is recorded).
+      const dx = ctx.needs[0] ? convTranspose2d(gy, w, null, o) : null;
+      const dw = ctx.needs[1] ? conv2dWeightGrad(x, gy, [kh, kw], o) : null;
+      const db = bias && ctx.needs[2] ? sum(gy, [0, 2, 3]) : null;
+      return bias ? [dx, dw, db] : [dx, dw];
+    },
+    { higherOrder: true },
+  );
+}
+
+/**
+ * conv2d's weight gradient as an op: dw [Cout, Cin/groups, kh, kw] = Σ over the batch and the
+ * output pixels of gy[n, co, oy, ox] · x[n, ci, oy·s − p + ky·d, ox·s − p + kx·d], for
+ * x [N, Cin, H, W] and gy [N, Cout, OH, OW] the shape conv2d(x, ·, opts) gives. It is bilinear:
+ * its gradient in gy is conv2d(x, g), in x convTranspose2d(gy, g) — which makes conv2d's double
+ * backward. (`outputPadding` in opts is ignored: the shapes fix it.)
+ */
+export function conv2dWeightGrad(x: Tensor, gy: Tensor, kernelSize: Pair, opts: Conv2dOptions = {}): Tensor {
+  const op = 'conv2dWeightGrad';
+  const shapes = `x ${formatShape(x.shape)}, gy ${formatShape(gy.shape)}, kernel ${JSON.stringify(kernelSize)}`;
+  for (const t of [x, gy]) {
+    x.rt.checkOwn(op, t);
+    if (t.dtype !== 'f32') throw new Error(`${op}: expected f32 tensors, got ${t.dtype} (${shapes})`);
+  }
+  if (x.rank !== 4 || gy.rank !== 4) throw new Error(`${op}: x and gy must be [N, C, H, W] (${shapes})`);
+  const [kh, kw] = pair(op, 'kernelSize', kernelSize, 1, 1, shapes);
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups} (${shapes})`);
+  const checked: Checked = {
+    shapes,
+    groups,
+    stride: pair(op, 'stride', opts.stride, 1, 1, shapes),
+    padding: pair(op, 'padding', opts.padding, 0, 0, shapes),
+    dilation: pair(op, 'dilation', opts.dilation, 1, 1, shapes),
+  };
+  const Cout = gy.shape[1];
+  const geo = conv2dGeometry(op, x, Cout, x.shape[1] / groups, kh, kw, checked);
+  if (gy.shape[0] !== geo.N || geo.OH !== gy.shape[2] || geo.OW !== gy.shape[3]) {
+    throw new Error(`${op}: gy must be [${geo.N}, ${Cout}, ${geo.OH}, ${geo.OW}], the conv2d output for x (${shapes})`);
+  }
+  const out = runWeightGrad(gy, x, geo);
+  return attach(
+    out,
+    op,
+    [x, gy],
+    (g, ctx) => {
+      const o = optionsOf(geo);
+      return [ctx.needs[0] ? convTranspose2d(gy, g, null, o) : null, ctx.needs[1] ? conv2d(x, g, null, o) : null];
+    },
+    { higherOrder: true },
+  );
 }
 
 /**
  * PyTorch `conv_transpose2d`: x [N, Cin, H, W], w [Cin, Cout/groups, kh, kw], bias [Cout];
- * output (H − 1)·s − 2p + d·(kh − 1) + outputPadding + 1. Differentiable in x, w and bias.
+ * output (H − 1)·s − 2p + d·(kh − 1) + outputPadding + 1. Differentiable in x, w and bias, and
+ * twice where outputPadding < stride (always, as conv2d's gradient).
  */
 export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
@@ -588,15 +662,27 @@ export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts
   };
   const out = runTransposed(x, w, bias ?? null, geo);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return attach(out, op, inputs, (gy) => {
-    // The conv2d that maps the output back onto the input: gy [N, Cout, OH, OW] → [N, Cin, H, W].
-    const back: Geometry = { ...geo, Cin: Cout, H: OH, W: OW, Cout: Cin, OH: H, OW: W };
-    const dx = x.requiresGrad ? runForward(gy, w, null, back) : null;
-    // dw[ci, co, ky, kx] = Σ x[ci, pixel] · gy[co, pixel·s − p + k·d]: x is the "output side".
-    const dw = w.requiresGrad ? runWeightGrad(x, gy, back) : null;
-    const db = bias?.requiresGrad ? sum(gy, [0, 2, 3]) : null;
-    return bias ? [dx, dw, db] : [dx, dw];
-  });
+  // With outputPadding ≥ stride (allowed below the dilation) the conv2d of the output has more rows
+  // than x: the raw launches below crop, the ops could not.
+  const asOps = outPad[0] < stride[0] && outPad[1] < stride[1];
+  return attach(
+    out,
+    op,
+    inputs,
+    (gy, ctx) => {
+      // The conv2d that maps the output back onto the input: gy [N, Cout, OH, OW] → [N, Cin, H, W].
+      const back: Geometry = { ...geo, Cin: Cout, H: OH, W: OW, Cout: Cin, OH: H, OW: W };
+      const o = { stride, padding, dilation, groups };
+      let dx: Tensor | null = null;
+      let dw: Tensor | null = null;
+      if (ctx.needs[0]) dx = asOps ? conv2d(gy, w, null, o) : runForward(gy, w, null, back);
+      // dw[ci, co, ky, kx] = Σ x[ci, pixel] · gy[co, pixel·s − p + k·d]: x is the "output side".
+      if (ctx.needs[1]) dw = asOps ? conv2dWeightGrad(gy, x, [kh, kw], o) : runWeightGrad(x, gy, back);
+      const db = bias && ctx.needs[2] ? sum(gy, [0, 2, 3]) : null;
+      return bias ? [dx, dw, db] : [dx, dw];
+    },
+    { higherOrder: asOps },
+  );
 }
 
 /** Multiply-adds × 2 of a conv2d, for benchmarks. */

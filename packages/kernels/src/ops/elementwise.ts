@@ -10,6 +10,7 @@
 import { attach } from '../autograd.js';
 import { bindings, f32, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { zerosLike } from './creation.js';
 import { sumTo } from './reduce.js';
 
 const WG = 256;
@@ -131,12 +132,40 @@ export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   const groups = vec4 ? vec4Groups(n) : Math.ceil(n / WG);
   rt.dispatch(unaryKernel(op, false, vec4, t), { read: [x], write: [y], uniforms: [n, f32(p)], workgroups: groups });
   if (UNARY[op].df === null) return y;
-  return attach(y, op, [x], (g) => {
-    const dx = rt.empty(x.shape, t, `${op} backward`);
-    rt.dispatch(unaryKernel(op, true, vec4, t), { read: [x, y, g], write: [dx], uniforms: [n, f32(p)], workgroups: groups });
-    return [dx];
-  });
+  const recorded = RECORDED_GRAD[op];
+  return attach(
+    y,
+    op,
+    [x],
+    (g, ctx) => {
+      // Under createGraph the gradient is built from recorded ops; otherwise one fused kernel.
+      if (ctx.createGraph && recorded) return [recorded(g, x, y, p)];
+      const dx = rt.empty(x.shape, t, `${op} backward`);
+      rt.dispatch(unaryKernel(op, true, vec4, t), { read: [x, y, g], write: [dx], uniforms: [n, f32(p)], workgroups: groups });
+      return [dx];
+    },
+    { higherOrder: !!recorded },
+  );
 }
+
+/**
+ * g · dy/dx from differentiable ops, for the unary ops that support a double backward (the rest
+ * throw under createGraph, naming the op). The fused kernel computes the same products.
+ */
+const RECORDED_GRAD: Partial<Record<UnaryOp, (g: Tensor, x: Tensor, y: Tensor, p: number) => Tensor>> = {
+  neg: (g) => neg(g),
+  exp: (g, _x, y) => mul(g, y),
+  log: (g, x) => div(g, x),
+  sqrt: (g, _x, y) => div(mulScalar(g, 0.5), y),
+  rsqrt: (g, _x, y) => mul(g, mulScalar(mul(y, square(y)), -0.5)),
+  square: (g, x) => mul(g, mulScalar(x, 2)),
+  reciprocal: (g, _x, y) => neg(mul(g, square(y))),
+  addScalar: (g) => g,
+  mulScalar: (g, _x, _y, p) => mulScalar(g, p),
+  // Piecewise linear: the mask is constant almost everywhere, so it carries no gradient.
+  abs: (g, x) => mul(g, unary('sign', x)),
+  relu: (g, x) => mul(g, binaryRaw('greater', x, zerosLike(x))),
+};
 
 export const neg = (x: Tensor) => unary('neg', x);
 export const exp = (x: Tensor) => unary('exp', x);
@@ -327,53 +356,73 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+// The binary ops' backwards are built from the recorded ops themselves (no cost when not
+// recording), so they support a double backward.
+const HIGHER_ORDER = { higherOrder: true } as const;
+
 export function add(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('add', a, b);
-  return attach(out, 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
+  return attach(out, 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)], HIGHER_ORDER);
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('sub', a, b);
-  return attach(out, 'sub', [a, b], (g) => [sumTo(g, a.shape), b.requiresGrad ? sumTo(neg(g), b.shape) : null]);
+  return attach(out, 'sub', [a, b], (g) => [sumTo(g, a.shape), b.requiresGrad ? sumTo(neg(g), b.shape) : null], HIGHER_ORDER);
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('mul', a, b);
-  return attach(out, 'mul', [a, b], (g) => [
-    a.requiresGrad ? sumTo(binaryRaw('mul', g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(binaryRaw('mul', g, a), b.shape) : null,
-  ]);
+  return attach(
+    out,
+    'mul',
+    [a, b],
+    (g, ctx) => [ctx.needs[0] ? sumTo(mul(g, b), a.shape) : null, ctx.needs[1] ? sumTo(mul(g, a), b.shape) : null],
+    HIGHER_ORDER,
+  );
 }
 
 export function div(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('div', a, b);
-  return attach(out, 'div', [a, b], (g) => [
-    a.requiresGrad ? sumTo(binaryRaw('div', g, b), a.shape) : null,
-    // d(a/b)/db = -a/b² = -out/b
-    b.requiresGrad ? sumTo(neg(binaryRaw('div', binaryRaw('mul', g, out), b)), b.shape) : null,
-  ]);
+  return attach(
+    out,
+    'div',
+    [a, b],
+    (g, ctx) => [
+      ctx.needs[0] ? sumTo(div(g, b), a.shape) : null,
+      // d(a/b)/db = -a/b² = -out/b
+      ctx.needs[1] ? sumTo(neg(div(mul(g, out), b)), b.shape) : null,
+    ],
+    HIGHER_ORDER,
+  );
 }
 
 export function maximum(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('maximum', a, b);
-  return attach(out, 'maximum', [a, b], (g) => {
-    const takeA = binaryRaw('greaterEqual', a, b);
-    return [
-      a.requiresGrad ? sumTo(binaryRaw('mul', g, takeA), a.shape) : null,
-      b.requiresGrad ? sumTo(binaryRaw('sub', g, binaryRaw('mul', g, takeA)), b.shape) : null,
-    ];
-  });
+  return attach(
+    out,
+    'maximum',
+    [a, b],
+    (g, ctx) => {
+      // The mask is constant almost everywhere: no gradient of its own.
+      const takeA = binaryRaw('greaterEqual', a, b);
+      return [ctx.needs[0] ? sumTo(mul(g, takeA), a.shape) : null, ctx.needs[1] ? sumTo(sub(g, mul(g, takeA)), b.shape) : null];
+    },
+    HIGHER_ORDER,
+  );
 }
 
 export function minimum(a: Tensor, b: Tensor): Tensor {
   const out = binaryRaw('minimum', a, b);
-  return attach(out, 'minimum', [a, b], (g) => {
-    const takeA = binaryRaw('less', a, b);
-    return [
-      a.requiresGrad ? sumTo(binaryRaw('mul', g, takeA), a.shape) : null,
-      b.requiresGrad ? sumTo(binaryRaw('sub', g, binaryRaw('mul', g, takeA)), b.shape) : null,
-    ];
-  });
+  return attach(
+    out,
+    'minimum',
+    [a, b],
+    (g, ctx) => {
+      const takeA = binaryRaw('less', a, b);
+      return [ctx.needs[0] ? sumTo(mul(g, takeA), a.shape) : null, ctx.needs[1] ? sumTo(sub(g, mul(g, takeA)), b.shape) : null];
+    },
+    HIGHER_ORDER,
+  );
 }
 
 /** Comparisons give 1.0 / 0.0 and carry no gradient. */

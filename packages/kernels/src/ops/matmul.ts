@@ -343,17 +343,24 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const { transA = false, transB = false, alpha = 1, bias, beta = 1 } = opts;
   const out = matmulRaw(a, b, opts);
   const inputs = bias ? [a, b, bias] : [a, b];
-  return attach(out, 'matmul', inputs, (g) => {
-    // dL/d op(A) = alpha · G · op(B)ᵀ, dL/d op(B) = alpha · op(A)ᵀ · G; transposed back where stored transposed.
-    const da = !a.requiresGrad
-      ? null
-      : sumTo(transA ? matmulRaw(b, g, { transA: transB, transB: true, alpha }) : matmulRaw(g, b, { transB: !transB, alpha }), a.shape);
-    const db = !b.requiresGrad
-      ? null
-      : sumTo(transB ? matmulRaw(g, a, { transA: true, transB: transA, alpha }) : matmulRaw(a, g, { transA: !transA, alpha }), b.shape);
-    const dbias = bias?.requiresGrad ? mulScalar(reshape(sum(g, [...Array(g.rank - 1).keys()]), bias.shape), beta) : null;
-    return bias ? [da, db, dbias] : [da, db];
-  });
+  return attach(
+    out,
+    'matmul',
+    inputs,
+    (g, ctx) => {
+      // dL/d op(A) = alpha · G · op(B)ᵀ, dL/d op(B) = alpha · op(A)ᵀ · G; transposed back where stored transposed.
+      // Matmuls again (recorded only under createGraph), so this has a double backward.
+      const da = !ctx.needs[0]
+        ? null
+        : sumTo(transA ? matmul(b, g, { transA: transB, transB: true, alpha }) : matmul(g, b, { transB: !transB, alpha }), a.shape);
+      const db = !ctx.needs[1]
+        ? null
+        : sumTo(transB ? matmul(g, a, { transA: true, transB: transA, alpha }) : matmul(a, g, { transA: !transA, alpha }), b.shape);
+      const dbias = bias && ctx.needs[2] ? mulScalar(reshape(sum(g, [...Array(g.rank - 1).keys()]), bias.shape), beta) : null;
+      return bias ? [da, db, dbias] : [da, db];
+    },
+    { higherOrder: true },
+  );
 }
 
 export interface LinearOptions {

@@ -18,7 +18,10 @@
  *   dx = g[:, :C] + S[j, f]/(c·H·W) · (x − μ)/(G·σ),
  * one reduction kernel for S and one elementwise kernel (a thread per group element) for dx.
  */
-import { attach } from '../autograd.js';
+import { attach, grad } from '../autograd.js';
+import { addScalar, sqrt, square, sub } from './elementwise.js';
+import { mean } from './reduce.js';
+import { concat, expand, reshape } from './shape.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 
@@ -146,11 +149,34 @@ export function minibatchStd(x: Tensor, opts: MinibatchStdOptions = {}): Tensor 
   rt.dispatch(statKernel, { read: [x], write: [stat], uniforms: dims, workgroups: nG * F });
   const out = rt.empty([N, C + F, H, W], 'f32', OP);
   rt.dispatch(concatKernel, { read: [x, stat], write: [out], uniforms: [out.size, C, F, P, nG], workgroups: Math.ceil(out.size / WG) });
-  return attach(out, OP, [x], (g) => {
-    const S = rt.empty([nG, F], 'f32', OP);
-    rt.dispatch(statGradKernel, { read: [g], write: [S], uniforms: dims, workgroups: nG * F });
-    const dx = rt.empty(x.shape, 'f32', OP);
-    rt.dispatch(inputGradKernel, { read: [x, g, S], write: [dx], uniforms: dims, workgroups: Math.ceil((nG * C * P) / WG) });
-    return [dx];
-  });
+  return attach(
+    out,
+    OP,
+    [x],
+    (g, ctx) => {
+      // A double backward differentiates the layer rebuilt from recorded ops (the same formula).
+      if (ctx.createGraph) return grad(composite(x, G, F), [x], { gradOutputs: g, createGraph: true });
+      const S = rt.empty([nG, F], 'f32', OP);
+      rt.dispatch(statGradKernel, { read: [g], write: [S], uniforms: dims, workgroups: nG * F });
+      const dx = rt.empty(x.shape, 'f32', OP);
+      rt.dispatch(inputGradKernel, { read: [x, g, S], write: [dx], uniforms: dims, workgroups: Math.ceil((nG * C * P) / WG) });
+      return [dx];
+    },
+    { higherOrder: true },
+  );
+}
+
+/**
+ * The layer as a composition of differentiable ops (each with a double backward), as the official
+ * code writes it; used only under createGraph, where its recorded gradient is the one needed.
+ */
+function composite(x: Tensor, G: number, F: number): Tensor {
+  const [N, C, H, W] = x.shape;
+  const nG = N / G;
+  const y = reshape(x, [G, nG, F, C / F, H, W]);
+  const d = sub(y, mean(y, 0, true));
+  const sigma = sqrt(addScalar(mean(square(d), 0), 1e-8)); // [nG, F, c, H, W]
+  const stat = mean(sigma, [2, 3, 4]); // [nG, F]
+  const repeated = expand(reshape(stat, [1, nG, F, 1, 1]), [G, nG, F, H, W]);
+  return concat([x, reshape(repeated, [N, F, H, W])], 1);
 }

@@ -10,7 +10,7 @@ import { attach } from '../autograd.js';
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape } from '../tensor.js';
-import { binaryRaw, mulScalar } from './elementwise.js';
+import { binaryRaw, div, mul, mulScalar } from './elementwise.js';
 import { expand, normAxis, reshape } from './shape.js';
 
 type ReduceOp = 'sum' | 'max';
@@ -118,7 +118,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   const ax = normAxes('sum', x, axes);
   const out = x.rt.noGrad(() => reduceRaw('sum', x, ax, keepDims));
   const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
-  return attach(out, 'sum', [x], (g) => [expand(reshape(g, kept), x.shape)]);
+  return attach(out, 'sum', [x], (g) => [expand(reshape(g, kept), x.shape)], { higherOrder: true });
 }
 
 /** Mean over `axes` (all by default). */
@@ -133,11 +133,18 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDims = fal
   const ax = normAxes('max', x, axes);
   const out = x.rt.noGrad(() => reduceRaw('max', x, ax, keepDims));
   const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
-  return attach(out, 'max', [x], (g) => {
-    const mask = binaryRaw('equal', x, reshape(out, kept));
-    const count = reduceRaw('sum', mask, ax, true);
-    return [binaryRaw('mul', mask, binaryRaw('div', reshape(g, kept), count))];
-  });
+  return attach(
+    out,
+    'max',
+    [x],
+    (g) => {
+      // The mask and the tie count are constant almost everywhere: no gradient of their own.
+      const mask = binaryRaw('equal', x, reshape(out, kept));
+      const count = reduceRaw('sum', mask, ax, true);
+      return [mul(mask, div(reshape(g, kept), count))];
+    },
+    { higherOrder: true },
+  );
 }
 
 /** Sums a broadcast result back to `shape` (the gradient of broadcasting). */

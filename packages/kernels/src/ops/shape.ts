@@ -19,6 +19,8 @@ import { zeros } from './creation.js';
 import { sumTo } from './reduce.js';
 
 const WG = 256;
+/** Every shape op's backward is shape ops again (or a sum), so each supports a double backward. */
+const HIGHER_ORDER = { higherOrder: true } as const;
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -97,7 +99,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
   }
   const out = new Tensor(x.rt, target, x.dtype, x.shareStorage('reshape'));
-  return attach(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
+  return attach(out, 'reshape', [x], (g) => [reshape(g, x.shape)], HIGHER_ORDER);
 }
 
 const kernels = new Map<string, Kernel>();
@@ -158,7 +160,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const out = stridedGather(x, p.map((a) => x.shape[a]), p.map((a) => inStrides[a]), 0, 'permute');
   const inverse = new Array<number>(r);
   p.forEach((a, i) => (inverse[a] = i));
-  return attach(out, 'permute', [x], (g) => [permute(g, inverse)]);
+  return attach(out, 'permute', [x], (g) => [permute(g, inverse)], HIGHER_ORDER);
 }
 
 /** Swaps two axes (default: the last two). */
@@ -183,7 +185,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     strides[o] = x.shape[i] === 1 ? 0 : cs[i];
   }
   const out = stridedGather(x, shape, strides, 0, 'expand');
-  return attach(out, 'expand', [x], (g) => [sumTo(g, x.shape)]);
+  return attach(out, 'expand', [x], (g) => [sumTo(g, x.shape)], HIGHER_ORDER);
 }
 
 /** out = x[start_0:end_0, start_1:end_1, …]; axes not given are kept whole. Negative indices count from the end. */
@@ -192,13 +194,16 @@ export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number]
   if (ranges.length > x.rank) throw new Error(`slice: ${ranges.length} ranges for rank ${x.rank}`);
   const cs = contiguousStrides(x.shape);
   let offset = 0;
+  const whole: Array<[number, number]> = [];
   const shape = x.shape.map((d, i) => {
     const r = ranges[i];
+    whole.push([0, d]);
     if (!r) return d;
     const s = r[0] < 0 ? r[0] + d : r[0];
     const e = r[1] < 0 ? r[1] + d : r[1];
     if (s < 0 || s > e || e > d) throw new Error(`slice: range [${r[0]}, ${r[1]}) is out of bounds for axis ${i} of ${formatShape(x.shape)}`);
     offset += s * cs[i];
+    whole[i] = [s, e];
     return e - s;
   });
   const runs = boxRuns(shape, x.shape, offset, BYTES_PER_ELEMENT[x.dtype]);
@@ -207,13 +212,20 @@ export function slice(x: Tensor, ranges: ReadonlyArray<readonly [number, number]
     out = x.rt.empty(shape, x.dtype, 'slice');
     copyRuns(runs, x, out, false);
   } else out = stridedGather(x, shape, cs, offset, 'slice');
-  return attach(out, 'slice', [x], (g) => {
-    const dx = zeros(x.rt, x.shape, g.dtype);
-    const gRuns = g.dtype === x.dtype ? runs : boxRuns(shape, x.shape, offset, BYTES_PER_ELEMENT[g.dtype]);
-    if (gRuns) copyRuns(gRuns, dx, g, true);
-    else stridedScatter(g, dx, cs, offset);
-    return [dx];
-  });
+  return attach(out, 'slice', [x], (g) => [sliceGrad(g, x.shape, whole, g.dtype === x.dtype ? runs : null, offset)], HIGHER_ORDER);
+}
+
+/**
+ * slice's gradient: g placed into zeros of the sliced tensor's shape. An op of its own so it can
+ * be differentiated again (its gradient is the slice of the incoming one). `runs` are the slice's
+ * copy runs when g has the sliced tensor's dtype.
+ */
+function sliceGrad(g: Tensor, full: readonly number[], ranges: Array<[number, number]>, runs: Runs | null, offset: number): Tensor {
+  const dx = zeros(g.rt, full, g.dtype);
+  const gRuns = runs ?? boxRuns(g.shape, full, offset, BYTES_PER_ELEMENT[g.dtype]);
+  if (gRuns) copyRuns(gRuns, dx, g, true);
+  else stridedScatter(g, dx, contiguousStrides(full), offset);
+  return attach(dx, 'sliceGrad', [g], (gg) => [slice(gg, ranges)], HIGHER_ORDER);
 }
 
 /** Joins tensors along an axis. */
@@ -244,13 +256,18 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
     else stridedScatter(t, out, cs, start * cs[a]);
     start += t.shape[a];
   }
-  return attach(out, 'concat', xs, (g) =>
-    xs.map((t, i) => {
-      if (!t.requiresGrad) return null;
-      const ranges: Array<[number, number] | null> = shape.map(() => null);
-      ranges[a] = [starts[i], starts[i] + t.shape[a]];
-      return slice(g, ranges);
-    }),
+  return attach(
+    out,
+    'concat',
+    xs,
+    (g, ctx) =>
+      xs.map((t, i) => {
+        if (!ctx.needs[i]) return null;
+        const ranges: Array<[number, number] | null> = shape.map(() => null);
+        ranges[a] = [starts[i], starts[i] + t.shape[a]];
+        return slice(g, ranges);
+      }),
+    HIGHER_ORDER,
   );
 }
 

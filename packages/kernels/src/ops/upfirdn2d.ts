@@ -463,8 +463,9 @@ function upfirdnWithGrad(x: Tensor, fir: Tensor | FirFilter, p: Params, flip: bo
       pady1: ih * p.upy - oh * p.downy + p.pady0 - p.upy + 1,
     };
     f.assertLive('upfirdn2d backward (the filter was disposed)');
+    // Itself an upfirdn2d with its own backward: a double backward comes for free.
     return [upfirdnWithGrad(dy, f, q, !flip, gain)];
-  });
+  }, { higherOrder: true });
 }
 
 /**
