@@ -20,6 +20,8 @@ export interface ZipEntry {
   compressedSize: number;
   size: number;
   localHeaderOffset: number;
+  /** Where the entry's (compressed) data starts: after the local header, its name and its extra field. */
+  dataOffset: number;
 }
 
 export interface ZipLimits {
@@ -55,8 +57,6 @@ export class ZipArchive {
     private readonly bytes: Uint8Array,
     /** Prefix for error messages, e.g. `'torch: model.pt'`. */
     private readonly label: string,
-    /** Where the central directory starts: entry data must end before it. */
-    private readonly dataEnd: number,
     entries: ZipEntry[],
     limits: ZipLimits,
   ) {
@@ -70,8 +70,7 @@ export class ZipArchive {
 
   /** Parses and checks the central directory (no entry data is read). */
   static open(bytes: Uint8Array, label: string, limits: ZipLimits = {}): ZipArchive {
-    const { entries, cdOffset } = readCentralDirectory(bytes, label);
-    return new ZipArchive(bytes, label, cdOffset, entries, limits);
+    return new ZipArchive(bytes, label, readCentralDirectory(bytes, label), limits);
   }
 
   get names(): string[] {
@@ -90,17 +89,7 @@ export class ZipArchive {
   read(name: string): Uint8Array | undefined {
     const e = this.byName.get(name);
     if (!e) return undefined;
-    const { bytes } = this;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const at = e.localHeaderOffset;
-    if (at + 30 > bytes.length || view.getUint32(at, true) !== SIG_LOCAL) {
-      this.damaged(`entry '${name}': no local header at offset ${at}`);
-    }
-    const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-    if (start + e.compressedSize > this.dataEnd) {
-      this.damaged(`entry '${name}': ${e.compressedSize} bytes of data at offset ${start} run into the central directory at offset ${this.dataEnd}`);
-    }
-    const raw = bytes.subarray(start, start + e.compressedSize);
+    const raw = this.bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
     if (e.method === 0) return raw;
     if (this.inflated + e.size > this.maxInflated) {
       throw new Error(
@@ -148,7 +137,7 @@ export class ZipArchive {
   }
 }
 
-function readCentralDirectory(bytes: Uint8Array, label: string): { entries: ZipEntry[]; cdOffset: number } {
+function readCentralDirectory(bytes: Uint8Array, label: string): ZipEntry[] {
   const damaged = (what: string): never => {
     throw new Error(`${label}: the zip archive is damaged or truncated: ${what}`);
   };
@@ -241,8 +230,11 @@ function readCentralDirectory(bytes: Uint8Array, label: string): { entries: ZipE
 
     if (flags & 1) damaged(`entry '${name}' is encrypted`);
     if (method !== 0 && method !== 8) damaged(`entry '${name}' uses compression method ${method} (only stored and deflate are supported)`);
-    if (localHeaderOffset + 30 + compressedSize > cdOffset) {
-      damaged(`entry '${name}': ${compressedSize} bytes at offset ${localHeaderOffset} run into the central directory at ${cdOffset}`);
+    const lh = localHeaderOffset;
+    if (lh + 30 > cdOffset || u32(lh) !== SIG_LOCAL) damaged(`entry '${name}': no local header at offset ${lh}`);
+    const dataOffset = lh + 30 + u16(lh + 26) + u16(lh + 28);
+    if (dataOffset + compressedSize > cdOffset) {
+      damaged(`entry '${name}': ${compressedSize} bytes of data at offset ${dataOffset} run into the central directory at offset ${cdOffset}`);
     }
     if (method === 0 && size !== compressedSize) {
       damaged(`entry '${name}' is stored (not compressed) but declares ${size} bytes with ${compressedSize} stored`);
@@ -250,8 +242,17 @@ function readCentralDirectory(bytes: Uint8Array, label: string): { entries: ZipE
     if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + 1024) {
       damaged(`entry '${name}' declares ${size} bytes from ${compressedSize} compressed bytes, beyond what deflate can expand to`);
     }
-    entries.push({ name, method, compressedSize, size, localHeaderOffset });
+    entries.push({ name, method, compressedSize, size, localHeaderOffset, dataOffset });
     at = next;
   }
-  return { entries, cdOffset };
+  // Entries sharing bytes are how "overlapping" zip bombs make a small file hold many copies of one large entry;
+  // no writer produces them.
+  const spans = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 1; i < spans.length; i++) {
+    const prev = spans[i - 1];
+    if (spans[i].localHeaderOffset < prev.dataOffset + prev.compressedSize) {
+      damaged(`entries '${prev.name}' and '${spans[i].name}' overlap (at offset ${spans[i].localHeaderOffset})`);
+    }
+  }
+  return entries;
 }
