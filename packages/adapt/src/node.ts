@@ -1,4 +1,15 @@
 // @stylegpu/adapt/node: everything in the main entry plus whole runs on disk.
 export * from './index.js';
-export { runNada, type NadaClipSpec, type NadaRunOptions } from './nada/nada-run.js';
+export {
+  readNadaInputs,
+  readResumeState,
+  readStyleImages,
+  runNada,
+  tokenizerFor,
+  type NadaClipData,
+  type NadaClipSpec,
+  type NadaInputs,
+  type NadaResumeState,
+  type NadaRunOptions,
+} from './nada/nada-run.js';
 export { runMapper, type MapperRunOptions } from './mapper/mapper-run.js';

@@ -62,11 +62,11 @@ describe('stylegpu adapt nada', () => {
 
   it('refuses bad input with clear errors, writing nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'nada-bad-')), 'never');
-    await expect(run([...base(out, 2).map((a) => (a === CLIP ? 'ViT-B/32' : a))])).rejects.toThrow(/unknown CLIP model 'ViT-B\/32'.*downloads nothing/);
+    await expect(run([...base(out, 2).map((a) => (a === CLIP ? 'ViT-B/32' : a))])).rejects.toThrow(/adapt nada --clip-models ViT-B\/32: unknown CLIP model: .*; stylegpu downloads nothing/);
     const empty = mkdtempSync(join(tmpdir(), 'nada-empty-'));
     await expect(run(['adapt', 'nada', '--frozen-gen-ckpt', G, '--source-class', 'a', '--style-img-dir', empty, '--clip-models', CLIP, '--output-dir', out])).rejects.toThrow(/holds no PNG or JPEG/);
-    await expect(run(['adapt', 'nada', '--frozen-gen-ckpt', G, '--source-class', 'a', '--clip-models', CLIP, '--output-dir', out])).rejects.toThrow(/--target-class or --style-img-dir/);
-    await expect(run([...base(out, 2), '--clip-model-weights', '1,1'])).rejects.toThrow(/1 CLIP models but 2/);
+    await expect(run(['adapt', 'nada', '--frozen-gen-ckpt', G, '--source-class', 'a', '--clip-models', CLIP, '--output-dir', out])).rejects.toThrow(/adapt nada: no target domain given; pass --target-class TEXT or --style-img-dir FOLDER/);
+    await expect(run([...base(out, 2), '--clip-model-weights', '1,1'])).rejects.toThrow(/--clip-model-weights '1,1': 1 CLIP models but 2 weights/);
     await expect(run([...base(out, 2), '--frozen-gen-ckpt', join(pkgs, 'stylegan', 'fixtures', 'g32_rosinality.pt'), '--train-gen-ckpt', G])).rejects.toThrow(/different resolutions|differ/);
     expect(existsSync(out)).toBe(false);
   });
@@ -80,6 +80,6 @@ describe('stylegpu adapt mapper', () => {
     const names = [...readSafetensors(readFileSync(join(out, 'mapper.safetensors'))).tensors.keys()];
     expect(names).toContain('course_mapping.mapping.1.weight');
     expect(names.some((n) => n.startsWith('fine_mapping'))).toBe(false);
-    await expect(run(['adapt', 'mapper', '--ckpt', G, '--description', 'x', '--clip-models', 'ViT-L/14', '--output-dir', out])).rejects.toThrow(/unknown CLIP model 'ViT-L\/14'/);
+    await expect(run(['adapt', 'mapper', '--ckpt', G, '--description', 'x', '--clip-models', 'ViT-L/14', '--output-dir', out])).rejects.toThrow(/adapt mapper --clip-models ViT-L\/14: unknown CLIP model/);
   });
 });

@@ -82,7 +82,7 @@ describe('stylegpu convert', () => {
 
   it('rejects an unknown output type and unreadable input, leaving no file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stylegpu-conv-bad-'));
-    await expect(runConvert(network, join(dir, 'g.txt'))).rejects.toThrow(/must end in \.safetensors/);
+    await expect(runConvert(network, join(dir, 'g.txt'))).rejects.toThrow(/g\.txt: has an unknown extension; end it in \.safetensors/);
     await expect(runConvert(join(fixtures, 'tf_era.pkl'), join(dir, 'g.safetensors'))).rejects.toThrow(/neither a StyleGAN2 checkpoint/);
     expect(readdirSync(dir)).toEqual([]);
   });

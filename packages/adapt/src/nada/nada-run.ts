@@ -5,14 +5,18 @@
  *   <outputDir>/sample/dst_{step:06d}.png        n_sample source images (top) and adapted (bottom)
  *   <outputDir>/checkpoint/{step:06d}.safetensors the adapted generator, stylegpu format
  *   <outputDir>/checkpoint/{step:06d}.pt          the same in rosinality's layout (with exportRosinality)
- *   <outputDir>/checkpoint/state.safetensors      what a resume needs: step, Adam moments, the options
+ *   <outputDir>/checkpoint/state.safetensors      what a resume needs: the step, Adam's moments and step
+ *                                                 counts, the checkpoint it goes with, the run's options
  *
- * Every file is written atomically, so an interrupted run loses nothing it had saved.
+ * Every file is written atomically (temp file, fsync, rename), the state last, so a run killed at any
+ * point resumes from a consistent (checkpoint, state) pair. Nothing else needs saving: z's, mixing and
+ * adaptive layer selection draw from (seed, step), and selection is redone at every step.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
+  type HostTensor,
   type RasterImage,
   type Runtime,
   type Tensor,
@@ -28,9 +32,9 @@ import {
   writeFileAtomic,
   writeSafetensors,
 } from '@stylegpu/kernels';
-import { Generator, exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
-import { type ClipTokenizer, loadClip, loadTokenizer } from '@stylegpu/clip/node';
-import { type NadaClip, type NadaOptions, type NadaStepResult, NadaTrainer } from './nada-trainer.js';
+import { Generator, type StyleGanCheckpoint, exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
+import { type ClipCheckpoint, ClipModel, type ClipTokenizer, loadClip, loadClipCheckpoint, loadTokenizer } from '@stylegpu/clip/node';
+import { NADA_DEFAULTS, type NadaClip, NadaDivergedError, type NadaOptions, type NadaStepResult, NadaTrainer } from './nada-trainer.js';
 
 export interface NadaClipSpec {
   /** A CLIP checkpoint file or Hugging Face folder. */
@@ -62,44 +66,148 @@ export interface NadaRunOptions extends Omit<NadaOptions, 'targetImages'> {
 
 const STATE_FORMAT = 'stylegpu-nada-state';
 
-export async function runNada(rt: Runtime, o: NadaRunOptions): Promise<{ steps: number; lastLoss: number; checkpoint: string }> {
+/** A CLIP model read from disk, not yet on the GPU. */
+export interface NadaClipData {
+  name: string;
+  checkpoint: ClipCheckpoint;
+  tokenizer: ClipTokenizer;
+  weight: number;
+}
+
+/** What a resumed run continues from, as read from `<outputDir>/checkpoint/state.safetensors`. */
+export interface NadaResumeState {
+  file: string;
+  step: number;
+  /** The checkpoint file the state names (in the same folder). */
+  checkpoint: string;
+  generator: StyleGanCheckpoint;
+  adam: Map<string, { step: number; m: HostTensor; v: HostTensor }>;
+}
+
+/** Everything a run reads from disk, read and checked on the CPU before a GPU buffer is made or a file written. */
+export interface NadaInputs {
+  frozen: StyleGanCheckpoint;
+  /** Initial weights of the trained generator (unused when resuming). */
+  train: StyleGanCheckpoint;
+  clips: NadaClipData[];
+  targetImages: RasterImage[] | null;
+  resume: NadaResumeState | null;
+}
+
+/**
+ * The options that define a run's trajectory. A resume must repeat them (it refuses otherwise):
+ * with them, (seed, step) fixes every z and mixing draw, so a resumed run takes the steps the
+ * uninterrupted one would. `--lr` and `--iter` may change, e.g. to go on at a lower rate.
+ */
+function runIdentity(o: NadaRunOptions): Record<string, unknown> {
+  const d = { ...NADA_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as typeof NADA_DEFAULTS & NadaRunOptions;
+  return {
+    'source-class': d.sourceClass,
+    'target-class': d.targetClass ?? null,
+    'style-img-dir': d.styleImgDir ? basename(d.styleImgDir) : null,
+    'clip-models': d.clipModels.map((c) => `${basename(c.path)}×${c.weight}`).join(','),
+    batch: d.batch,
+    phase: d.phase,
+    mixing: d.mixing,
+    seed: d.seed,
+    'lambda-direction': d.lambdaDirection,
+    'lambda-global': d.lambdaGlobal,
+    'auto-layer-k': d.autoLayerK,
+    'auto-layer-iters': d.autoLayerIters,
+    'auto-layer-batch': d.autoLayerBatch,
+  };
+}
+
+export async function readNadaInputs(o: NadaRunOptions): Promise<NadaInputs> {
   if (!Number.isInteger(o.iterations) || o.iterations < 1) throw new Error(`nada: --iter must be a positive integer, got ${o.iterations}`);
   if (!o.clipModels.length) throw new Error('nada: give at least one CLIP model (--clip-models)');
+  const targetImages = o.styleImgDir ? await readStyleImages(o.styleImgDir) : null;
+  const frozen = await loadStyleGanCheckpoint(o.frozenGenCkpt);
+  const train = o.trainGenCkpt ? await loadStyleGanCheckpoint(o.trainGenCkpt) : frozen;
+  const clips: NadaClipData[] = [];
+  for (const spec of o.clipModels) {
+    const checkpoint = await loadClipCheckpoint(spec.path);
+    const tokenizer = await tokenizerFor(spec.path, o.clipVocab);
+    if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
+      throw new Error(`nada: the tokenizer has ${tokenizer.vocabularySize} tokens but ${spec.path} embeds ${checkpoint.config.text.vocabSize}: use the tokenizer the model was trained with`);
+    }
+    clips.push({ name: basename(spec.path), checkpoint, tokenizer, weight: spec.weight });
+  }
+  const resume = o.resume ? await readResumeState(o) : null;
+  return { frozen, train, clips, targetImages, resume };
+}
+
+/** The saved state of an earlier run in `o.outputDir`, or null when there is none; refuses a state of a different run. */
+export async function readResumeState(o: NadaRunOptions): Promise<NadaResumeState | null> {
+  const dir = join(o.outputDir, 'checkpoint');
+  const file = join(dir, 'state.safetensors');
+  if (!existsSync(file)) return null;
+  let saved;
+  try {
+    saved = readSafetensors(await readFileBytes(file));
+  } catch (e) {
+    throw new Error(`nada: ${file}: cannot read it (${(e as Error).message}); delete the checkpoint folder to start over`);
+  }
+  const meta = parseStateMeta(saved.metadata, file);
+  if (meta.run) {
+    const now = runIdentity(o);
+    for (const [k, v] of Object.entries(meta.run)) {
+      if (JSON.stringify(now[k]) !== JSON.stringify(v)) {
+        throw new Error(`nada: ${file}: saved by a run with --${k} ${JSON.stringify(v)}, this one has ${JSON.stringify(now[k])}; resume with the same settings, or use another --output-dir`);
+      }
+    }
+  }
+  const ckptFile = join(dir, meta.checkpoint);
+  let generator;
+  try {
+    generator = await loadStyleGanCheckpoint(ckptFile);
+  } catch (e) {
+    throw new Error(`nada: ${file}: names the checkpoint ${ckptFile}, which cannot be read (${(e as Error).message}); delete the checkpoint folder to start over`);
+  }
+  const adam = new Map<string, { step: number; m: HostTensor; v: HostTensor }>();
+  for (const [name, step] of Object.entries(meta.adamSteps)) {
+    const m = saved.tensors.get(`m.${name}`);
+    const v = saved.tensors.get(`v.${name}`);
+    if (!m || !v) throw new Error(`nada: ${file}: lacks the Adam moments of ${name}; delete the checkpoint folder to start over`);
+    adam.set(name, { step, m, v });
+  }
+  return { file, step: meta.step, checkpoint: meta.checkpoint, generator, adam };
+}
+
+export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInputs): Promise<{ steps: number; lastLoss: number; checkpoint: string }> {
   // Everything that can fail on bad input is read before any output is written.
-  const targetPixels = o.styleImgDir ? await readStyleImages(o.styleImgDir) : null;
-  const frozen = await Generator.load(rt, o.frozenGenCkpt);
-  const trainCkpt = await loadStyleGanCheckpoint(o.trainGenCkpt ?? o.frozenGenCkpt);
+  const input = inputs ?? (await readNadaInputs(o));
+  const frozen = Generator.fromWeights(rt, input.frozen.config.generator, input.frozen.generator);
   const disposers: Array<() => void> = [() => frozen.dispose()];
   try {
-    const stateFile = join(o.outputDir, 'checkpoint', 'state.safetensors');
-    const resumeFrom = o.resume && existsSync(stateFile) ? readSafetensors(await readFileBytes(stateFile)) : null;
-    const resumeMeta = resumeFrom ? parseStateMeta(resumeFrom.metadata, stateFile) : null;
-    const trainable = resumeMeta
-      ? await Generator.load(rt, join(o.outputDir, 'checkpoint', resumeMeta.checkpoint))
-      : Generator.fromWeights(rt, trainCkpt.config.generator, trainCkpt.generator);
+    const resume = input.resume;
+    const start = resume ? resume.generator : input.train;
+    const trainable = Generator.fromWeights(rt, start.config.generator, start.generator);
     disposers.push(() => trainable.dispose());
     if (trainable.config.imgResolution !== frozen.config.imgResolution) {
       throw new Error(`nada: the frozen (${frozen.config.imgResolution} px) and trainable (${trainable.config.imgResolution} px) generators have different resolutions`);
     }
 
-    const clips = await loadClips(rt, o.clipModels, o.clipVocab, disposers);
-    const targetImages = targetPixels?.map((img) => rt.keep(imageTensor(rt, img)));
+    const clips: NadaClip[] = input.clips.map((c) => {
+      const model = ClipModel.fromWeights(rt, c.checkpoint.config, c.checkpoint.weights);
+      disposers.push(() => model.dispose());
+      return { name: c.name, model, tokenizer: c.tokenizer, weight: c.weight };
+    });
+    const targetImages = input.targetImages?.map((img) => rt.keep(imageTensor(rt, img)));
     disposers.push(() => targetImages?.forEach((t) => t.dispose()));
 
     const trainer = new NadaTrainer(rt, frozen, trainable, clips, { ...o, targetImages });
     disposers.push(() => trainer.dispose());
-    if (resumeFrom && resumeMeta) {
+    if (resume) {
       const state = new Map<string, { step: number; m: Tensor; v: Tensor }>();
-      for (const [name, step] of Object.entries(resumeMeta.adamSteps)) {
-        const m = resumeFrom.tensors.get(`m.${name}`);
-        const v = resumeFrom.tensors.get(`v.${name}`);
-        if (!m || !v) throw new Error(`nada: ${stateFile} lacks the Adam moments of ${name}`);
-        state.set(name, { step, m: fromHost(rt, m), v: fromHost(rt, v) });
-      }
-      trainer.restore(resumeMeta.step, state);
-      for (const s of state.values()) {
-        s.m.dispose();
-        s.v.dispose();
+      for (const [name, s] of resume.adam) state.set(name, { step: s.step, m: fromHost(rt, s.m), v: fromHost(rt, s.v) });
+      try {
+        trainer.restore(resume.step, state);
+      } finally {
+        for (const s of state.values()) {
+          s.m.dispose();
+          s.v.dispose();
+        }
       }
     }
 
@@ -109,11 +217,26 @@ export async function runNada(rt: Runtime, o: NadaRunOptions): Promise<{ steps: 
     disposers.push(() => sampleZ.dispose());
 
     let lastLoss = NaN;
-    let checkpoint = resumeMeta?.checkpoint ?? '';
+    let checkpoint = resume?.checkpoint ?? '';
+    let savedStep = resume?.step ?? null;
+    const diverged = (e: NadaDivergedError): NadaDivergedError =>
+      new NadaDivergedError(
+        e.step,
+        e.term,
+        e.value,
+        savedStep === null
+          ? 'no checkpoint had been written; lower the learning rate and start again'
+          : `the last good checkpoint is ${join(o.outputDir, 'checkpoint', checkpoint)} (step ${savedStep}); lower the learning rate and go on from it with resume (--resume)`,
+      );
     const t0 = performance.now();
     const startStep = trainer.step;
     while (trainer.step < o.iterations) {
-      const r = await trainer.trainStep();
+      let r;
+      try {
+        r = await trainer.trainStep();
+      } catch (e) {
+        throw e instanceof NadaDivergedError ? diverged(e) : e;
+      }
       lastLoss = r.loss;
       const done = trainer.step;
       o.onStep?.({ ...r, stepsPerSecond: (done - startStep) / ((performance.now() - t0) / 1000) });
@@ -121,7 +244,12 @@ export async function runNada(rt: Runtime, o: NadaRunOptions): Promise<{ steps: 
         await writeSampleGrid(rt, trainer, sampleZ, join(o.outputDir, 'sample', `dst_${pad(r.step)}.png`), o.sampleTruncation ?? 0.7);
       }
       if ((o.saveInterval > 0 && done % o.saveInterval === 0) || done === o.iterations) {
-        checkpoint = await saveCheckpoint(trainer, trainCkpt.config, o, done);
+        try {
+          checkpoint = await saveCheckpoint(trainer, input.train.config, o, done);
+        } catch (e) {
+          throw e instanceof NadaDivergedError ? diverged(e) : e;
+        }
+        savedStep = done;
       }
     }
     return { steps: trainer.step, lastLoss, checkpoint: join(o.outputDir, 'checkpoint', checkpoint) };
@@ -140,7 +268,13 @@ async function saveCheckpoint(
 ): Promise<string> {
   const dir = join(o.outputDir, 'checkpoint');
   const weights = new Map();
-  for (const [name, t] of trainer.trainable.params) weights.set(name, await toHost(t));
+  for (const [name, t] of trainer.trainable.params) {
+    const h = await toHost(t);
+    // The weights are read back here anyway: an update that overflowed must not overwrite a good checkpoint.
+    const bad = (h.data as Float32Array).findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new NadaDivergedError(step - 1, `update of ${name}`, (h.data as Float32Array)[bad]);
+    weights.set(name, h);
+  }
   const ckpt = { config: { ...config, discriminator: undefined }, generator: weights };
   const name = `${pad(step)}.safetensors`;
   await writeFileAtomic(join(dir, name), saveStyleGanCheckpoint(withFilters(ckpt)));
@@ -155,7 +289,13 @@ async function saveCheckpoint(
   }
   await writeFileAtomic(
     join(dir, 'state.safetensors'),
-    writeSafetensors(tensors, { format: STATE_FORMAT, step: String(step), checkpoint: name, adamSteps: JSON.stringify(adamSteps) }),
+    writeSafetensors(tensors, {
+      format: STATE_FORMAT,
+      step: String(step),
+      checkpoint: name,
+      adamSteps: JSON.stringify(adamSteps),
+      run: JSON.stringify(runIdentity(o)),
+    }),
   );
   return name;
 }
@@ -173,11 +313,21 @@ function withFilters<T extends { config: { generator: { imgResolution: number } 
   return { ...ckpt, generator: g };
 }
 
-function parseStateMeta(meta: Record<string, string> | undefined, file: string): { step: number; checkpoint: string; adamSteps: Record<string, number> } {
-  if (!meta || meta.format !== STATE_FORMAT) throw new Error(`nada: ${file} is not a stylegpu NADA state file`);
+function parseStateMeta(
+  meta: Record<string, string> | undefined,
+  file: string,
+): { step: number; checkpoint: string; adamSteps: Record<string, number>; run: Record<string, unknown> | null } {
+  const redo = 'delete the checkpoint folder to start over';
+  if (!meta || meta.format !== STATE_FORMAT) throw new Error(`nada: ${file}: not a stylegpu NADA state file; ${redo}`);
   const step = Number(meta.step);
-  if (!Number.isInteger(step) || step < 0 || !meta.checkpoint) throw new Error(`nada: ${file} has a bad step or checkpoint entry`);
-  return { step, checkpoint: meta.checkpoint, adamSteps: JSON.parse(meta.adamSteps ?? '{}') };
+  if (!Number.isInteger(step) || step < 0 || !meta.checkpoint || basename(meta.checkpoint) !== meta.checkpoint) {
+    throw new Error(`nada: ${file}: a bad step or checkpoint entry; ${redo}`);
+  }
+  try {
+    return { step, checkpoint: meta.checkpoint, adamSteps: JSON.parse(meta.adamSteps ?? '{}'), run: meta.run ? JSON.parse(meta.run) : null };
+  } catch {
+    throw new Error(`nada: ${file}: unreadable metadata; ${redo}`);
+  }
 }
 
 async function writeSampleGrid(rt: Runtime, trainer: NadaTrainer, z: Tensor, file: string, psi: number): Promise<void> {
@@ -206,7 +356,7 @@ export async function writeTwoRowGrid(both: Tensor, file: string): Promise<void>
   await writeFileAtomic(file, encodePng(imageGrid(images, { cols: n / 2, padding: 2 })));
 }
 
-/** Loads each CLIP model with its tokenizer; registers their disposal in `disposers`. */
+/** Loads each CLIP model with its tokenizer; registers their disposal in `disposers`. (The latent mapper's run.) */
 export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], vocab: string | undefined, disposers: Array<() => void>): Promise<NadaClip[]> {
   const clips: NadaClip[] = [];
   for (const spec of specs) {
@@ -219,14 +369,14 @@ export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], voc
   return clips;
 }
 
-async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
+export async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
   if (vocab) return loadTokenizer(vocab);
   if (statSync(modelPath).isDirectory() && existsSync(join(modelPath, 'vocab.json'))) return loadTokenizer(modelPath);
   // OpenAI .pt and stylegpu files carry no vocabulary: use OpenAI's, shipped with @stylegpu/clip.
   return loadTokenizer();
 }
 
-async function readStyleImages(dir: string): Promise<RasterImage[]> {
+export async function readStyleImages(dir: string): Promise<RasterImage[]> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`nada: --style-img-dir ${dir} is not a folder`);
   const files = readdirSync(dir).filter((f) => ['.png', '.jpg', '.jpeg'].includes(extname(f).toLowerCase())).sort();
   if (!files.length) throw new Error(`nada: --style-img-dir ${dir} holds no PNG or JPEG images`);

@@ -66,7 +66,8 @@ export interface NadaOptions {
   autoLayerBatch?: number;
 }
 
-const DEFAULTS = {
+/** The options' defaults, as the official `train.py`'s. */
+export const NADA_DEFAULTS = {
   batch: 2,
   lr: 0.002,
   phase: 'default' as NadaPhase,
@@ -85,6 +86,22 @@ export interface NadaStepResult {
   loss: number;
 }
 
+/** A loss term became NaN or ±Infinity: training cannot go on from this step. */
+export class NadaDivergedError extends Error {
+  constructor(
+    /** The step whose loss was not finite (0-based, as NadaTrainer.step). */
+    readonly step: number,
+    /** Which term, e.g. 'directional CLIP loss of CLIP model ViT-B-32.pt'. */
+    readonly term: string,
+    readonly value: number,
+    /** What the caller can do about it (the run adds where its last good checkpoint is). */
+    readonly advice?: string,
+  ) {
+    super(`nada: the ${term} became ${value} at step ${step}${advice ? `; training stopped: ${advice}` : ''}`);
+    this.name = 'NadaDivergedError';
+  }
+}
+
 export class NadaTrainer {
   readonly options: Required<Omit<NadaOptions, 'targetClass' | 'targetImages'>> & Pick<NadaOptions, 'targetClass' | 'targetImages'>;
   readonly optimizer: Adam;
@@ -98,6 +115,8 @@ export class NadaTrainer {
   /** The layers the last adaptive selection chose (empty without adaptive selection). */
   lastChoice: AdaptiveLayerChoice | null = null;
   private readonly trainFilter: (name: string) => boolean;
+  /** Names of the loss terms of the current step, in the order trainStep keeps them. */
+  private termNames: string[] = [];
 
   constructor(
     readonly rt: Runtime,
@@ -106,7 +125,7 @@ export class NadaTrainer {
     readonly clips: readonly NadaClip[],
     options: NadaOptions,
   ) {
-    this.options = { ...DEFAULTS, ...options } as NadaTrainer['options'];
+    this.options = { ...NADA_DEFAULTS, ...options } as NadaTrainer['options'];
     const o = this.options;
     if (!o.targetClass && !o.targetImages?.length) throw new Error('NadaTrainer: give a target class or target images');
     if (!clips.length) throw new Error('NadaTrainer: at least one CLIP model is needed');
@@ -213,45 +232,68 @@ export class NadaTrainer {
     return ws;
   }
 
-  /** One training step; returns the loss (one scalar readback). */
+  /**
+   * One training step; returns the loss (one scalar readback, which also serves as the NaN/Inf check).
+   * A non-finite loss throws a NadaDivergedError naming the step and the loss term, read back only
+   * then; the Adam step has been taken by that time, so the trainable weights are no longer usable
+   * (reload the last checkpoint).
+   */
   async trainStep(): Promise<NadaStepResult> {
     const { rt, options: o } = this;
     if (this.adaptive) await this.selectLayers();
-    const loss = rt.tidy(() => {
+    const [loss, ...terms] = rt.tidy(() => {
       const ws = rt.noGrad(() => this.sampleWs());
       const src = rt.noGrad(() => this.frozen.synthesis(ws));
       const tgt = this.trainable.synthesis(ws);
       let total: Tensor | null = null;
+      // The weighted terms, kept (not read) so a non-finite total can be traced to its term.
+      const parts: Tensor[] = [];
+      this.termNames = [];
       this.clips.forEach((c, m) => {
         if (c.weight === 0) return;
         const size = c.model.config.vision.imageSize;
         const srcEmb = rt.noGrad(() => c.model.encodeImage(preprocessGenerated(src, { size })));
         const tgtEmb = c.model.encodeImage(preprocessGenerated(tgt, { size }));
-        let term: Tensor | null = null;
+        const add_ = (name: string, t: Tensor) => {
+          const weighted = mulScalar(t, c.weight);
+          parts.push(weighted);
+          this.termNames.push(`${name} of CLIP model ${c.name}`);
+          total = total ? add(total, weighted) : weighted;
+        };
         if (o.lambdaDirection) {
           // At step 0 both generators are equal and the image direction is exactly zero: the official
           // code then re-encodes I_tgt + 1e-6. Later steps differ, so the extra encode is skipped.
           const nudged = this.step === 0 ? c.model.encodeImage(preprocessGenerated(add(tgt, rt.tensor([1e-6], [1])), { size })) : undefined;
-          term = mulScalar(directionalClipLoss(srcEmb, tgtEmb, this.directions[m], { nudgedTarget: nudged }), o.lambdaDirection);
+          add_('directional CLIP loss', mulScalar(directionalClipLoss(srcEmb, tgtEmb, this.directions[m], { nudgedTarget: nudged }), o.lambdaDirection));
         }
-        if (o.lambdaGlobal) {
-          const g = mulScalar(globalClipLoss(tgtEmb, this.targetTexts[m]), o.lambdaGlobal);
-          term = term ? add(term, g) : g;
-        }
-        if (!term) return;
-        term = mulScalar(term, c.weight);
-        total = total ? add(total, term) : term;
+        if (o.lambdaGlobal) add_('global CLIP loss', mulScalar(globalClipLoss(tgtEmb, this.targetTexts[m]), o.lambdaGlobal));
       });
       if (!total) throw new Error('NadaTrainer: every loss weight is zero');
       backward(total);
       this.optimizer.step();
       this.optimizer.zeroGrad();
-      return total as Tensor;
+      return [total as Tensor, ...parts];
     });
-    const value = await loss.item();
-    loss.dispose();
-    if (!Number.isFinite(value)) throw new Error(`NadaTrainer: the loss became ${value} at step ${this.step}`);
-    return { step: this.step++, loss: value };
+    try {
+      const value = await loss.item();
+      if (!Number.isFinite(value)) {
+        let term = 'total loss';
+        let termValue = value;
+        for (let i = 0; i < terms.length; i++) {
+          const v = await terms[i].item();
+          if (!Number.isFinite(v)) {
+            term = this.termNames[i];
+            termValue = v;
+            break;
+          }
+        }
+        throw new NadaDivergedError(this.step, term, termValue);
+      }
+      return { step: this.step++, loss: value };
+    } finally {
+      loss.dispose();
+      for (const t of terms) t.dispose();
+    }
   }
 
   /** Source and adapted images for fixed z's (sample grids): [N, C, R, R] each. */

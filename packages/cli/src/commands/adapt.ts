@@ -7,11 +7,26 @@
  * `ViT-B-32.pt`, `ViT-B-32.safetensors` or a folder `ViT-B-32/`. Nothing is downloaded.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createRuntime } from '@stylegpu/kernels';
-import { NADA_PHASES, type NadaPhase, runMapper, runNada } from '@stylegpu/adapt/node';
+import type { ClipTokenizer } from '@stylegpu/clip';
+import {
+  NADA_PHASES,
+  NadaDivergedError,
+  type NadaInputs,
+  type NadaPhase,
+  type NadaRunOptions,
+  readResumeState,
+  readStyleImages,
+  runMapper,
+  runNada,
+  tokenizerFor,
+} from '@stylegpu/adapt/node';
+import { CliError } from '../cli-error.js';
+import { checkInput, checkOutputFolder } from '../file-checks.js';
 import { progress } from '../progress.js';
+import { checkStyleGanFile, readClip, readStyleGan, readVocab, reason } from '../read-models.js';
 
 interface NadaFlags {
   frozenGenCkpt: string;
@@ -121,29 +136,34 @@ interface MapperFlags {
 }
 
 async function runMapperCommand(f: MapperFlags): Promise<void> {
-  const clipModels = clipSpecs(f.clipModels, f.clipModelWeights, f.clipModelsDir);
-  const iterations = num('--iter', f.iter, true);
+  const W = 'adapt mapper';
+  const clipModels = clipSpecs(W, f.clipModels, f.clipModelWeights, f.clipModelsDir);
+  const iterations = num(W, '--iter', f.iter, { integer: true, min: 1 });
+  const options = {
+    ckpt: f.ckpt,
+    description: f.description,
+    clipModels,
+    clipVocab: f.clipVocab,
+    iterations,
+    batch: num(W, '--batch', f.batch, { integer: true, min: 1 }),
+    lr: num(W, '--lr', f.lr, { positive: true }),
+    clipLambda: num(W, '--clip-lambda', f.clipLambda),
+    latentL2Lambda: num(W, '--latent-l2-lambda', f.latentL2Lambda),
+    normLambda: num(W, '--norm-lambda', f.normLambda),
+    noCoarse: !f.coarseMapper,
+    noMedium: !f.mediumMapper,
+    noFine: !f.fineMapper,
+    outputDir: f.outputDir,
+    seed: num(W, '--seed', f.seed, { integer: true }),
+  };
+  await checkOutputFolder(`${W} --output-dir`, f.outputDir);
+  await checkStyleGanFile(`${W} --ckpt`, f.ckpt);
+  for (const c of clipModels) await checkInput(`${W} --clip-models`, c.path, { accept: 'either' });
+  if (f.clipVocab !== undefined) await readVocab(`${W} --clip-vocab`, f.clipVocab);
   const rt = await createRuntime();
   const bar = progress('mapper', iterations);
   try {
-    const r = await runMapper(rt, {
-      ckpt: f.ckpt,
-      description: f.description,
-      clipModels,
-      clipVocab: f.clipVocab,
-      iterations,
-      batch: num('--batch', f.batch, true),
-      lr: num('--lr', f.lr),
-      clipLambda: num('--clip-lambda', f.clipLambda),
-      latentL2Lambda: num('--latent-l2-lambda', f.latentL2Lambda),
-      normLambda: num('--norm-lambda', f.normLambda),
-      noCoarse: !f.coarseMapper,
-      noMedium: !f.mediumMapper,
-      noFine: !f.fineMapper,
-      outputDir: f.outputDir,
-      seed: num('--seed', f.seed, true),
-      onStep: (s) => bar.tick({ loss: s.loss.toFixed(4) }),
-    });
+    const r = await runMapper(rt, { ...options, onStep: (s) => bar.tick({ loss: s.loss.toFixed(4) }) });
     bar.stop();
     console.log(`adapt mapper: ${r.steps} steps, last loss ${r.lastLoss.toFixed(5)}; weights ${r.weights}`);
   } finally {
@@ -152,74 +172,168 @@ async function runMapperCommand(f: MapperFlags): Promise<void> {
   }
 }
 
-function clipSpecs(list: string, weightList: string | undefined, modelsDir: string | undefined) {
+function clipSpecs(what: string, list: string, weightList: string | undefined, modelsDir: string | undefined) {
   const specs = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const weights = weightList ? weightList.split(',').map((w) => num('--clip-model-weights', w.trim())) : specs.map(() => 1);
-  if (weights.length !== specs.length) throw new Error(`adapt: ${specs.length} CLIP models but ${weights.length} --clip-model-weights`);
-  return specs.map((s, i) => ({ path: resolveClipModel(s, modelsDir), weight: weights[i] }));
+  if (!specs.length) throw new CliError(`${what} --clip-models`, `'${list}'`, 'names no model', 'give one or more CLIP checkpoints, comma-separated');
+  const weights = weightList ? weightList.split(',').map((w) => num(what, '--clip-model-weights', w.trim())) : specs.map(() => 1);
+  if (weights.length !== specs.length) {
+    throw new CliError(`${what} --clip-model-weights`, `'${weightList}'`, `${specs.length} CLIP models but ${weights.length} weights`, 'give one weight per model');
+  }
+  return specs.map((s, i) => ({ path: resolveClipModel(s, modelsDir, what), weight: weights[i] }));
 }
 
-function num(flag: string, value: string, integer = false): number {
+interface NumberRule {
+  integer?: boolean;
+  /** Smallest allowed value (default 0). */
+  min?: number;
+  max?: number;
+  /** Strictly above 0. */
+  positive?: boolean;
+}
+
+/** A numeric flag, refused unless finite, in range, and representable in float32 (what the GPU gets). */
+function num(what: string, flag: string, value: string, rule: NumberRule = {}): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0) {
-    throw new Error(`adapt: ${flag} '${value}' is not a ${integer ? 'non-negative integer' : 'non-negative number'}`);
-  }
+  const min = rule.min ?? 0;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const range = rule.positive ? 'above 0' : rule.max !== undefined ? `in [${min}, ${rule.max}]` : min === -Infinity ? '' : `of at least ${min}`;
+  const fail = (why: string) => new CliError(`${what} ${flag}`, `'${value}'`, why, `give ${kind}${range ? ` ${range}` : ''}`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw fail('not a finite number');
+  if (rule.integer && !Number.isInteger(n)) throw fail('not an integer');
+  if (n < min || (rule.positive && n <= 0) || (rule.max !== undefined && n > rule.max)) throw fail(`out of range`);
+  if (!Number.isFinite(Math.fround(n))) throw fail('too large for float32, the precision the GPU computes in');
   return n;
 }
 
 /** A path as given, or a model name looked up in the models folder. */
-export function resolveClipModel(spec: string, modelsDir: string | undefined): string {
+export function resolveClipModel(spec: string, modelsDir: string | undefined, what = 'adapt'): string {
   if (existsSync(spec)) return spec;
   const dir = modelsDir ?? process.env.STYLEGPU_MODELS;
   const stem = spec.replace(/\//g, '-');
   const tried = dir ? [`${stem}.pt`, `${stem}.safetensors`, stem].map((f) => join(dir, f)) : [];
   const found = tried.find((p) => existsSync(p));
   if (found) return found;
-  throw new Error(
-    `adapt: unknown CLIP model '${spec}': no such file${dir ? `, and none of ${tried.join(', ')}` : ' (set --clip-models-dir or STYLEGPU_MODELS to look up names)'}. ` +
-      'stylegpu downloads nothing: save the weights (OpenAI .pt, or a Hugging Face folder) and point to them.',
+  throw new CliError(
+    `${what} --clip-models`,
+    spec,
+    `unknown CLIP model: no such file${dir ? `, and none of ${tried.join(', ')}` : ' (set --clip-models-dir or STYLEGPU_MODELS to look up names)'}`,
+    'stylegpu downloads nothing: save the weights (OpenAI .pt, or a Hugging Face folder) and point to them',
   );
 }
 
 export async function runNadaCommand(f: NadaFlags): Promise<void> {
-  if (!f.targetClass && !f.styleImgDir) throw new Error('adapt nada: give --target-class or --style-img-dir');
-  const clipModels = clipSpecs(f.clipModels, f.clipModelWeights, f.clipModelsDir);
-  const iterations = num('--iter', f.iter, true);
+  const W = 'adapt nada';
+  // Flags, paths and every file are read and checked before the GPU is opened or anything is written.
+  if (!f.targetClass && !f.styleImgDir) throw new CliError(W, '', 'no target domain given', 'pass --target-class TEXT or --style-img-dir FOLDER');
+  const clipModels = clipSpecs(W, f.clipModels, f.clipModelWeights, f.clipModelsDir);
+  const iterations = num(W, '--iter', f.iter, { integer: true, min: 1 });
+  const options: NadaRunOptions = {
+    frozenGenCkpt: f.frozenGenCkpt,
+    trainGenCkpt: f.trainGenCkpt,
+    sourceClass: f.sourceClass,
+    targetClass: f.targetClass,
+    styleImgDir: f.styleImgDir,
+    clipModels,
+    clipVocab: f.clipVocab,
+    iterations,
+    batch: num(W, '--batch', f.batch, { integer: true, min: 1 }),
+    lr: num(W, '--lr', f.lr, { positive: true }),
+    autoLayerK: num(W, '--auto-layer-k', f.autoLayerK, { integer: true }),
+    autoLayerIters: num(W, '--auto-layer-iters', f.autoLayerIters, { integer: true }),
+    autoLayerBatch: num(W, '--auto-layer-batch', f.autoLayerBatch, { integer: true, min: 1 }),
+    phase: f.phase as NadaPhase,
+    mixing: num(W, '--mixing', f.mixing, { max: 1 }),
+    outputInterval: num(W, '--output-interval', f.outputInterval, { integer: true }),
+    saveInterval: num(W, '--save-interval', f.saveInterval, { integer: true }),
+    outputDir: f.outputDir,
+    seed: num(W, '--seed', f.seed, { integer: true, max: 0xffffffff }),
+    nSample: num(W, '--n-sample', f.nSample, { integer: true, min: 1 }),
+    sampleTruncation: num(W, '--sample-truncation', f.sampleTruncation, { min: -Infinity }),
+    lambdaDirection: num(W, '--lambda-direction', f.lambdaDirection),
+    lambdaGlobal: num(W, '--lambda-global', f.lambdaGlobal),
+    resume: f.resume,
+    exportRosinality: f.exportRosinality,
+  };
+  await checkOutputFolder(`${W} --output-dir`, f.outputDir);
+  const inputs = await readNadaFiles(options);
+
   const rt = await createRuntime();
   const bar = progress('nada', iterations);
   try {
-    const result = await runNada(rt, {
-      frozenGenCkpt: f.frozenGenCkpt,
-      trainGenCkpt: f.trainGenCkpt,
-      sourceClass: f.sourceClass,
-      targetClass: f.targetClass,
-      styleImgDir: f.styleImgDir,
-      clipModels,
-      clipVocab: f.clipVocab,
-      iterations,
-      batch: num('--batch', f.batch, true),
-      lr: num('--lr', f.lr),
-      autoLayerK: num('--auto-layer-k', f.autoLayerK, true),
-      autoLayerIters: num('--auto-layer-iters', f.autoLayerIters, true),
-      autoLayerBatch: num('--auto-layer-batch', f.autoLayerBatch, true),
-      phase: f.phase as NadaPhase,
-      mixing: num('--mixing', f.mixing),
-      outputInterval: num('--output-interval', f.outputInterval, true),
-      saveInterval: num('--save-interval', f.saveInterval, true),
-      outputDir: f.outputDir,
-      seed: num('--seed', f.seed, true),
-      nSample: num('--n-sample', f.nSample, true),
-      sampleTruncation: num('--sample-truncation', f.sampleTruncation),
-      lambdaDirection: num('--lambda-direction', f.lambdaDirection),
-      lambdaGlobal: num('--lambda-global', f.lambdaGlobal),
-      resume: f.resume,
-      exportRosinality: f.exportRosinality,
-      onStep: (r) => bar.tick({ loss: r.loss.toFixed(4), 'it/s': r.stepsPerSecond.toFixed(2) }),
-    });
+    const result = await runNada(
+      rt,
+      { ...options, onStep: (r) => bar.tick({ loss: r.loss.toFixed(4), 'it/s': r.stepsPerSecond.toFixed(2) }) },
+      inputs,
+    );
     bar.stop();
     console.log(`adapt nada: ${result.steps} steps, last loss ${result.lastLoss.toFixed(5)}; checkpoint ${result.checkpoint}`);
+  } catch (e) {
+    if (e instanceof NadaDivergedError) {
+      throw new CliError(W, '', `the ${e.term} became ${e.value} at step ${e.step}, training stopped`, e.advice ?? 'lower --lr');
+    }
+    throw e;
   } finally {
     bar.stop();
     rt.destroy();
   }
+}
+
+/** adapt's NadaInputs, read with the CLI's checks so each bad file is named with its flag. */
+async function readNadaFiles(o: NadaRunOptions): Promise<NadaInputs> {
+  const W = 'adapt nada';
+  let targetImages = null;
+  if (o.styleImgDir) {
+    await checkInput(`${W} --style-img-dir`, o.styleImgDir, { accept: 'folder' });
+    try {
+      targetImages = await readStyleImages(o.styleImgDir);
+    } catch (e) {
+      throw new CliError(`${W} --style-img-dir`, o.styleImgDir, reason(e).replace(/^nada: (--style-img-dir \S+ )?/, ''), 'give a folder of PNG or JPEG images');
+    }
+  }
+  const frozen = await readStyleGan(`${W} --frozen-gen-ckpt`, o.frozenGenCkpt);
+  const train = o.trainGenCkpt ? await readStyleGan(`${W} --train-gen-ckpt`, o.trainGenCkpt) : frozen;
+  const [a, b] = [frozen.config.generator, train.config.generator];
+  if (a.imgResolution !== b.imgResolution || a.wDim !== b.wDim) {
+    throw new CliError(
+      `${W} --train-gen-ckpt`,
+      o.trainGenCkpt!,
+      `is a ${b.imgResolution} px generator with w of ${b.wDim}, but --frozen-gen-ckpt ${o.frozenGenCkpt} is ${a.imgResolution} px with w of ${a.wDim} (the generators have different resolutions)`,
+      'give two checkpoints of the same architecture',
+    );
+  }
+  const vocab = o.clipVocab !== undefined ? await readVocab(`${W} --clip-vocab`, o.clipVocab) : null;
+  const clips = [];
+  for (const spec of o.clipModels) {
+    const checkpoint = await readClip(`${W} --clip-models`, spec.path);
+    let tokenizer: ClipTokenizer;
+    if (vocab) tokenizer = vocab;
+    else {
+      try {
+        tokenizer = await tokenizerFor(spec.path, undefined);
+      } catch (e) {
+        throw new CliError(`${W} --clip-models`, spec.path, `no tokenizer for it (${reason(e)})`, 'pass --clip-vocab');
+      }
+    }
+    if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
+      throw new CliError(
+        o.clipVocab !== undefined ? `${W} --clip-vocab` : `${W} --clip-models`,
+        o.clipVocab ?? spec.path,
+        `the tokenizer has ${tokenizer.vocabularySize} tokens, but the model ${spec.path} embeds ${checkpoint.config.text.vocabSize}`,
+        'use the tokenizer the model was trained with',
+      );
+    }
+    clips.push({ name: basename(spec.path), checkpoint, tokenizer, weight: spec.weight });
+  }
+  let resume = null;
+  if (o.resume) {
+    try {
+      resume = await readResumeState(o);
+    } catch (e) {
+      const file = join(o.outputDir, 'checkpoint', 'state.safetensors');
+      const text = reason(e).replace(`nada: ${file}: `, '');
+      const cut = text.lastIndexOf('; ');
+      throw cut > 0 ? new CliError(`${W} --resume`, file, text.slice(0, cut), text.slice(cut + 2)) : new CliError(`${W} --resume`, file, text, 'delete the checkpoint folder to start over');
+    }
+  }
+  return { frozen, train, clips, targetImages, resume };
 }

@@ -12,17 +12,9 @@
  * Every input is read and checked before the GPU work starts, and the output is written once,
  * atomically, at the end: an error leaves no file behind.
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Command, Option } from 'commander';
-import {
-  ClipModel,
-  bundledVocabularyPath,
-  loadClip,
-  loadTokenizer,
-  preprocessImage,
-  type ClipTokenizer,
-} from '@stylegpu/clip/node';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ClipModel, bundledVocabularyPath, preprocessImage } from '@stylegpu/clip/node';
 import {
   concat,
   createRuntime,
@@ -36,12 +28,16 @@ import {
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';
+import { CliError, fsReason, oneLine } from '../cli-error.js';
+import { checkOutputFile, readInput } from '../file-checks.js';
+import { type ClipCheckpointData, readClip, readVocab } from '../read-models.js';
+import { describeKind, sniffKind } from '../sniff.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`'${value}' is not a positive integer`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer.');
   return n;
 }
 
@@ -61,87 +57,96 @@ interface HostImage {
 
 // -------------------------------------------------------------------------------- inputs
 
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EISDIR') return 'is a folder';
-  if (code === 'EACCES') return 'permission denied';
-  return (e as Error).message;
-}
+const IMAGE_TODO = 'give a PNG or JPEG image, or a float .npy in [0, 1] as HWC [H, W, 3] or NCHW [N, 3, H, W]';
 
-async function readImage(file: string): Promise<HostImage> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new Error(`clip: cannot read image ${file}: ${describeFsError(e)}`);
-  }
-  if (extname(file).toLowerCase() === '.npy') return npyImage(file, bytes);
+async function readImage(what: string, file: string): Promise<HostImage> {
+  const bytes = await readInput(what, file);
+  const kind = sniffKind(bytes);
+  if (kind === 'npy') return npyImage(what, file, bytes);
+  if (kind !== 'png' && kind !== 'jpeg') throw new CliError(what, file, `holds ${describeKind(kind)}, not a PNG or JPEG image`, IMAGE_TODO);
   let raster;
   try {
     raster = decodeImage(bytes, { channels: 3 });
   } catch (e) {
-    throw new Error(`clip: cannot decode image ${file}: ${(e as Error).message}`);
+    throw new CliError(what, file, `cannot decode the ${kind === 'png' ? 'PNG' : 'JPEG'} image (${oneLine((e as Error).message)})`, 'the file may be cut short or damaged: get it again');
   }
   const { width: W, height: H, data } = raster;
-  if (W === 0 || H === 0) throw new Error(`clip: image ${file} is empty (${W}×${H})`);
+  if (W === 0 || H === 0) throw new CliError(what, file, `the image is empty (${W}×${H})`, IMAGE_TODO);
   const pixels = new Float32Array(3 * H * W);
   for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) pixels[c * H * W + i] = data[i * 3 + c] / 255;
   return { file, shape: [1, 3, H, W], data: pixels };
 }
 
-function npyImage(file: string, bytes: Uint8Array): HostImage {
+function npyImage(what: string, file: string, bytes: Uint8Array): HostImage {
   let t;
   try {
     t = readNpy(bytes, file);
   } catch (e) {
-    throw new Error(`clip: cannot read image ${file}: ${(e as Error).message}`);
+    throw new CliError(what, file, `cannot read the .npy array (${oneLine((e as Error).message)})`, IMAGE_TODO);
   }
   const shape = `[${t.shape.join(', ')}]`;
   if (!['f16', 'f32', 'f64', 'bf16'].includes(t.dtype)) {
-    throw new Error(`clip: image ${file} holds ${t.dtype} ${shape}; .npy images must be float arrays in [0, 1]`);
+    throw new CliError(what, file, `holds ${t.dtype} ${shape}, not floats`, IMAGE_TODO);
   }
   const values = toFloat32(t);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!(v >= 0 && v <= 1)) throw new Error(`clip: image ${file} holds ${v} at element ${i}; .npy images must be in [0, 1]`);
+    if (!(v >= 0 && v <= 1)) throw new CliError(what, file, `holds ${v} at element ${i}, outside [0, 1]`, 'scale the pixels to [0, 1]');
   }
   let out: HostImage;
   if (t.shape.length === 3) {
     const [H, W, C] = t.shape;
-    if (C !== 3) throw new Error(`clip: image ${file} has shape ${shape}: ${C} channels, expected 3 (RGB) as HWC [H, W, 3] or NCHW [N, 3, H, W]`);
+    if (C !== 3) throw new CliError(what, file, `has shape ${shape}: ${C} channels, not 3`, IMAGE_TODO);
     const data = new Float32Array(3 * H * W);
     for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) data[c * H * W + i] = values[i * 3 + c];
     out = { file, shape: [1, 3, H, W], data };
   } else if (t.shape.length === 4) {
     const [N, C, H, W] = t.shape;
-    if (C !== 3) throw new Error(`clip: image ${file} has shape ${shape}: ${C} channels, expected 3 (RGB) as NCHW [N, 3, H, W] or HWC [H, W, 3]`);
+    if (C !== 3) throw new CliError(what, file, `has shape ${shape}: ${C} channels, not 3`, IMAGE_TODO);
     out = { file, shape: [N, 3, H, W], data: values };
   } else {
-    throw new Error(`clip: image ${file} has shape ${shape}; expected HWC [H, W, 3] or NCHW [N, 3, H, W]`);
+    throw new CliError(what, file, `has shape ${shape}`, IMAGE_TODO);
   }
-  if (out.data.length === 0) throw new Error(`clip: image ${file} is empty (${shape})`);
+  if (out.data.length === 0) throw new CliError(what, file, `the image is empty (${shape})`, IMAGE_TODO);
   return out;
 }
 
-async function readImages(files: readonly string[]): Promise<HostImage[]> {
+async function readImages(what: string, files: readonly string[]): Promise<HostImage[]> {
   const images: HostImage[] = [];
-  for (const f of files) images.push(await readImage(f));
+  for (const f of files) images.push(await readImage(what, f));
   return images;
 }
 
-async function openModel(opts: ModelOptions): Promise<{ rt: Runtime; model: ClipModel; tokenizer: ClipTokenizer }> {
-  // Everything on the CPU side first, so a bad path fails before a device is opened.
-  const tokenizer = await loadTokenizer(opts.vocab);
-  const rt = await createRuntime();
-  try {
-    const { model } = await loadClip(rt, opts.model, { visionHeads: opts.visionHeads, textHeads: opts.textHeads });
-    model.checkTokenizer(tokenizer);
-    return { rt, model, tokenizer };
-  } catch (e) {
-    rt.destroy();
-    throw e;
+/** The model's weights, the tokenizer and the prompts' tokens, all read and checked on the CPU. */
+interface ModelInputs {
+  checkpoint: ClipCheckpointData;
+  tokens: Int32Array | null;
+}
+
+async function readModel(cmd: string, opts: ModelOptions, texts: readonly string[]): Promise<ModelInputs> {
+  const tokenizer = await readVocab(`${cmd} --vocab`, opts.vocab);
+  const checkpoint = await readClip(`${cmd} --model`, opts.model, { visionHeads: opts.visionHeads, textHeads: opts.textHeads });
+  const { vocabSize, contextLength } = checkpoint.config.text;
+  if (tokenizer.vocabularySize !== vocabSize) {
+    throw new CliError(
+      `${cmd} --vocab`,
+      opts.vocab,
+      `has ${tokenizer.vocabularySize} tokens, but the model ${opts.model} embeds ${vocabSize}`,
+      'use the tokenizer the model was trained with',
+    );
   }
+  for (const text of texts) {
+    try {
+      tokenizer.tokenize([text], { contextLength });
+    } catch (e) {
+      throw new CliError(`${cmd} --text`, `'${text}'`, oneLine((e as Error).message), `shorten the prompt to fit the model's ${contextLength} tokens`);
+    }
+  }
+  return { checkpoint, tokens: texts.length ? tokenizer.tokenize(texts, { contextLength }) : null };
+}
+
+function openModel(rt: Runtime, inputs: ModelInputs): ClipModel {
+  return ClipModel.fromWeights(rt, inputs.checkpoint.config, inputs.checkpoint.weights);
 }
 
 // -------------------------------------------------------------------------------- GPU work
@@ -157,26 +162,19 @@ function encodeImages(rt: Runtime, model: ClipModel, images: readonly HostImage[
   );
 }
 
-function tokenize(tokenizer: ClipTokenizer, texts: readonly string[], contextLength: number): Int32Array {
-  try {
-    return tokenizer.tokenize(texts, { contextLength });
-  } catch (e) {
-    throw new Error(`clip: ${(e as Error).message}`);
-  }
-}
-
 // -------------------------------------------------------------------------------- commands
 
 async function score(opts: ModelOptions & { image: string[]; text: string[] }): Promise<void> {
-  if (opts.image.length === 0) throw new Error('clip score: give at least one --image');
-  if (opts.text.length === 0) throw new Error('clip score: give at least one --text');
-  const images = await readImages(opts.image);
-  const { rt, model, tokenizer } = await openModel(opts);
+  if (opts.image.length === 0) throw new CliError('clip score', '', 'no image given', 'pass at least one --image');
+  if (opts.text.length === 0) throw new CliError('clip score', '', 'no prompt given', 'pass at least one --text');
+  const images = await readImages('clip score --image', opts.image);
+  const inputs = await readModel('clip score', opts, opts.text);
+  const rt = await createRuntime();
+  let model: ClipModel | null = null;
   try {
-    const tokens = tokenize(tokenizer, opts.text, model.config.text.contextLength);
-    const probs = rt.noGrad(() =>
-      rt.tidy(() => softmax(model.logits(encodeImages(rt, model, images), model.encodeText(tokens)), -1)),
-    );
+    model = openModel(rt, inputs);
+    const m = model;
+    const probs = rt.noGrad(() => rt.tidy(() => softmax(m.logits(encodeImages(rt, m, images), m.encodeText(inputs.tokens!)), -1)));
     const values = (await probs.read()) as Float32Array;
     probs.dispose();
     const T = opts.text.length;
@@ -189,23 +187,29 @@ async function score(opts: ModelOptions & { image: string[]; text: string[] }): 
     });
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    model.dispose();
+    model?.dispose();
     rt.destroy();
   }
 }
 
 async function encode(opts: ModelOptions & { image: string[]; text: string[]; out: string; normalize?: boolean }): Promise<void> {
-  if ((opts.image.length > 0) === (opts.text.length > 0)) throw new Error('clip encode: give either --text or --image (one or more), not both');
-  if (extname(opts.out).toLowerCase() !== '.npy') throw new Error(`clip encode: --out ${opts.out} must end in .npy`);
-  const images = await readImages(opts.image);
-  const { rt, model, tokenizer } = await openModel(opts);
+  if ((opts.image.length > 0) === (opts.text.length > 0)) {
+    throw new CliError('clip encode', '', opts.image.length ? 'both --image and --text given' : 'nothing to encode', 'pass either --text or --image (one or more), not both');
+  }
+  if (extname(opts.out).toLowerCase() !== '.npy') throw new CliError('clip encode --out', opts.out, 'does not end in .npy', 'name the output file.npy');
+  await checkOutputFile('clip encode --out', opts.out);
+  const images = await readImages('clip encode --image', opts.image);
+  const inputs = await readModel('clip encode', opts, opts.text);
+  const rt = await createRuntime();
+  let model: ClipModel | null = null;
   let features: Float32Array;
   let shape: number[];
   try {
-    const tokens = opts.text.length ? tokenize(tokenizer, opts.text, model.config.text.contextLength) : null;
+    model = openModel(rt, inputs);
+    const m = model;
     const t = rt.noGrad(() =>
       rt.tidy(() => {
-        const f = tokens ? model.encodeText(tokens) : encodeImages(rt, model, images);
+        const f = inputs.tokens ? m.encodeText(inputs.tokens) : encodeImages(rt, m, images);
         return opts.normalize ? l2Normalize(f) : f;
       }),
     );
@@ -213,13 +217,13 @@ async function encode(opts: ModelOptions & { image: string[]; text: string[]; ou
     features = (await t.read()) as Float32Array;
     t.dispose();
   } finally {
-    model.dispose();
+    model?.dispose();
     rt.destroy();
   }
   try {
     await writeFileAtomic(opts.out, writeNpy({ dtype: 'f32', shape, data: features }));
   } catch (e) {
-    throw new Error(`clip encode: cannot write ${opts.out}: ${describeFsError(e)}`);
+    throw new CliError('clip encode --out', opts.out, `cannot write it: ${fsReason(e)}`, 'check the free space and permissions');
   }
   process.stdout.write(`wrote ${opts.out}: float32 [${shape.join(', ')}]\n`);
 }

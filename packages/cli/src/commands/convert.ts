@@ -8,8 +8,12 @@
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { writeFileAtomic } from '@stylegpu/kernels';
-import { exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
-import { loadClipCheckpoint, saveClipCheckpointFile } from '@stylegpu/clip/node';
+import { exportRosinality, parseStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
+import { loadClipCheckpoint, saveClipCheckpoint } from '@stylegpu/clip/node';
+import { CliError, fsReason } from '../cli-error.js';
+import { checkInput, checkOutputFile, readHead, readInput } from '../file-checks.js';
+import { CLIP_TODO, STYLEGAN_TODO, reason } from '../read-models.js';
+import { describeKind, isNeverACheckpoint, sniffKind } from '../sniff.js';
 
 interface ConvertOptions {
   kind: 'auto' | 'stylegan' | 'clip';
@@ -28,32 +32,55 @@ export function convertCommand(): Command {
     });
 }
 
+const ANY_TODO = 'give a StyleGAN2 checkpoint (NVIDIA .pkl, rosinality .pt, stylegpu .safetensors) or a CLIP one (OpenAI .pt, Hugging Face folder, stylegpu .safetensors)';
+
 export async function runConvert(input: string, output: string, opts: ConvertOptions = { kind: 'auto' }): Promise<string> {
+  const IN = 'convert IN';
   const ext = extname(output).toLowerCase();
   if (ext !== '.safetensors' && ext !== '.pt' && ext !== '.pth') {
-    throw new Error(`convert: output ${output} must end in .safetensors (stylegpu) or .pt (rosinality)`);
+    throw new CliError('convert OUT', output, 'has an unknown extension', 'end it in .safetensors (stylegpu) or .pt (rosinality, StyleGAN2 only)');
   }
-  let styleganError: Error | null = null;
-  if (opts.kind !== 'clip') {
+  await checkOutputFile('convert OUT', output);
+  const inputKind = await checkInput(IN, input, { accept: 'either' });
+  if (inputKind === 'file') {
+    const kind = sniffKind(await readHead(IN, input));
+    if (isNeverACheckpoint(kind)) throw new CliError(IN, input, `holds ${describeKind(kind)}, not a model checkpoint`, ANY_TODO);
+  }
+  // A folder can only be a Hugging Face CLIP model; a file is tried as StyleGAN2 first.
+  let styleganError = 'it is a folder';
+  if (opts.kind !== 'clip' && inputKind === 'file') {
+    let ckpt;
     try {
-      const ckpt = await loadStyleGanCheckpoint(input);
-      const bytes = ext === '.safetensors' ? saveStyleGanCheckpoint(ckpt) : exportRosinality(ckpt);
-      await writeFileAtomic(output, bytes);
-      return `StyleGAN2 ${ckpt.config.layout} → ${ext === '.safetensors' ? 'stylegpu' : 'rosinality'}: ${output}`;
+      ckpt = parseStyleGanCheckpoint(await readInput(IN, input));
     } catch (err) {
-      if (opts.kind === 'stylegan') throw err;
-      styleganError = err as Error;
+      if (err instanceof CliError) throw err;
+      if (opts.kind === 'stylegan') throw new CliError(IN, input, `cannot load it as a StyleGAN2 checkpoint (${reason(err)})`, STYLEGAN_TODO);
+      styleganError = reason(err);
     }
+    if (ckpt) {
+      const bytes = ext === '.safetensors' ? saveStyleGanCheckpoint(ckpt) : exportRosinality(ckpt);
+      await write(output, bytes);
+      return `StyleGAN2 ${ckpt.config.layout} → ${ext === '.safetensors' ? 'stylegpu' : 'rosinality'}: ${output}`;
+    }
+  } else if (opts.kind === 'stylegan') {
+    throw new CliError(IN, input, 'is a folder, not a StyleGAN2 checkpoint file', 'give the checkpoint file');
   }
-  if (ext !== '.safetensors') {
-    throw new Error(`convert: ${input} is not a StyleGAN2 checkpoint (${styleganError?.message}); CLIP converts to .safetensors only`);
-  }
+  let clip;
   try {
-    const ckpt = await loadClipCheckpoint(input);
-    await saveClipCheckpointFile(output, ckpt, { dtype: opts.f16 ? 'f16' : 'f32' });
-    return `CLIP → stylegpu: ${output}`;
+    clip = await loadClipCheckpoint(input);
   } catch (err) {
-    if (!styleganError) throw err;
-    throw new Error(`convert: ${input} is neither a StyleGAN2 checkpoint (${styleganError.message}) nor a CLIP checkpoint (${(err as Error).message})`);
+    if (opts.kind === 'clip') throw new CliError(IN, input, `cannot load it as a CLIP checkpoint (${reason(err)})`, CLIP_TODO);
+    throw new CliError(IN, input, `is neither a StyleGAN2 checkpoint (${styleganError}) nor a CLIP checkpoint (${reason(err)})`, ANY_TODO);
+  }
+  if (ext !== '.safetensors') throw new CliError('convert OUT', output, 'a CLIP model converts to .safetensors only', 'name the output .safetensors');
+  await write(output, saveClipCheckpoint(clip, { dtype: opts.f16 ? 'f16' : 'f32' }));
+  return `CLIP → stylegpu: ${output}`;
+}
+
+async function write(output: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(output, bytes);
+  } catch (e) {
+    throw new CliError('convert OUT', output, `cannot write it: ${fsReason(e)}`, 'check the free space and permissions');
   }
 }

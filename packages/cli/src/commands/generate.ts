@@ -6,8 +6,6 @@
  * As the official script: z for seed s is `RandomState(s).randn(1, z_dim)`, images are written as
  * `seed%04d.png` (or `proj%02d.png` for projected ws), pixels are `(x·127.5 + 128)` clamped and truncated.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
   type RasterImage,
@@ -15,16 +13,19 @@ import {
   createRuntime,
   encodePng,
   imageGrid,
-  readFileBytes,
   readNpy,
   readNpz,
   slice,
   toFloat32,
-  writeFileAtomic,
   writeNpy,
 } from '@stylegpu/kernels';
 import { Generator, type NoiseMode, randomStateRandn } from '@stylegpu/stylegan';
+import { CliError, oneLine } from '../cli-error.js';
+import { checkOutputFolder, readInput } from '../file-checks.js';
+import { OutputFolder } from '../output-folder.js';
 import { progress } from '../progress.js';
+import { readStyleGan } from '../read-models.js';
+import { describeKind, sniffKind } from '../sniff.js';
 import { parseSeeds } from '../seeds.js';
 import { toUint8Hwc } from '../to-uint8.js';
 
@@ -60,38 +61,48 @@ export function generateCommand(): Command {
 }
 
 export async function runGenerate(opts: GenerateOptions): Promise<void> {
-  if (!opts.seeds && !opts.projectedW) throw new Error('generate: give --seeds or --projected-w');
-  if (opts.seeds && opts.projectedW) throw new Error('generate: --seeds and --projected-w exclude each other');
+  // Every flag, path and file is checked before the GPU is opened and before anything is written.
+  if (!opts.seeds && !opts.projectedW) throw new CliError('generate', '', 'no latents given', 'pass --seeds (for example 0-7) or --projected-w FILE');
+  if (opts.seeds && opts.projectedW) throw new CliError('generate', '', '--seeds and --projected-w exclude each other', 'pass one of them');
   const psi = Number(opts.trunc);
-  if (!Number.isFinite(psi)) throw new Error(`generate: --trunc '${opts.trunc}' is not a number`);
-  const batch = Number(opts.batch);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`generate: --batch '${opts.batch}' is not a positive integer`);
-  const cutoff = opts.truncCutoff === undefined ? null : Number(opts.truncCutoff);
-  if (cutoff !== null && !(Number.isInteger(cutoff) && cutoff > 0)) throw new Error(`generate: --trunc-cutoff '${opts.truncCutoff}' is not a positive integer`);
-  const seeds = opts.seeds ? parseSeeds(opts.seeds) : [];
-  // Read everything that can fail on bad input before touching the GPU or the output folder.
+  if (opts.trunc.trim() === '' || !Number.isFinite(psi)) {
+    throw new CliError('generate --trunc', `'${opts.trunc}'`, 'not a finite number', 'give the truncation psi, for example 0.7 (1 disables truncation)');
+  }
+  const batch = positiveInteger('generate --batch', opts.batch, 'images per GPU batch, for example 4');
+  const cutoff = opts.truncCutoff === undefined ? null : positiveInteger('generate --trunc-cutoff', opts.truncCutoff, 'the number of leading ws to truncate');
+  const classIndex = opts.class === undefined ? null : Number(opts.class);
+  if (classIndex !== null && (opts.class!.trim() === '' || !Number.isInteger(classIndex) || classIndex < 0)) {
+    throw new CliError('generate --class', `'${opts.class}'`, 'not a class index', 'give a non-negative integer');
+  }
+  const seeds = opts.seeds ? parseSeeds(opts.seeds, 'generate --seeds') : [];
+  await checkOutputFolder('generate --outdir', opts.outdir);
+  const ckpt = await readStyleGan('generate --network', opts.network);
+  const cfg = ckpt.config.generator;
   const projected = opts.projectedW ? await readProjectedW(opts.projectedW) : null;
+  if (projected && (projected.shape[1] !== cfg.numWs || projected.shape[2] !== cfg.wDim)) {
+    throw new CliError(
+      'generate --projected-w',
+      opts.projectedW!,
+      `holds ws of shape [${projected.shape.join(', ')}], but ${opts.network} takes [N, ${cfg.numWs}, ${cfg.wDim}]`,
+      'give ws projected with this network',
+    );
+  }
+  let label: Float32Array | null = null;
+  if (cfg.cDim > 0) {
+    if (classIndex === null) throw new CliError('generate --network', opts.network, `is conditional (${cfg.cDim} classes)`, 'pass --class');
+    if (classIndex >= cfg.cDim) throw new CliError('generate --class', String(classIndex), `the network has ${cfg.cDim} classes`, `give a class in 0-${cfg.cDim - 1}`);
+    label = new Float32Array(cfg.cDim);
+    label[classIndex] = 1;
+  } else if (classIndex !== null) {
+    console.warn('stylegpu: generate: --class is ignored: this network is unconditional');
+  }
 
   const rt = await createRuntime();
   let G: Generator | null = null;
+  let out: OutputFolder | null = null;
   try {
-    G = await Generator.load(rt, opts.network);
-    const cfg = G.config;
-    let label: Float32Array | null = null;
-    if (cfg.cDim > 0) {
-      if (opts.class === undefined) throw new Error('generate: this network is conditional: pass --class');
-      const c = Number(opts.class);
-      if (!Number.isInteger(c) || c < 0 || c >= cfg.cDim) throw new Error(`generate: --class must be an integer in [0, ${cfg.cDim})`);
-      label = new Float32Array(cfg.cDim);
-      label[c] = 1;
-    } else if (opts.class !== undefined) {
-      console.warn('generate: --class is ignored: this network is unconditional');
-    }
-    if (projected && (projected.shape[1] !== G.numWs || projected.shape[2] !== cfg.wDim)) {
-      throw new Error(`generate: ${opts.projectedW} holds ws of shape [${projected.shape.join(', ')}], this network takes [N, ${G.numWs}, ${cfg.wDim}]`);
-    }
-
-    await mkdir(opts.outdir, { recursive: true });
+    G = Generator.fromWeights(rt, cfg, ckpt.generator);
+    out = await OutputFolder.open('generate --outdir', opts.outdir);
     const count = projected ? projected.shape[0] : seeds.length;
     const names = projected ? [...Array(count).keys()].map((i) => `proj${String(i).padStart(2, '0')}.png`) : seeds.map((s) => `seed${String(s).padStart(4, '0')}.png`);
     const images: RasterImage[] = [];
@@ -106,20 +117,28 @@ export async function runGenerate(opts: GenerateOptions): Promise<void> {
       for (let i = 0; i < n; i++) {
         const px = toUint8Hwc(img.subarray(i * C * R * R, (i + 1) * C * R * R), C, R, R);
         const image: RasterImage = { width: R, height: R, channels: C as RasterImage['channels'], data: px };
-        await writeFileAtomic(join(opts.outdir, names[start + i]), encodePng(image));
+        await out.write(names[start + i], encodePng(image));
         if (opts.grid) images.push(image);
         bar.tick();
       }
     }
     bar.stop();
-    if (opts.grid) await writeFileAtomic(join(opts.outdir, 'grid.png'), encodePng(imageGrid(images)));
-    if (opts.saveWs) {
-      await writeFileAtomic(join(opts.outdir, 'ws.npy'), writeNpy({ dtype: 'f32', shape: [count, G.numWs, cfg.wDim], data: allWs }));
-    }
+    if (opts.grid) await out.write('grid.png', encodePng(imageGrid(images)));
+    if (opts.saveWs) await out.write('ws.npy', writeNpy({ dtype: 'f32', shape: [count, G.numWs, cfg.wDim], data: allWs }));
+  } catch (e) {
+    // A failure part-way (the GPU, a full disk) takes back the images this run wrote.
+    await out?.discard();
+    throw e;
   } finally {
     G?.dispose();
     rt.destroy();
   }
+}
+
+function positiveInteger(what: string, value: string, meaning: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new CliError(what, `'${value}'`, 'not a positive integer', `give ${meaning}`);
+  return n;
 }
 
 interface BatchSpec {
@@ -156,19 +175,36 @@ async function synthesiseBatch(rt: Runtime, G: Generator, b: BatchSpec): Promise
   return out;
 }
 
-/** ws from NVIDIA projector output (`projected_w.npz`, key `w`) or a plain .npy. */
+/** ws from NVIDIA projector output (`projected_w.npz`, key `w`) or a plain .npy, told apart by content. */
 async function readProjectedW(path: string): Promise<{ shape: number[]; data: Float32Array }> {
-  const bytes = await readFileBytes(path).catch(() => {
-    throw new Error(`generate: cannot read --projected-w ${path}`);
-  });
+  const what = 'generate --projected-w';
+  const todo = 'give an .npz with an array w, or an .npy, of shape [N, num_ws, w_dim]';
+  const bytes = await readInput(what, path);
+  const kind = sniffKind(bytes);
   let t;
-  if (path.endsWith('.npz')) {
-    const arrays = readNpz(bytes);
-    t = arrays.get('w');
-    if (!t) throw new Error(`generate: ${path} has no array 'w' (it has: ${[...arrays.keys()].join(', ') || 'nothing'})`);
-  } else t = readNpy(bytes, path);
-  if (t.shape.length !== 3) throw new Error(`generate: ${path} holds an array of shape [${t.shape.join(', ')}]; expected [N, num_ws, w_dim]`);
-  const data = toFloat32(t);
-  if (data.some((v) => !Number.isFinite(v))) throw new Error(`generate: ${path} contains NaN or infinite values`);
+  try {
+    if (kind === 'zip') {
+      const arrays = readNpz(bytes);
+      t = arrays.get('w');
+      if (!t) throw new CliError(what, path, `has no array 'w' (it has: ${[...arrays.keys()].join(', ') || 'nothing'})`, todo);
+    } else if (kind === 'npy') {
+      t = readNpy(bytes, path);
+    } else {
+      throw new CliError(what, path, `holds ${describeKind(kind)}, not a NumPy array`, todo);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(what, path, `cannot read it as NumPy data (${oneLine((e as Error).message)})`, todo);
+  }
+  if (t.shape.length !== 3) throw new CliError(what, path, `holds an array of shape [${t.shape.join(', ')}]`, todo);
+  if (t.shape[0] === 0) throw new CliError(what, path, `holds no ws (shape [${t.shape.join(', ')}])`, todo);
+  let data;
+  try {
+    data = toFloat32(t);
+  } catch (e) {
+    throw new CliError(what, path, `holds ${t.dtype} values (${oneLine((e as Error).message)})`, 'give float ws');
+  }
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new CliError(what, path, `holds ${data[bad]} at element ${bad}`, 'give finite ws');
   return { shape: [...t.shape], data };
 }
