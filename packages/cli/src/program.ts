@@ -4,6 +4,7 @@ import { clipCommand } from './commands/clip.js';
 import { adaptCommand } from './commands/adapt.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
+import { trainCommand } from './commands/train.js';
 import { oneLine } from './cli-error.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
   program.addCommand(adaptCommand());
+  program.addCommand(trainCommand());
   oneLineUsageErrors(program, []);
   return program;
 }

@@ -124,7 +124,9 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
   try {
     const opts = trainer.options;
     const R = source.resolution;
-    const desc = [source.name.replace(/[^A-Za-z0-9_.]+/g, '_').replace(/^_+|_+$/g, '') || 'data', `${R}px`, `gamma${opts.gamma}`, `kimg${o.kimg}`, `batch${opts.batch}`, o.desc]
+    // NVIDIA names runs after the dataset: a folder's own name, not its whole path.
+    const dataName = source.name.split(/[\\/]/).filter(Boolean).pop() ?? 'data';
+    const desc = [dataName.replace(/[^A-Za-z0-9_.]+/g, '_').replace(/^_+|_+$/g, '') || 'data', `${R}px`, `gamma${opts.gamma}`, `kimg${o.kimg}`, `batch${opts.batch}`, o.desc]
       .filter(Boolean)
       .join('-');
     const runDir = await nextRunDir(o.outdir, desc);
@@ -135,7 +137,8 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
     );
     const gridSeeds = o.gridSeeds ?? Array.from({ length: 32 }, (_, i) => i);
     const reals = await source.batch(0, Math.min(gridSeeds.length, 32));
-    await writePng(join(runDir, 'reals.png'), imageGrid(toRasters(reals, reals.length / (source.channels * R * R), source.channels, R), { cols: 8 }));
+    const realCount = reals.length / (source.channels * R * R);
+    await writePng(join(runDir, 'reals.png'), imageGrid(toRasters(reals, realCount, source.channels, R), { cols: Math.min(8, realCount) }));
     if (!o.resume) await writePng(join(runDir, 'fakes_init.png'), await sampleGrid(trainer.Gema, { seeds: gridSeeds }));
 
     let lastState: string | null = null;
