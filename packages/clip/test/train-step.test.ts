@@ -105,6 +105,7 @@ describe('ClipTrainer', () => {
   });
 
   it(`lowers the loss of a tiny batch in a short run and keeps the logit scale clamped (seed ${SEED})`, async () => {
+    const liveBefore = rt.liveTensors;
     const trainer = ClipTrainer.create(rt, tinyConfig(), { seed: SEED >>> 0, lr: 2e-3 });
     const pixels = images(SEED + 5, 8);
     const tokens = tokenizer.tokenize(CAPTIONS, { contextLength: 8 });
@@ -113,7 +114,12 @@ describe('ClipTrainer', () => {
       // 8 pairs at a random init: about ln 8 (chance).
       expect(first).toBeGreaterThan(0.5 * Math.log(8));
       let last = { loss: first, logitScale: 0 };
-      for (let i = 0; i < 40; i++) last = await trainer.step(pixels, tokens);
+      let liveAfterFirst = 0;
+      for (let i = 0; i < 40; i++) {
+        last = await trainer.step(pixels, tokens);
+        if (i === 0) liveAfterFirst = rt.liveTensors; // Adam's moments exist from here on
+      }
+      expect(rt.liveTensors, 'tensors leaked by training steps').toBe(liveAfterFirst);
       const after = await trainer.evaluate(pixels, tokens);
       expect(after, `loss ${first} → ${after} (seed ${SEED})`).toBeLessThan(0.25 * first);
       expect(last.logitScale).toBeGreaterThan(1);
@@ -122,6 +128,7 @@ describe('ClipTrainer', () => {
       pixels.dispose();
       trainer.dispose();
     }
+    expect(rt.liveTensors, 'tensors left after dispose').toBe(liveBefore);
   });
 
   it('clamps the log logit scale to [0, ln 100] after each step', async () => {

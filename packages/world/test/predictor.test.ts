@@ -5,7 +5,7 @@
  * are visible lowers the loss, save/load round trip, and clear Errors for bad input. Fresh random
  * inputs every run; the seed is in every failure message (STYLEGPU_TEST_SEED fixes it).
  */
-import { backward, createRuntime, readSafetensors, writeSafetensors, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { backward, createRuntime, filterTensor, readSafetensors, setupFilter, writeSafetensors, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeOutputs,
@@ -240,13 +240,20 @@ describe('FactorPredictor training', () => {
   it(`lowers the loss on synthetic images in a short run (seed ${SEED})`, async () => {
     const rng = Rng.keyed(SEED, 2);
     const config: PredictorConfig = { resolution: 16, channels: [16, 32], featureDim: 32, schema: SCHEMA };
+    filterTensor(rt, setupFilter([1, 1])); // the pooling filter: uploaded once per runtime and kept, by design
+    const liveBefore = rt.liveTensors;
     const predictor = FactorPredictor.create(rt, config, SEED >>> 0);
     const trainer = new PredictorTrainer(predictor, { lr: 3e-3 });
     const factors = randomFactors(rng, 16);
     const images = syntheticBatch(factors, 16);
     try {
       const first = await trainer.evaluate(images, factors);
-      for (let i = 0; i < 40; i++) await trainer.step(images, factors);
+      let liveAfterFirst = 0;
+      for (let i = 0; i < 40; i++) {
+        await trainer.step(images, factors);
+        if (i === 0) liveAfterFirst = rt.liveTensors; // Adam's moments exist from here on
+      }
+      expect(rt.liveTensors, 'tensors leaked by training steps').toBe(liveAfterFirst);
       const after = await trainer.evaluate(images, factors);
       expect(after, `loss ${first} → ${after} (seed ${SEED})`).toBeLessThan(0.3 * first);
     } finally {
@@ -254,6 +261,7 @@ describe('FactorPredictor training', () => {
       trainer.dispose();
       predictor.dispose();
     }
+    expect(rt.liveTensors, 'tensors left after dispose').toBe(liveBefore);
   });
 });
 

@@ -12,7 +12,7 @@
  * rate suited to a few-layer model; the paper's decoupled weight decay and cosine schedule are
  * left to the caller (our Adam's decay is torch's L2 form, not AdamW's).
  */
-import { Adam, backward, clampMax, clampMin, toHost, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { Adam, backward, clampMax, clampMin, toFloat32, toHost, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { checkClipConfig, type ClipConfig } from '../checkpoint/index.js';
 import { ClipModel } from '../model/index.js';
 import { clipContrastiveLoss, CLIP_LOGIT_SCALE_MAX } from './contrastive-loss.js';
@@ -58,7 +58,7 @@ export class ClipTrainer {
     const model = ClipModel.fromWeights(rt, config, weights);
     for (const p of model.parameters().values()) p.requiresGrad = true;
     const scale = weights.get('logit_scale');
-    const s = scale ? Number(scale.data[0]) : CLIP_LOGIT_SCALE_INIT;
+    const s = scale ? toFloat32(scale)[0] : CLIP_LOGIT_SCALE_INIT; // toFloat32: the file may hold f16
     return new ClipTrainer(rt, model, rt.parameter([s], [], 'logit_scale'), options);
   }
 
