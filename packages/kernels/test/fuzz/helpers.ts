@@ -10,8 +10,8 @@ import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, type FuzzOptions } from '.
 /** Cases per target in the normal suite; `STYLEGPU_FUZZ_CASES=10000 npx vitest run fuzz` runs the full size. */
 export const QUICK = 300;
 
-/** Long enough for 10 000 cases of the slowest target on a loaded 2-core machine. */
-export const FUZZ_TIMEOUT_MS = 900_000;
+/** Per test: a minute plus 50 ms a case (cases take well under 1 ms on average; the slowest seen is ~170 ms). */
+export const FUZZ_TIMEOUT_MS = 60_000 + 50 * fuzzCases(QUICK);
 
 /** Every tensor converted to f32, as a model loader does before upload (this is where stride-0 views used to explode). */
 export function materialise(tensors: Iterable<HostTensor>): number {
