@@ -21,7 +21,7 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 
 import { readJpegFrames } from './jpeg-frame.js';
-import { readPngLayout } from './png-layout.js';
+import { type PngLayout, readPngLayout } from './png-layout.js';
 import {
   type Channels,
   DEFAULT_IMAGE_LIMITS,
@@ -57,7 +57,7 @@ function libraryReason(error: unknown, library: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 export function decodePng(bytes: Uint8Array, options: DecodeOptions = {}): RasterImage {
-  let layout: ReturnType<typeof readPngLayout>;
+  let layout: PngLayout;
   try {
     layout = readPngLayout(bytes);
   } catch (e) {
@@ -72,7 +72,7 @@ export function decodePng(bytes: Uint8Array, options: DecodeOptions = {}): Raste
     );
   }
   // pngjs caps non-interlaced data at the image size itself but inflates interlaced data without a limit.
-  if (layout.interlaced) checkInterlacedInflate(bytes, layout.inflatedBytes);
+  if (layout.interlaced) checkInterlacedInflate(layout);
   let png: pngjs.PNGWithMetadata;
   try {
     png = pngjs.PNG.sync.read(toBuffer(bytes));
@@ -89,23 +89,12 @@ export function decodePng(bytes: Uint8Array, options: DecodeOptions = {}): Raste
 }
 
 /** Inflates the IDAT data with a ceiling of what the image needs, so a deflate bomb stops there. */
-function checkInterlacedInflate(bytes: Uint8Array, inflatedBytes: number): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.length; ) {
-    const length = view.getUint32(at);
-    const end = at + 12 + length;
-    if (end > bytes.length) break;
-    const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
-    if (type === 'IDAT') parts.push(bytes.subarray(at + 8, at + 8 + length));
-    if (type === 'IEND') break;
-    at = end;
-  }
+function checkInterlacedInflate(layout: PngLayout): void {
   try {
-    inflateSync(Buffer.concat(parts), { maxOutputLength: Math.max(1, inflatedBytes) });
+    inflateSync(Buffer.concat(layout.idat), { maxOutputLength: Math.max(1, layout.inflatedBytes) });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new Error(`png: cannot decode (the image data inflates to more than the ${inflatedBytes} bytes its size needs: a damaged or hostile file)`);
+      throw new Error(`png: cannot decode (the image data inflates to more than the ${layout.inflatedBytes} bytes its size needs: a damaged or hostile file)`);
     }
     throw new Error(`png: cannot decode (image data: ${libraryReason(e, 'zlib')})`);
   }

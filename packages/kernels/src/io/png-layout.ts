@@ -32,7 +32,8 @@ export interface PngLayout {
   bitDepth: number;
   colourType: number;
   interlaced: boolean;
-  /** Total length of the IDAT chunks that lie inside the file. */
+  /** The IDAT chunks' data that lies inside the file (views, not copies), and its total length. */
+  idat: Uint8Array[];
   compressedBytes: number;
   /** What the image data must inflate to: filter bytes plus packed rows, per interlace pass. */
   inflatedBytes: number;
@@ -61,13 +62,17 @@ export function readPngLayout(bytes: Uint8Array): PngLayout {
   }
 
   let compressedBytes = 0;
+  const idat: Uint8Array[] = [];
   // Walk the chunks that fit in the file; pngjs reports damaged or missing ones itself.
   for (let at = 8; at + 8 <= bytes.length; ) {
     const length = view.getUint32(at);
     const end = at + 12 + length;
     if (end > bytes.length) break;
     const type = chunkType(bytes, at + 4);
-    if (type === 'IDAT') compressedBytes += length;
+    if (type === 'IDAT') {
+      idat.push(bytes.subarray(at + 8, at + 8 + length));
+      compressedBytes += length;
+    }
     if (type === 'IEND') break;
     at = end;
   }
@@ -84,7 +89,7 @@ export function readPngLayout(bytes: Uint8Array): PngLayout {
       if (w > 0 && h > 0) inflatedBytes += h * rowBytes(w);
     }
   }
-  return { width, height, bitDepth, colourType, interlaced: interlace === 1, compressedBytes, inflatedBytes };
+  return { width, height, bitDepth, colourType, interlaced: interlace === 1, idat, compressedBytes, inflatedBytes };
 }
 
 function chunkType(bytes: Uint8Array, at: number): string {
