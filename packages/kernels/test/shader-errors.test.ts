@@ -186,6 +186,30 @@ describe('pipelines and bindings WebGPU refuses', () => {
   });
 });
 
+describe('the steady state', () => {
+  it('checks a key once: later batches of known-good kernels open no error scope', async () => {
+    const rt = await testRuntime();
+    const rng = makeRng(SEED + 3);
+    const x = rt.tensor(Float32Array.from(randn(rng, 300)));
+    const step = () => rt.tidy(() => K.sum(K.mul(K.exp(K.tanh(x)), x)));
+    const first = step();
+    await first.read();
+    first.dispose();
+    const push = vi.spyOn(rt.device, 'pushErrorScope');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const y = step();
+        await y.read();
+        y.dispose();
+      }
+      expect(push).not.toHaveBeenCalled();
+    } finally {
+      push.mockRestore();
+      x.dispose();
+    }
+  });
+});
+
 /** `out[i] = a[i]` over a fixed 64-element input binding (WebGPU then requires 256-byte buffers). */
 function fixedSize(op: string): Kernel {
   const code = `@group(0) @binding(0) var<storage, read> a: array<f32, 64>;
