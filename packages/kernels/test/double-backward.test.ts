@@ -408,6 +408,26 @@ describe('grad()', () => {
     });
   });
 
+  it('a createGraph pass lives in the caller\'s scope: nothing is left after it closes but the leaves\' gradients', async () => {
+    const rt = await testRuntime();
+    const x = rt.keep(rt.tensor(Float32Array.from({ length: 2 * 3 * 6 * 6 }, (_, i) => Math.sin(i)), [2, 3, 6, 6]));
+    const w = rt.keep(rt.tensor(Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.cos(i)), [4, 3, 3, 3]));
+    w.requiresGrad = true;
+    const before = rt.liveTensors;
+    rt.tidy(() => {
+      const xi = rt.noGrad(() => K.reshape(x, x.shape));
+      xi.requiresGrad = true;
+      const y = K.minibatchStd(K.biasAct(K.conv2d(xi, w, null, { padding: 1 }), null, { act: 'lrelu' }), { groupSize: 2 });
+      const [g] = K.grad(K.sum(y), [xi], { createGraph: true });
+      K.backward(K.sum(K.square(g)));
+    });
+    expect(w.grad).not.toBeNull();
+    expect(rt.liveTensors).toBe(before + 1);
+    K.zeroGrad([w]);
+    x.dispose();
+    w.dispose();
+  });
+
   it('an op without a double backward throws under createGraph, naming it', async () => {
     const rt = await testRuntime();
     rt.tidy(() => {
