@@ -81,6 +81,29 @@ async function run(t: StyleGan2Trainer, source: ImageArraySource, steps: number)
 }
 
 describe('resume', () => {
+  it('with R1 every 2nd step (γ 1), N steps equal N/2 + training-state file + N/2, bit for bit', async () => {
+    const source = new ImageArraySource(images(6, 16, seed), { seed: 1, mirror: true });
+    const withR1 = { ...training, gamma: 1, dRegInterval: 2 };
+    const stats: number[] = [];
+    const full = StyleGan2Trainer.create(rt, configs, withR1);
+    for (let i = 0; i < 4; i++) {
+      const reals = rt.tensor(source.batch(i, 4), [4, 3, 16, 16]);
+      const s = await full.step(reals);
+      reals.dispose();
+      if (s.r1Penalty !== null) stats.push(s.step);
+    }
+    expect(stats).toEqual([0, 2]);
+    const want = await full.toHostState();
+    full.dispose();
+    const half = StyleGan2Trainer.create(rt, configs, withR1);
+    await run(half, source, 2);
+    const resumed = StyleGan2Trainer.fromHostState(rt, parseTrainingState(trainingStateBytes(await half.toHostState())));
+    half.dispose();
+    await run(resumed, source, 2);
+    expectSameState(want, await resumed.toHostState());
+    resumed.dispose();
+  });
+
   it('N steps equal N/2 + training-state file + N/2, bit for bit', async () => {
     const source = new ImageArraySource(images(6, 16, seed), { seed: 1, mirror: true });
     const full = StyleGan2Trainer.create(rt, configs, training);

@@ -166,3 +166,70 @@ describe('one training iteration against the float64 reference', () => {
     }
   });
 });
+
+describe('the same iteration with R1 on (γ 2): Dreg runs at step 0', () => {
+  let r1Trainer: StyleGan2Trainer;
+  let r1Stats: Awaited<ReturnType<StyleGan2Trainer['step']>>;
+  beforeAll(async () => {
+    const state: TrainerHostState = {
+      configs,
+      options: { ...DEFAULT_TRAINING_OPTIONS, batch: 4, gamma: 2, glr: GLR, dlr: 0.002, emaKimg: 0.01, seed: 0 },
+      counters: { step: 0, nimg: 0, plMean: 0 },
+      G: group('init.G.'),
+      D: group('init.D.'),
+      Gema: group('init.G.'),
+      optG: { params: new Map() },
+      optD: { params: new Map() },
+    };
+    const draws = (phase: 'Gmain' | 'Dmain'): PhaseDraws => {
+      const [z, mix, cut] = phase === 'Gmain' ? ['in.zG', 'in.zGmix', 3] : ['in.zD', 'in.zDmix', 2];
+      return { z: rt.tensor(arr(z), [4, 16]), zMix: rt.tensor(arr(mix), [4, 16]), mixCutoff: cut as number, noiseMode: 'const', noiseSeed: 0 };
+    };
+    r1Trainer = StyleGan2Trainer.fromHostState(rt, state, { draws });
+    expect(r1Trainer.phasesAt(0)).toEqual(['Gboth', 'Dmain', 'Dreg']);
+    expect(r1Trainer.phasesAt(1)).toEqual(['Gboth', 'Dmain']);
+    expect(r1Trainer.phasesAt(16)).toEqual(['Gboth', 'Dmain', 'Dreg']);
+    const reals = rt.tensor(arr('in.reals'), [4, 3, 16, 16]);
+    r1Stats = await r1Trainer.step(reals);
+    reals.dispose();
+  });
+  afterAll(() => r1Trainer?.dispose());
+
+  it('reports the mean R1 penalty and the same GAN losses', () => {
+    const want = arr('r1.out.penalty')[0];
+    expect(Math.abs(r1Stats.r1Penalty! - want)).toBeLessThan(1e-5 * Math.max(1, want));
+    expect(r1Stats.lossDreal).toBe(stats.lossDreal);
+  });
+
+  it("takes D's second Adam step on the gradient of 16·mean(γ/2·‖∇D‖²), on every D parameter as NVIDIA does", async () => {
+    let worst = 0;
+    for (const [name, p] of r1Trainer.D.params) {
+      const st = r1Trainer.optD.stateOf(p)!;
+      // torch steps every parameter: loss.py's real_logits·0 gives even b4.out.bias a (zero) gradient.
+      expect(st.step, name).toBe(2);
+      const want = arr(`r1.grad.D.${name}`);
+      const got = await read(st.m);
+      if (maxAbs(want) === 0) {
+        expect(maxAbs(got), name).toBe(0);
+        continue;
+      }
+      const err = relErr(got, want);
+      worst = Math.max(worst, err);
+      // The R1 gradient is a gradient of a gradient: r1.test.ts measures up to 6.3e-4 on biases.
+      expect(err, name).toBeLessThan(1e-3);
+    }
+    console.log(`Dreg gradient: worst relative error ${worst.toExponential(2)}`);
+  });
+
+  it('leaves D where torch.optim.Adam puts it after both steps', async () => {
+    const lr = DLR;
+    let worst = 0;
+    for (const [name, p] of r1Trainer.D.params) {
+      const got = await read(p);
+      const want = arr(`r1.out.D.${name}`);
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / lr);
+    }
+    console.log(`D after Dmain + Dreg: worst difference ${worst.toExponential(2)} learning-rate steps`);
+    expect(worst).toBeLessThan(0.05);
+  });
+});

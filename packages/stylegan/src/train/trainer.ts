@@ -34,6 +34,7 @@ import {
   mulScalar,
   randomNormal,
   reshape,
+  zeros,
   slice,
 } from '@stylegpu/kernels';
 import { Discriminator } from '../model/discriminator.js';
@@ -41,6 +42,7 @@ import { Generator } from '../model/generator.js';
 import { emaBeta, updateEma } from './ema.js';
 import { initDiscriminatorWeights, initGeneratorWeights } from './init-weights.js';
 import { lazyRegularizedAdam } from './lazy-adam.js';
+import { r1Penalty } from './r1.js';
 import { discriminatorFakeLoss, discriminatorRealLoss, generatorLoss } from './losses.js';
 import type { NetworkConfigs } from './network-config.js';
 import { generatorTrainables, isGeneratorBuffer } from './parameter-groups.js';
@@ -133,7 +135,7 @@ export interface PhaseDraws {
 export type PhaseName = 'Gmain' | 'Dmain';
 
 export interface TrainerExtras {
-  /** The R1 implementation (needed when γ > 0). */
+  /** Replaces the R1 implementation (default: `r1Penalty` of r1.ts). */
   r1Penalty?: R1PenaltyFn;
   /**
    * Replaces the draws of a phase (default: `defaultDraws`, from the seed and the step): replays
@@ -204,7 +206,7 @@ export class StyleGan2Trainer {
   readonly optG: Adam;
   readonly optD: Adam;
   readonly counters: TrainingCounters;
-  private readonly r1: R1PenaltyFn | null;
+  private readonly r1: R1PenaltyFn;
   private readonly draws: ((phase: PhaseName, step: number) => PhaseDraws) | null;
 
   private constructor(
@@ -219,9 +221,8 @@ export class StyleGan2Trainer {
     this.D = nets.D;
     this.Gema = nets.Gema;
     this.counters = { ...counters };
-    this.r1 = extras.r1Penalty ?? null;
+    this.r1 = extras.r1Penalty ?? ((D, reals) => r1Penalty(D, reals));
     this.draws = extras.draws ?? null;
-    if (options.gamma > 0 && !this.r1) throw new Error(`${WHO}: R1 (gamma ${options.gamma}) needs an r1Penalty implementation; pass one or use gamma 0`);
     for (const net of [this.G, this.Gema]) net.setTrainable(() => false);
     this.D.setTrainable(() => false);
     const hyper = (lr: number) => ({ lr, betas: options.betas, eps: options.eps });
@@ -343,11 +344,16 @@ export class StyleGan2Trainer {
       // D: Dreg — R1 on the same reals, weighted by γ/2 and by the interval (lazy regularisation).
       if (phases.includes('Dreg')) {
         losses.r1 = rt.tidy(() => {
-          const penalty = this.r1!(D, reals);
+          const penalty = this.r1(D, reals);
           const meanPenalty = mean(penalty);
           backward(mulScalar(meanPenalty, (o.gamma / 2) * o.dRegInterval));
           return meanPenalty;
         });
+        // NVIDIA backpropagates real_logits·0 + the penalty, so every D parameter has a gradient
+        // (zero for those the input gradient does not depend on, e.g. b4.out.bias, and those that only
+        // reach it through lrelu's flat derivative) and Adam steps them all: their step counts and
+        // second moments move as torch's do.
+        for (const p of D.parameters()) if (!p.grad) p.grad = rt.keep(zeros(rt, p.shape));
         this.optD.step();
         this.optD.zeroGrad();
       }
