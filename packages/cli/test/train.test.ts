@@ -17,17 +17,21 @@ const tiny = ['--cbase', '128', '--cmax', '16', '--map', '2', '--z-dim', '32', '
 describe('stylegpu train', () => {
   it('trains on world:shapes, writes NVIDIA-style run files, and resumes', async () => {
     const out = mkdtempSync(join(tmpdir(), 'stylegpu-train-'));
-    await run(['train', '--data', 'world:shapes', '--resolution', '16', '--outdir', out, '--gamma', '0', '--kimg', '0.008', '--tick', '0.004', '--snap', '1', ...tiny]);
+    await run(['train', '--data', 'world:shapes', '--resolution', '16', '--outdir', out, '--gamma', '0.1', '--kimg', '0.008', '--tick', '0.004', '--snap', '1', ...tiny]);
     const [first] = readdirSync(out);
-    expect(first).toBe('00000-world_shapes-16px-gamma0-kimg0.008-batch4');
+    expect(first).toBe('00000-world_shapes-16px-gamma0.1-kimg0.008-batch4');
     const files = readdirSync(join(out, first));
     for (const f of ['reals.png', 'fakes_init.png', 'fakes000000.png', 'network-snapshot-000000.safetensors', 'training-state-000000.safetensors', 'stats.jsonl']) expect(files).toContain(f);
     const reals = decodePng(readFileSync(join(out, first, 'reals.png')));
     expect([reals.width, reals.height]).toEqual([4 * 16, 16]);
+    // Step 0 is an R1 (Dreg) step: tick 0's stats carry its penalty.
+    const tick0 = JSON.parse(readFileSync(join(out, first, 'stats.jsonl'), 'utf8').split('\n')[0]);
+    expect(tick0.r1_penalty).toBeGreaterThan(0);
     const states = files.filter((f) => f.startsWith('training-state')).sort();
     const state = parseTrainingState(readFileSync(join(out, first, states.at(-1)!)));
     expect(state.counters).toEqual({ step: 2, nimg: 8, plMean: 0 });
     expect(state.options.batch).toBe(4);
+    expect(state.options.gamma).toBe(0.1);
     expect(state.configs.generator.synthesis.channels).toEqual({ 4: 16, 8: 16, 16: 8 });
     const rt = await createRuntime();
     const G = await Generator.load(rt, join(out, first, files.find((f) => f.startsWith('network-snapshot'))!));

@@ -21,7 +21,7 @@
  * Differences from NVIDIA, on purpose: fp32 throughout (NVIDIA runs the top 4 resolutions in
  * fp16); non-finite gradients are not zeroed (`nan_to_num`) — a non-finite loss stops the run
  * instead, naming the step; no ADA augmentation; no path length (needs the gradient of the
- * synthesis with respect to ws with create_graph, which the kernels' autograd does not give).
+ * synthesis with respect to ws with createGraph, and modulatedConv2d has no double backward).
  */
 import {
   type Adam,
@@ -193,7 +193,7 @@ export function checkTrainingOptions(o: TrainingOptions, configs: NetworkConfigs
   if (o.plWeight !== 0) {
     bad(
       `path-length regularisation (plWeight ${o.plWeight}) is not available: it needs the gradient of the synthesis ` +
-        'with respect to ws with create_graph (double backward through modulated convolutions), which the kernels do not provide; use plWeight 0',
+        'with respect to ws with createGraph, and modulatedConv2d\'s backward is not differentiable yet (its GradNode is not higherOrder); use plWeight 0',
     );
   }
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed (--seed) must be an integer in [0, 2^32), got ${o.seed}`);
