@@ -187,6 +187,19 @@ describe('pickle VM: hostile pickles are refused, clearly and quickly, and nothi
     expect(asked).toEqual([]);
   });
 
+  it('shows at most 200 characters of a megabyte-long global name', () => {
+    for (const module of ['m'.repeat(1 << 20), `${'m'.repeat(1 << 20)}\t`]) {
+      let message = '';
+      try {
+        read(new PickleAsm().proto(2).global(module, 'x').stop().bytesOut());
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^pickle: refusing (unknown )?global/);
+      expect(message.length).toBeLessThan(500);
+    }
+  });
+
   it('refuses malformed names in a text GLOBAL too', () => {
     expect(() => read(new PickleAsm().proto(2).global('torch.._utils', '_rebuild_tensor_v2').stop().bytesOut())).toThrow(
       /refusing global module "torch\.\._utils", name "_rebuild_tensor_v2" \(GLOBAL at offset 2\): not a plain module path/,

@@ -189,7 +189,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
   const resolve = (module: string, name: string): PickleGlobal => {
     if (!MODULE_PATH.test(module) || !IDENTIFIER.test(name)) {
       fail(
-        `refusing global module ${JSON.stringify(module)}, name ${JSON.stringify(name)} (${opName} at offset ${opStart}): ` +
+        `refusing global module ${JSON.stringify(clip(module))}, name ${JSON.stringify(clip(name))} (${opName} at offset ${opStart}): ` +
           'not a plain module path and identifier (dotted names and control characters are never allowed)',
       );
     }
@@ -200,7 +200,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
     if (handler === undefined) handler = options.resolveGlobal?.(module, name);
     if (handler === undefined) {
       throw new Error(
-        `pickle: ${where}refusing unknown global '${full}' (${opName} at offset ${opStart}; only tensor checkpoint globals are allowed)`,
+        `pickle: ${where}refusing unknown global '${clip(full)}' (${opName} at offset ${opStart}; only tensor checkpoint globals are allowed)`,
       );
     }
     return new PickleGlobal(module, name, handler);
@@ -596,6 +596,11 @@ export function describe(v: unknown): string {
   if (v instanceof PickledObject) return `'${v.className}' object`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
+}
+
+/** Names from the file shown in messages: the first 200 characters. */
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
 /** A value for an error message: numbers and short strings as they are, anything else described. */
