@@ -1,4 +1,16 @@
-// The factor predictor: a small CNN reading world images back into their factors, and the Fréchet distance on its features.
+/**
+ * `@stylegpu/world/predictor`: a small CNN reading world images back into their factors, and the
+ * Fréchet distance on its features (an FID whose feature extractor knows the world). Needs
+ * @stylegpu/kernels (an optional peer of @stylegpu/world; the main entry does not).
+ *
+ *   const world = loadWorld('world:shapes', { resolution: 32 });
+ *   const predictor = FactorPredictor.create(rt, defaultPredictorConfig(world.schema, 32), seed);
+ *   const trainer = new PredictorTrainer(predictor, { lr: 1e-3 });
+ *   for (const b of world.batches({ batchSize: 32, maxBatches: n })) await trainer.step(rt.tensor(b.pixels, [32, 3, 32, 32]), b.factors);
+ *   scoreFactors(world.schema, await predictor.predictFactors(images), trueFactors);   // MAE / accuracy per factor
+ *   frechetDistance(await predictor.predictorFeatures(a), await predictor.predictorFeatures(b), predictor.config.featureDim);
+ *   const bytes = await predictor.save();  FactorPredictor.load(rt, bytes);
+ */
 export { checkPredictorConfig, defaultPredictorConfig, predictorWeightShapes, type PredictorConfig } from './predictor-config.js';
 export { decodeOutputs, encodeTargets, factorRows, headLayout, type FactorTargets, type FactorVectors, type HeadColumns, type HeadLayout } from './head-layout.js';
 export { factorLoss } from './factor-loss.js';
