@@ -225,8 +225,9 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
         e.term,
         e.value,
         savedStep === null
-          ? 'no checkpoint had been written; lower the learning rate and start again'
+          ? 'no checkpoint had been written; lower the learning rate or the loss weights and start again'
           : `the last good checkpoint is ${join(o.outputDir, 'checkpoint', checkpoint)} (step ${savedStep}); lower the learning rate and go on from it with resume (--resume)`,
+        e.found,
       );
     const t0 = performance.now();
     const startStep = trainer.step;
@@ -272,7 +273,7 @@ async function saveCheckpoint(
     const h = await toHost(t);
     // The weights are read back here anyway: an update that overflowed must not overwrite a good checkpoint.
     const bad = (h.data as Float32Array).findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw new NadaDivergedError(step - 1, `update of ${name}`, (h.data as Float32Array)[bad]);
+    if (bad >= 0) throw new NadaDivergedError(step, name, (h.data as Float32Array)[bad], undefined, 'weights');
     weights.set(name, h);
   }
   const ckpt = { config: { ...config, discriminator: undefined }, generator: weights };

@@ -86,19 +86,33 @@ export interface NadaStepResult {
   loss: number;
 }
 
-/** A loss term became NaN or ±Infinity: training cannot go on from this step. */
+/**
+ * Training diverged: a loss term became NaN or ±Infinity (seen in the loss read back every step), or
+ * the weights hold one (seen when a checkpoint reads them back; clamps in the generator can hide NaN
+ * weights from the loss).
+ */
 export class NadaDivergedError extends Error {
   constructor(
-    /** The step whose loss was not finite (0-based, as NadaTrainer.step). */
+    /** The step whose loss was not finite (0-based, as NadaTrainer.step), or the steps taken when the weights were found bad. */
     readonly step: number,
-    /** Which term, e.g. 'directional CLIP loss of CLIP model ViT-B-32.pt'. */
+    /** The loss term (e.g. 'directional CLIP loss of CLIP model ViT-B-32.pt') or the parameter name. */
     readonly term: string,
     readonly value: number,
     /** What the caller can do about it (the run adds where its last good checkpoint is). */
     readonly advice?: string,
+    readonly found: 'loss' | 'weights' = 'loss',
   ) {
-    super(`nada: the ${term} became ${value} at step ${step}${advice ? `; training stopped: ${advice}` : ''}`);
+    super(`nada: ${NadaDivergedError.describe(step, term, value, found)}${advice ? `; training stopped: ${advice}` : ''}`);
     this.name = 'NadaDivergedError';
+  }
+
+  /** The finding alone, without the advice. */
+  get what(): string {
+    return NadaDivergedError.describe(this.step, this.term, this.value, this.found);
+  }
+
+  private static describe(step: number, term: string, value: number, found: 'loss' | 'weights'): string {
+    return found === 'loss' ? `the ${term} became ${value} at step ${step}` : `the weight ${term} holds ${value} after ${step} steps (found when saving a checkpoint)`;
   }
 }
 

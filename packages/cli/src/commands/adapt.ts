@@ -269,7 +269,7 @@ export async function runNadaCommand(f: NadaFlags): Promise<void> {
     console.log(`adapt nada: ${result.steps} steps, last loss ${result.lastLoss.toFixed(5)}; checkpoint ${result.checkpoint}`);
   } catch (e) {
     if (e instanceof NadaDivergedError) {
-      throw new CliError(W, '', `the ${e.term} became ${e.value} at step ${e.step}, training stopped`, e.advice ?? 'lower --lr');
+      throw new CliError(W, '', `${e.what}, training stopped`, e.advice ?? 'lower --lr');
     }
     throw e;
   } finally {
