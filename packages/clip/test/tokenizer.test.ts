@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,6 +205,23 @@ describe('loader errors', () => {
     const short = path.join(scratch, 'short.txt.gz');
     writeFileSync(short, gzipSync(new TextEncoder().encode('#version: 0.2\ni n\nt h\n')));
     await expect(loadTokenizer(short)).rejects.toThrow(/short\.txt\.gz: expected at least 48894 merge lines/);
+  });
+
+  it('fromUrl (the browser path) fetches the vocabulary, and names the URL when the fetch fails', async () => {
+    const vocab = readFileSync(bpePath);
+    const server = createServer((request, response) => {
+      if (request.url === '/vocab.txt.gz') response.writeHead(200, { 'content-type': 'application/gzip' }).end(vocab);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const fetched = await ClipTokenizer.fromUrl(`${base}/vocab.txt.gz`);
+      expect(Array.from(fetched.tokenize('a photo of a cat').subarray(0, 7))).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
+      await expect(ClipTokenizer.fromUrl(`${base}/missing.gz`)).rejects.toThrow(`${base}/missing.gz: fetching the CLIP vocabulary failed with HTTP 404`);
+    } finally {
+      server.close();
+    }
   });
 
   it('ignores a gzip size trailer that claims 4 GB (it used to be allocated up front)', () => {
