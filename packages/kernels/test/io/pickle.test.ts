@@ -200,6 +200,13 @@ describe('pickle VM: hostile pickles are refused, clearly and quickly, and nothi
     }
   });
 
+  it('refuses _codecs.encode of text that is not latin1, naming the character', () => {
+    const encode = (text: string) =>
+      new PickleAsm().proto(2).global('_codecs', 'encode').str(text).str('latin1').raw(0x86).reduce().stop().bytesOut();
+    expect(read(encode('\u00ff\u0000a'))).toEqual(new Uint8Array([0xff, 0, 0x61]));
+    expect(() => read(encode('ab\u0100'))).toThrow("pickle: '_codecs.encode' (REDUCE at offset 39): character U+0100 at index 2 is not latin1");
+  });
+
   it('refuses malformed names in a text GLOBAL too', () => {
     expect(() => read(new PickleAsm().proto(2).global('torch.._utils', '_rebuild_tensor_v2').stop().bytesOut())).toThrow(
       /refusing global module "torch\.\._utils", name "_rebuild_tensor_v2" \(GLOBAL at offset 2\): not a plain module path/,
