@@ -1,2 +1,9 @@
-// @stylegpu/discovery: the public surface grows here as its issue lands (see README).
-export {};
+// @stylegpu/discovery: semantic direction discovery in StyleGAN latent spaces (see README).
+export { symmetricEigen, topEigenvectors, type SymmetricEigen } from './linalg/symmetric-eigen.js';
+export { SeededRandom } from './linalg/seeded-random.js';
+export { checkSeeds, sampleWHost, seedRange, styleGanLatents, type LatentGenerator, type StyleGanLatentOptions } from './latent-generator.js';
+export { checkDirectionSet, directionSetEditor, editW, layerRangeWeights, type DirectionSet, type LatentEditor } from './direction-set.js';
+export { pca, type Pca } from './baselines/pca.js';
+export { ganspace, ganspaceFromSamples, type GanSpaceOptions, type GanSpaceResult } from './baselines/ganspace.js';
+export { sefa, sefaFromWeights, type SefaOptions, type SefaResult } from './baselines/sefa.js';
+export { PlantedGenerator, type PlantedGeneratorOptions } from './toy/planted-generator.js';
