@@ -25,7 +25,7 @@ const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7ffff
 /** One mutation of `input`: bit flips, byte sets, interesting integers, chunk insert/delete/duplicate, truncation. */
 export function mutate(input: Uint8Array, rng: () => number): Uint8Array {
   const int = (n: number) => Math.floor(rng() * n);
-  let out: Uint8Array = input.slice();
+  let out: Uint8Array = new Uint8Array(input); // a copy even for a Node Buffer, whose slice() is a view
   const rounds = 1 + int(4);
   for (let r = 0; r < rounds; r++) {
     const n = out.length;
