@@ -226,6 +226,27 @@ describe('hostile torch checkpoints: refused before anything large is allocated'
     expect(() => readTorchCheckpoint(file, { extraAllocationBytes: 0 })).toThrow(/needs 4000 bytes, which takes this read past its allocation budget/);
   });
 
+  it('charges copies: one memoised string, dict or buffer turned into new values 1000 times', () => {
+    // f(GET 1) 1000 times, collected in a list: memory grows by the argument's size each time.
+    const repeat = (module: string, name: string, arg: (p: PickleAsm) => PickleAsm) => {
+      const p = new PickleAsm().proto(2).global(module, name).raw(0x71, 0, 0x30);
+      arg(p).raw(0x71, 1, 0x30).emptyList().mark();
+      for (let i = 0; i < 1000; i++) p.raw(0x68, 0, 0x68, 1).reduce();
+      return p.raw(0x65).stop().bytesOut();
+    };
+    const latin1 = repeat('_codecs', 'encode', (p) => p.str('x'.repeat(100_000)).str('latin1').raw(0x86));
+    expect(() => readTorchCheckpoint(latin1, { extraAllocationBytes: 0 })).toThrow(/^torch: bytes of 100000 characters needs 100000 bytes, which takes this read past/);
+    const dict = new PickleAsm().emptyDict().mark();
+    for (let i = 0; i < 10_000; i++) dict.int(i).none();
+    const copies = repeat('collections', 'OrderedDict', (p) => p.raw(...dict.raw(0x75, 0x85).bytesOut()));
+    expect(() => readTorchCheckpoint(copies, { extraAllocationBytes: 0 })).toThrow(/collections\.OrderedDict of 10000 entries needs 640000 bytes, which takes this read past/);
+    const f4 = (p: PickleAsm) => p.global('numpy', 'dtype').mark().str('f4').false().raw(0x88).tuple().reduce();
+    const arrays = repeat('numpy.core.numeric', '_frombuffer', (p) => f4(p.mark().bytes(new Uint8Array(100_000))).ints([25_000]).str('C').tuple());
+    expect(() => readTorchCheckpoint(arrays, { extraAllocationBytes: 0 })).toThrow(/a numpy array f32 \[25000\] needs 100000 bytes, which takes this read past/);
+    // 1000 × 100 kB = 100 MB from a 100 kB file: past the default budget too.
+    expect(() => readTorchCheckpoint(arrays)).toThrow(/past its allocation budget of \d+ bytes \(4 × the file's \d+ bytes \+ 67108864\)/);
+  });
+
   it('charges nested blobs: a memoised torch.save blob loaded 10 000 times is refused', () => {
     const blob = legacyFile((p) => p.mark().str('storage').global('torch', 'FloatStorage').str('k').str('cpu').int(1000).tuple().binpersid(), [
       { key: 'k', data: new Float32Array(1000) },
