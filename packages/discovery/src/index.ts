@@ -7,3 +7,5 @@ export { pca, type Pca } from './baselines/pca.js';
 export { ganspace, ganspaceFromSamples, type GanSpaceOptions, type GanSpaceResult } from './baselines/ganspace.js';
 export { sefa, sefaFromWeights, type SefaOptions, type SefaResult } from './baselines/sefa.js';
 export { PlantedGenerator, type PlantedGeneratorOptions } from './toy/planted-generator.js';
+export { disentanglementScores, type DisentanglementOptions, type DisentanglementScores } from './metrics/disentanglement.js';
+export { change, factorEffects, type FactorEffects, type FactorEffectsOptions, type FactorKind, type FactorPredictorFn } from './metrics/factor-effects.js';
