@@ -6,9 +6,10 @@ export interface Progress {
   stop(): void;
 }
 
-export function progress(label: string, total: number): Progress {
+/** `start`: steps already done (a resumed run). */
+export function progress(label: string, total: number, start = 0): Progress {
   if (!process.stderr.isTTY) {
-    let done = 0;
+    let done = start;
     return {
       tick: () => {
         done++;
@@ -21,7 +22,7 @@ export function progress(label: string, total: number): Progress {
     { format: `${label} [{bar}] {value}/{total} {eta_formatted} left {info}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { info: '' });
+  bar.start(total, start, { info: '' });
   return {
     tick: (info) =>
       bar.increment(1, {

@@ -258,7 +258,7 @@ export async function runNadaCommand(f: NadaFlags): Promise<void> {
   const inputs = await readNadaFiles(options);
 
   const rt = await createRuntime();
-  const bar = progress('nada', iterations);
+  const bar = progress('nada', iterations, Math.min(inputs.resume?.step ?? 0, iterations));
   try {
     const result = await runNada(
       rt,

@@ -1,0 +1,85 @@
+/**
+ * A real `stylegpu adapt nada` run killed with SIGKILL after it wrote a checkpoint, then resumed with
+ * `--resume`, ends with bitwise the same weights and Adam state as an uninterrupted run of the same
+ * seed. The run uses everything a resume must carry: Adam's moments and per-parameter step counts,
+ * z's and style mixing drawn from (seed, step), adaptive layer selection (k = 2 every step), and
+ * sample grids written along the way.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '@stylegpu/kernels';
+import { FIXTURES, startStylegpu, stylegpu } from './run-cli.js';
+
+const ITER = 12;
+const SAVE_EVERY = 3;
+const args = (out: string) => [
+  'adapt', 'nada',
+  '--frozen-gen-ckpt', FIXTURES.generator, '--source-class', 'photo', '--target-class', 'sketch',
+  '--clip-models', FIXTURES.clip, '--clip-vocab', FIXTURES.vocab,
+  '--iter', String(ITER), '--batch', '2', '--lr', '0.02', '--seed', '7', '--mixing', '0.5',
+  '--auto-layer-k', '2', '--auto-layer-iters', '1', '--auto-layer-batch', '2',
+  '--save-interval', String(SAVE_EVERY), '--output-interval', '4', '--output-dir', out,
+];
+
+const stateFile = (out: string) => join(out, 'checkpoint', 'state.safetensors');
+const stateStep = (out: string) => Number(readSafetensors(readFileSync(stateFile(out))).metadata?.step);
+
+/** Each tensor's raw bytes, for bitwise comparison. */
+function tensorBytes(file: string): Map<string, Buffer> {
+  const { tensors } = readSafetensors(readFileSync(file));
+  const out = new Map<string, Buffer>();
+  for (const [k, t] of tensors) {
+    const d = t.data as ArrayBufferView;
+    out.set(k, Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return out;
+}
+
+function expectBitwiseEqual(a: string, b: string): void {
+  const x = tensorBytes(a);
+  const y = tensorBytes(b);
+  expect([...y.keys()].sort()).toEqual([...x.keys()].sort());
+  const differing = [...x].filter(([k, bytes]) => !bytes.equals(y.get(k)!)).map(([k]) => k);
+  expect(differing, `tensors of ${b} that differ from ${a}`).toEqual([]);
+}
+
+describe('stylegpu adapt nada, killed and resumed', () => {
+  it('SIGKILL after a checkpoint, then --resume: the final weights and Adam state equal an uninterrupted run bit for bit', async () => {
+    const straight = mkdtempSync(join(tmpdir(), 'nada-straight-'));
+    const done = stylegpu(args(straight));
+    expect(done.status, done.stderr).toBe(0);
+
+    const killed = mkdtempSync(join(tmpdir(), 'nada-killed-'));
+    const child = startStylegpu(args(killed));
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += String(c)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    let running = true;
+    void exited.then(() => (running = false));
+    // Poll the output folder: kill as soon as the first resume state is on disk.
+    while (running && !existsSync(stateFile(killed))) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    const end = await exited;
+    expect(end.signal, `the run ended on its own before it was killed:\n${stderr}`).toBe('SIGKILL');
+    const savedAt = stateStep(killed);
+    expect(savedAt).toBeGreaterThanOrEqual(SAVE_EVERY);
+    expect(savedAt).toBeLessThan(ITER);
+    expect(existsSync(join(killed, 'checkpoint', `${String(ITER).padStart(6, '0')}.safetensors`))).toBe(false);
+
+    const resumed = stylegpu([...args(killed), '--resume']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`adapt nada: ${ITER} steps`));
+    // The resumed process took only the remaining steps (its progress counts on from the saved step).
+    expect(resumed.stderr).toMatch(new RegExp(`^nada: ${savedAt + 1}/${ITER}$`, 'm'));
+    expect(resumed.stderr).not.toMatch(new RegExp(`^nada: ${savedAt}/${ITER}$`, 'm'));
+
+    const last = `${String(ITER).padStart(6, '0')}.safetensors`;
+    expectBitwiseEqual(join(straight, 'checkpoint', last), join(killed, 'checkpoint', last));
+    expectBitwiseEqual(stateFile(straight), stateFile(killed));
+    const meta = (dir: string) => readSafetensors(readFileSync(stateFile(dir))).metadata!;
+    expect(meta(killed).adamSteps).toBe(meta(straight).adamSteps);
+    expect(meta(killed).step).toBe(String(ITER));
+  });
+});
