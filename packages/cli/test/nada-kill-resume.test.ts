@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '@stylegpu/kernels';
-import { FIXTURES, startStylegpu, stylegpu } from './run-cli.js';
+import { FIXTURES, NO_GPU_ENV, listTree, startStylegpu, stderrLines, stylegpu } from './run-cli.js';
 
 const ITER = 12;
 const SAVE_EVERY = 3;
@@ -45,9 +45,11 @@ function expectBitwiseEqual(a: string, b: string): void {
   expect(differing, `tensors of ${b} that differ from ${a}`).toEqual([]);
 }
 
+let straight = '';
+
 describe('stylegpu adapt nada, killed and resumed', () => {
   it('SIGKILL after a checkpoint, then --resume: the final weights and Adam state equal an uninterrupted run bit for bit', async () => {
-    const straight = mkdtempSync(join(tmpdir(), 'nada-straight-'));
+    straight = mkdtempSync(join(tmpdir(), 'nada-straight-'));
     const done = stylegpu(args(straight));
     expect(done.status, done.stderr).toBe(0);
 
@@ -81,5 +83,19 @@ describe('stylegpu adapt nada, killed and resumed', () => {
     const meta = (dir: string) => readSafetensors(readFileSync(stateFile(dir))).metadata!;
     expect(meta(killed).adamSteps).toBe(meta(straight).adamSteps);
     expect(meta(killed).step).toBe(String(ITER));
+  });
+
+  it('refuses to resume a run with other settings (another --seed), before opening the GPU, touching nothing', (ctx) => {
+    if (!straight) ctx.skip();
+    const before = listTree(straight);
+    const bytes = readFileSync(stateFile(straight));
+    const other = args(straight).map((a) => (a === '7' ? '8' : a));
+    const r = stylegpu([...other, '--iter', String(ITER + 2), '--resume'], { env: NO_GPU_ENV });
+    expect(r.status).toBe(1);
+    expect(stderrLines(r)).toEqual([
+      `stylegpu: adapt nada --resume ${stateFile(straight)}: saved by a run with --seed 7, this one has 8; resume with the same settings, or use another --output-dir`,
+    ]);
+    expect(listTree(straight)).toEqual(before);
+    expect(readFileSync(stateFile(straight)).equals(bytes)).toBe(true);
   });
 });
