@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import { Generator } from '@stylegpu/stylegan';
 import { type ClipModel, type ClipTokenizer, loadClip, loadTokenizer } from '@stylegpu/clip/node';
-import { NadaTrainer, type NadaOptions, directionalClipLoss, nadaTrainingFilter } from '../src/index.js';
+import { NadaDivergedError, NadaTrainer, type NadaOptions, directionalClipLoss, nadaTrainingFilter } from '../src/index.js';
 import { preprocessGenerated } from '@stylegpu/clip';
 
 const pkgs = join(import.meta.dirname, '..', '..');
@@ -130,6 +130,37 @@ describe('NadaTrainer', () => {
       expect(moved).toBeGreaterThan(0);
     } finally {
       dispose();
+    }
+  });
+
+  it('stops on a non-finite loss term, naming the step and the term, without counting the step', async () => {
+    // L·1e20·1e20 with L ≈ 1 is past float32's 3.4e38: the weighted term is +Infinity.
+    for (const [lambdas, term] of [
+      [{ lambdaDirection: 1e20 }, 'directional CLIP loss of CLIP model tiny'],
+      [{ lambdaDirection: 0, lambdaGlobal: 1e20 }, 'global CLIP loss of CLIP model tiny'],
+    ] as const) {
+      const frozen = await Generator.load(rt, G_PATH);
+      const trainable = await Generator.load(rt, G_PATH);
+      const trainer = new NadaTrainer(rt, frozen, trainable, [{ name: 'tiny', model: clip, tokenizer, weight: 1e20 }], {
+        sourceClass: 'photo',
+        targetClass: 'sketch',
+        seed: 5,
+        ...lambdas,
+      });
+      try {
+        const err = await trainer.trainStep().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(NadaDivergedError);
+        expect(err).toMatchObject({ step: 0, term, value: Infinity, found: 'loss' });
+        expect((err as Error).message).toBe(`nada: the ${term} became Infinity at step 0`);
+        expect(trainer.step).toBe(0);
+      } finally {
+        trainer.dispose();
+        frozen.dispose();
+        trainable.dispose();
+      }
     }
   });
 
