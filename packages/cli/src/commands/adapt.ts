@@ -266,7 +266,8 @@ export async function runNadaCommand(f: NadaFlags): Promise<void> {
       inputs,
     );
     bar.stop();
-    console.log(`adapt nada: ${result.steps} steps, last loss ${result.lastLoss.toFixed(5)}; checkpoint ${result.checkpoint}`);
+    if (Number.isNaN(result.lastLoss)) console.log(`adapt nada: the run was already at step ${result.steps} of ${iterations}; checkpoint ${result.checkpoint}`);
+    else console.log(`adapt nada: ${result.steps} steps, last loss ${result.lastLoss.toFixed(5)}; checkpoint ${result.checkpoint}`);
   } catch (e) {
     if (e instanceof NadaDivergedError) {
       throw new CliError(W, '', `${e.what}, training stopped`, e.advice ?? 'lower --lr');
