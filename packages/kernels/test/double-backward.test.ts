@@ -312,6 +312,45 @@ describe('double backward: elementwise, reductions and shape ops', () => {
     });
   });
 
+  it('maximum and minimum, broadcast', async () => {
+    const bIndex = (i: number) => i % 4;
+    await checkSecondOrder({
+      label: 'maximum/minimum',
+      inputs: [
+        { shape: [3, 4], data: randn(rng, 12) },
+        { shape: [4], data: randn(rng, 4) },
+      ],
+      // max(a, b) · min(a, b)²
+      gpu: (_rt, [a, b]) => K.mul(K.maximum(a, b), K.square(K.minimum(a, b))),
+      ref: ([a, b]) => a.map((v, i) => Math.max(v, b[bIndex(i)]) * Math.min(v, b[bIndex(i)]) ** 2),
+    });
+  });
+
+  it('matmul with transA and a broadcast batch', async () => {
+    // a [2, 5, 3] (used as aᵀ [2, 3, 5]) × b [5, 4] → [2, 3, 4], squared
+    await checkSecondOrder({
+      label: 'matmul transA',
+      inputs: [
+        { shape: [2, 5, 3], data: randn(rng, 30) },
+        { shape: [5, 4], data: randn(rng, 20) },
+      ],
+      gpu: (_rt, [a, b]) => K.square(K.matmul(a, b, { transA: true, alpha: 0.7 })),
+      ref: ([a, b]) => {
+        const out = new Float64Array(24);
+        for (let n = 0; n < 2; n++) {
+          for (let i = 0; i < 3; i++) {
+            for (let j = 0; j < 4; j++) {
+              let s = 0;
+              for (let k = 0; k < 5; k++) s += a[(n * 5 + k) * 3 + i] * b[k * 4 + j];
+              out[(n * 3 + i) * 4 + j] = (0.7 * s) ** 2;
+            }
+          }
+        }
+        return out;
+      },
+    });
+  });
+
   it('sum, mean and max over axes', async () => {
     const shape = [2, 3, 4];
     await checkSecondOrder({
