@@ -5,7 +5,7 @@
  * z's and style mixing drawn from (seed, step), adaptive layer selection (k = 2 every step), and
  * sample grids written along the way.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,12 +70,18 @@ describe('stylegpu adapt nada, killed and resumed', () => {
     expect(savedAt).toBeLessThan(ITER);
     expect(existsSync(join(killed, 'checkpoint', `${String(ITER).padStart(6, '0')}.safetensors`))).toBe(false);
 
+    // What a kill in the middle of an atomic write leaves: a temp file of the dead writer. The resume clears it.
+    const stale = join(killed, 'checkpoint', `.${String(savedAt + SAVE_EVERY).padStart(6, '0')}.safetensors.${child.pid}.0123456789ab.tmp`);
+    writeFileSync(stale, 'half a checkpoint');
+
     const resumed = stylegpu([...args(killed), '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(new RegExp(`adapt nada: ${ITER} steps`));
     // The resumed process took only the remaining steps (its progress counts on from the saved step).
     expect(resumed.stderr).toMatch(new RegExp(`^nada: ${savedAt + 1}/${ITER}$`, 'm'));
     expect(resumed.stderr).not.toMatch(new RegExp(`^nada: ${savedAt}/${ITER}$`, 'm'));
+
+    expect(existsSync(stale)).toBe(false);
 
     const last = `${String(ITER).padStart(6, '0')}.safetensors`;
     expectBitwiseEqual(join(straight, 'checkpoint', last), join(killed, 'checkpoint', last));

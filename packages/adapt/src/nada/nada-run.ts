@@ -13,7 +13,7 @@
  * adaptive layer selection draw from (seed, step), and selection is redone at every step.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
   type HostTensor,
@@ -213,6 +213,7 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
 
     await mkdir(join(o.outputDir, 'sample'), { recursive: true });
     await mkdir(join(o.outputDir, 'checkpoint'), { recursive: true });
+    if (resume) for (const d of ['sample', 'checkpoint']) await removeStaleTemps(join(o.outputDir, d));
     const sampleZ = rt.keep(randomNormal(rt, [o.nSample ?? 4, frozen.config.zDim], { seed: (o.seed ?? 2) + 1, offset: 0 }));
     disposers.push(() => sampleZ.dispose());
 
@@ -256,6 +257,28 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
     return { steps: trainer.step, lastLoss, checkpoint: join(o.outputDir, 'checkpoint', checkpoint) };
   } finally {
     for (const d of disposers.reverse()) d();
+  }
+}
+
+/**
+ * Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`) left by a killed run: removed when a run
+ * resumes in the folder, unless their writer is still alive.
+ */
+async function removeStaleTemps(dir: string): Promise<void> {
+  for (const f of readdirSync(dir)) {
+    const m = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(f);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await unlink(join(dir, f)).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
