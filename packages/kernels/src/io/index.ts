@@ -21,7 +21,7 @@ export {
   type HostTensor,
 } from './host-tensor.js';
 export { readSafetensors, writeSafetensors, type SafetensorsFile } from './safetensors.js';
-export { readNpy, readNpz, writeNpy, type ReadNpzOptions } from './npy.js';
+export { readNpy, readNpz, writeNpy, writeNpz, type ReadNpzOptions } from './npy.js';
 // The PNG/JPEG codecs (pngjs, jpeg-js) use Node's zlib and Buffer: the Node entry exports them
 // (index.node.ts); a browser has its own codecs (canvas, createImageBitmap).
 export {

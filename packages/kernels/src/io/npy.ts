@@ -1,5 +1,5 @@
 /**
- * NumPy `.npy` (read and write) and `.npz` (read): latent codes (W / W+), projections, directions.
+ * NumPy `.npy` (read and write) and `.npz` (read and write): latent codes (W / W+), projections, directions.
  *
  * `.npy` layout (numpy/lib/format.py, "Format Version 1.0" and later):
  *   "\x93NUMPY", major, minor;
@@ -19,6 +19,7 @@ import {
   type HostTensor,
 } from './host-tensor.js';
 import { ZipArchive, type ZipLimits } from './zip.js';
+import { zipSync } from 'fflate';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -129,6 +130,17 @@ export function writeNpy(t: HostTensor): Uint8Array {
   for (let i = 0; i < headerText.length; i++) out[prefix + i] = headerText.charCodeAt(i);
   out.set(data, total);
   return out;
+}
+
+/**
+ * Serialise arrays to `.npz` as `np.savez` writes it: a zip of `<name>.npy` members, stored (not deflated).
+ * NVIDIA's projector writes `projected_w.npz` this way, with one array `w`.
+ */
+export function writeNpz(arrays: ReadonlyMap<string, HostTensor> | Record<string, HostTensor>): Uint8Array {
+  const entries = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
+  const files: Record<string, [Uint8Array, { level: 0 }]> = {};
+  for (const [name, t] of entries) files[`${name}.npy`] = [writeNpy(t), { level: 0 }];
+  return zipSync(files);
 }
 
 export interface ReadNpzOptions extends ZipLimits {
