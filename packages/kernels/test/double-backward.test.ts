@@ -215,9 +215,18 @@ describe('double backward: upfirdn2d, biasAct, linear, minibatchStd', () => {
   for (const { label, o, bias } of actCases) {
     it(`biasAct ${label}`, async () => {
       const n = o.shape.reduce((a, b) => a * b, 1);
+      const b64 = randn(rng, o.shape[1], 0.3);
+      const inner = o.shape.slice(2).reduce((a, c) => a * c, 1);
+      // Keep x + b 0.01 away from the kink and the output 0.01 away from the clamp: central
+      // differences straddling a jump of the (piecewise constant) derivative would measure the jump.
+      const kinks = [0, ...(o.clamp === undefined ? [] : [o.clamp, -o.clamp].map((c) => c / ((o.gain ?? Math.SQRT2) * (o.act === 'lrelu' && c < 0 ? 0.2 : 1))))];
+      const x64 = randn(rng, n).map((v, i) => {
+        const s = v + (bias ? b64[Math.floor(i / inner) % o.shape[1]] : 0);
+        return kinks.some((k) => Math.abs(s - k) < 0.01) ? v + 0.03 : v;
+      });
       await checkSecondOrder({
         label: `biasAct ${label}`,
-        inputs: [{ shape: o.shape, data: randn(rng, n) }, ...(bias ? [{ shape: [o.shape[1]], data: randn(rng, o.shape[1], 0.3) }] : [])],
+        inputs: [{ shape: o.shape, data: x64 }, ...(bias ? [{ shape: [o.shape[1]], data: b64 }] : [])],
         gpu: (_rt, [x, b]) => K.biasAct(x, b, { act: o.act as K.Activation, gain: o.gain, clamp: o.clamp, dim: o.dim }),
         ref: ([x, b]) => biasActRef(x, b, o),
         vjp: ([x, b], u) => biasActGradRef(x, b, u, o),
