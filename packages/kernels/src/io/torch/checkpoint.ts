@@ -43,7 +43,7 @@ export interface ReadTorchOptions {
   name?: string;
   /**
    * One read may build (decode storages, view them, copy numpy arrays) at most 4 × the file's size plus this many
-   * bytes (default 64 MiB); an honest checkpoint builds about twice its size. See ReadBudget.
+   * bytes (default 64 MiB); honest checkpoints need 2 × (zip, legacy) to 3 × (NVIDIA pickles). See ReadBudget.
    */
   extraAllocationBytes?: number;
   /** Most bytes a zip checkpoint's deflated entries may inflate to (default 1 GiB; torch.save stores, not deflates). */

@@ -6,7 +6,9 @@
  * elements over a 4-element storage, one memoised megabyte of bytes turned into numpy arrays 100 000 times, one
  * nested torch.save blob loaded again and again. So every handler that builds something large charges its size
  * here first, before allocating anything, and a read may build at most 4 × the file's size (inflated entries count
- * at their inflated size) plus a fixed slack. Honest checkpoints stay near 2 × (storages once, their views once).
+ * at their inflated size) plus a fixed slack. Honest checkpoints charge about 2 × their size (each storage, then
+ * its views; views are charged even when they share the storage's memory) and NVIDIA pickles about 3 × (each
+ * storage also arrives as a nested blob).
  */
 
 /** The slack above 4 × the file's size (64 MiB). */
@@ -41,7 +43,7 @@ export class ReadBudget {
     if (this.used + bytes > this.limit) {
       throw new Error(
         `torch: ${what()} needs ${bytes} bytes, which takes this read past its allocation budget of ${this.limit} bytes ` +
-          `(${this.rule}); an honest checkpoint builds about twice its size, so the file is damaged or hostile ` +
+          `(${this.rule}); an honest checkpoint needs 2 to 3 times its size, so the file is damaged or hostile ` +
           '(raise the extraAllocationBytes option only if the file is trusted)',
       );
     }
