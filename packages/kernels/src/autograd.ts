@@ -129,10 +129,8 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: readonly Tenso
   });
   const targets = new Set(inputs);
   const found = new Map<Tensor, Tensor>();
-  propagate('grad', outs, seedsIn, targets, opts.createGraph ?? false, (x, g) => {
-    const prev = found.get(x);
-    found.set(x, prev ? add(prev, g) : g);
-  });
+  // Each tensor is visited once, with its whole gradient: one delivery per input.
+  propagate('grad', outs, seedsIn, targets, opts.createGraph ?? false, (x, g) => found.set(x, g));
   return inputs.map((x, i) => {
     const g = found.get(x);
     if (g) return g;
