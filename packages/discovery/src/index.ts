@@ -9,3 +9,18 @@ export { sefa, sefaFromWeights, type SefaOptions, type SefaResult } from './base
 export { PlantedGenerator, type PlantedGeneratorOptions } from './toy/planted-generator.js';
 export { disentanglementScores, type DisentanglementOptions, type DisentanglementScores } from './metrics/disentanglement.js';
 export { change, factorEffects, type FactorEffects, type FactorEffectsOptions, type FactorKind, type FactorPredictorFn } from './metrics/factor-effects.js';
+export { pixelSensor, type FeatureSensor } from './sensors/feature-sensor.js';
+export { changeMagnitude, contrastiveLoss, maskedAgreement, normalizeMasks, squaredCosine, type ContrastiveWeights, type FeatureDiffs } from './navigator/contrastive-loss.js';
+export { PrototypeBank } from './navigator/prototype-bank.js';
+export {
+  checkNavigatorConfig,
+  initNavigatorWeights,
+  Navigator,
+  NAVIGATOR_FORMAT,
+  NAVIGATOR_VERSION,
+  navigatorShapes,
+  type LayerHeat,
+  type NavigatorConfig,
+  type NavigatorType,
+} from './navigator/navigator.js';
+export { NavigatorTrainer, typicalWDeviation, type LossVariant, type NavigatorStepResult, type NavigatorTrainerOptions } from './navigator/navigator-trainer.js';

@@ -1,7 +1,7 @@
 /**
  * A toy `LatentGenerator` with ground truth: F factors planted along known orthonormal axes e_k of
- * W, each read from one W+ layer l_k = k mod numWs and painted as its own blob (disjoint cells of
- * the image, channel k mod C):
+ * W, each read from one W+ layer l_k = k mod numWs and painted as its own blob (around the image
+ * centre, in channel k mod C; every two blobs overlap):
  *
  *   image = Σ_k gain · ⟨ws[l_k], e_k⟩ · pattern_k          (linear in ws: one matmul)
  *   w     = Σ_k σ_k g_k e_k + ν g                           (g ~ N(0, 1), σ_k decreasing, ν small)
@@ -9,8 +9,8 @@
  * Everything off the axes is invisible, so a method "recovers" factor k when it finds ±e_k (in the
  * right layers). GANSpace should (w varies most along the axes, by σ_k); SeFa on `weightBlocks()`
  * should (pattern k has its own area, the eigenvalue of e_k); the navigator should (directions on
- * different axes change different regions). `predictFactors` reads ⟨ws[l_k], e_k⟩ back exactly from
- * an image, the ground-truth factor predictor of the metrics.
+ * different axes change different regions and channels). `predictFactors` reads ⟨ws[l_k], e_k⟩ back exactly from
+ * an image (least squares on the patterns), the ground-truth factor predictor of the metrics.
  */
 import { matmul, reshape, type Runtime, type Tensor } from '@stylegpu/kernels';
 import type { LatentGenerator } from '../latent-generator.js';
@@ -45,6 +45,7 @@ export class PlantedGenerator implements LatentGenerator {
   readonly patterns: Float64Array;
   readonly gain = 0.25;
   private readonly noise: number;
+  private readonly gramInverse: Float64Array;
   private readonly projection: Tensor;
 
   constructor(
@@ -58,9 +59,8 @@ export class PlantedGenerator implements LatentGenerator {
     this.channels = opts.channels ?? 3;
     this.noise = opts.noise ?? 0.1;
     const { wDim, numWs, factors: F, resolution: R, channels: C } = this;
-    const cells = Math.ceil(Math.sqrt(F));
     if (!(F >= 1 && F <= wDim)) throw new Error(`PlantedGenerator: factors must be in 1..wDim (${wDim}), got ${F}`);
-    if (R < 2 * cells) throw new Error(`PlantedGenerator: resolution ${R} is too small for ${F} factor cells`);
+    if (!(Number.isInteger(R) && R >= 8)) throw new Error(`PlantedGenerator: resolution must be an integer ≥ 8, got ${R}`);
     // Orthonormal axes by Gram–Schmidt of seeded normals.
     const rng = new SeededRandom(opts.seed ?? 0);
     this.axes = new Float64Array(F * wDim);
@@ -76,25 +76,36 @@ export class PlantedGenerator implements LatentGenerator {
     }
     this.factorLayers = Array.from({ length: F }, (_, k) => k % numWs);
     this.sigmas = Array.from({ length: F }, (_, k) => 2 - (1.2 * k) / Math.max(1, F - 1));
-    // Blob k: a Gaussian in cell k, radius shrinking with k (so the pattern energies differ).
-    const cell = R / cells;
+    // Blob k: a Gaussian centred on a small circle around the image centre (angle 2πk/F), painted in
+    // channel k mod C. Every two blobs overlap: where two factors change the same pixel they change
+    // different channels, which is what the navigator's per-pixel feature cosines can tell apart (with
+    // disjoint blobs every overlap of two edits has a cosine of 1 and the contrastive loss a flat
+    // landscape). Radii shrink with k and the blobs are cut at 0.3, so each covers its own number of
+    // pixels (SeFa's row-normalised Gram counts them).
     const P = C * R * R;
     this.patterns = new Float64Array(F * P);
     for (let k = 0; k < F; k++) {
-      const cx = ((k % cells) + 0.5) * cell;
-      const cy = (Math.floor(k / cells) + 0.5) * cell;
-      const radius = cell * (0.35 - (0.15 * k) / Math.max(1, F - 1));
+      const angle = (2 * Math.PI * k) / F;
+      const cx = R / 2 + (F > 1 ? 0.2 * R * Math.cos(angle) : 0);
+      const cy = R / 2 + (F > 1 ? 0.2 * R * Math.sin(angle) : 0);
+      const radius = R * (0.22 - (0.06 * k) / Math.max(1, F - 1));
       const c = k % C;
       for (let y = 0; y < R; y++) {
         for (let x = 0; x < R; x++) {
-          const inCell = Math.floor(x / cell) === k % cells && Math.floor(y / cell) === Math.floor(k / cells);
           const r2 = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
           const v = Math.exp(-r2 / (2 * radius * radius));
-          // Cut at 0.3 so each blob covers its own number of pixels (SeFa's row-normalised Gram counts them).
-          this.patterns[k * P + c * R * R + y * R + x] = inCell && v >= 0.3 ? v : 0;
+          this.patterns[k * P + c * R * R + y * R + x] = v >= 0.3 ? v : 0;
         }
       }
     }
+    // predictFactors solves the F×F Gram system of the patterns (exact even where same-channel blobs touch).
+    this.gramInverse = invertSmall(Array.from({ length: F * F }, (_, i) => {
+      const a = Math.floor(i / F);
+      const b = i % F;
+      let dot = 0;
+      for (let p = 0; p < P; p++) dot += this.patterns[a * P + p] * this.patterns[b * P + p];
+      return dot;
+    }), F);
     // Projection [numWs·wDim, P]: row (l, i) holds Σ_{k: l_k = l} gain · e_k[i] · pattern_k.
     const proj = new Float32Array(numWs * wDim * P);
     for (let k = 0; k < F; k++) {
@@ -133,7 +144,7 @@ export class PlantedGenerator implements LatentGenerator {
     return reshape(matmul(reshape(ws, [n, numWs * wDim]), this.projection), [n, C, R, R]);
   }
 
-  /** The planted factor values ⟨ws[l_k], e_k⟩ read back from images [N, C, R, R] (exact: the patterns are disjoint). */
+  /** The planted factor values ⟨ws[l_k], e_k⟩ read back from images [N, C, R, R] (exact: least squares on the independent patterns). */
   async predictFactors(images: Tensor): Promise<number[][]> {
     const { channels: C, resolution: R, factors: F } = this;
     if (images.rank !== 4 || images.shape[1] !== C || images.shape[2] !== R || images.shape[3] !== R) {
@@ -143,16 +154,17 @@ export class PlantedGenerator implements LatentGenerator {
     const P = C * R * R;
     const out: number[][] = [];
     for (let n = 0; n < images.shape[0]; n++) {
-      const row: number[] = [];
+      const dots = new Float64Array(F);
       for (let k = 0; k < F; k++) {
         let dot = 0;
-        let norm = 0;
-        for (let p = 0; p < P; p++) {
-          const q = this.patterns[k * P + p];
-          dot += data[n * P + p] * q;
-          norm += q * q;
-        }
-        row.push(dot / norm / this.gain);
+        for (let p = 0; p < P; p++) dot += data[n * P + p] * this.patterns[k * P + p];
+        dots[k] = dot;
+      }
+      const row: number[] = [];
+      for (let k = 0; k < F; k++) {
+        let v = 0;
+        for (let j = 0; j < F; j++) v += this.gramInverse[k * F + j] * dots[j];
+        row.push(v / this.gain);
       }
       out.push(row);
     }
@@ -180,4 +192,35 @@ export class PlantedGenerator implements LatentGenerator {
   dispose(): void {
     this.projection.dispose();
   }
+}
+
+/** Inverse of a small symmetric positive-definite matrix by Gauss–Jordan elimination with partial pivoting. */
+function invertSmall(m: number[], n: number): Float64Array {
+  const a = Float64Array.from(m);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[piv * n + col])) piv = r;
+    if (Math.abs(a[piv * n + col]) < 1e-12) throw new Error('PlantedGenerator: the factor patterns are linearly dependent; use fewer factors or a larger resolution');
+    for (let j = 0; j < n; j++) {
+      [a[col * n + j], a[piv * n + j]] = [a[piv * n + j], a[col * n + j]];
+      [inv[col * n + j], inv[piv * n + j]] = [inv[piv * n + j], inv[col * n + j]];
+    }
+    const d = a[col * n + col];
+    for (let j = 0; j < n; j++) {
+      a[col * n + j] /= d;
+      inv[col * n + j] /= d;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r * n + col];
+      if (f === 0) continue;
+      for (let j = 0; j < n; j++) {
+        a[r * n + j] -= f * a[col * n + j];
+        inv[r * n + j] -= f * inv[col * n + j];
+      }
+    }
+  }
+  return inv;
 }
