@@ -211,6 +211,25 @@ describe('configs, initialisation, options', () => {
     expect(() => checkTrainingOptions({ ...o, seed: -1 }, cfg)).toThrow(/seed \(--seed\)/);
   });
 
+  it('stops on a non-finite loss, naming the step', async () => {
+    // No conv clamp: WGSL's clamp() of a NaN returns a bound on lavapipe, which would hide the NaN here.
+    const cfg = networkConfig({ resolution: 8, channelBase: 64, channelMax: 4, zDim: 4, wDim: 4, mappingLayers: 1, convClamp: null });
+    // A NaN latent at step 1 (replayed through the draws hook) poisons every loss of that step.
+    const t = StyleGan2Trainer.create(rt, cfg, { batch: 2, gamma: 0 }, {
+      draws: (phase, step) => {
+        const d = t.defaultDraws(phase, step);
+        if (step !== 1) return d;
+        return { ...d, z: rt.tensor(new Float32Array(8).fill(NaN), [2, 4]) };
+      },
+    });
+    const reals = rt.tensor(new Float32Array(2 * 3 * 8 * 8).fill(0.5), [2, 3, 8, 8]);
+    const first = await t.step(reals);
+    expect(Number.isFinite(first.lossG)).toBe(true);
+    await expect(t.step(reals)).rejects.toThrow(/training diverged: the G loss is NaN at step 1 \(kimg 0\.002\)/);
+    reals.dispose();
+    t.dispose();
+  });
+
   it('refuses reals of the wrong shape, naming the expected one', async () => {
     const cfg = networkConfig({ resolution: 8, channelBase: 64, channelMax: 4, zDim: 4, wDim: 4, mappingLayers: 1 });
     const t = StyleGan2Trainer.create(rt, cfg, { batch: 2, gamma: 0 });

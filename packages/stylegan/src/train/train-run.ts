@@ -197,6 +197,15 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
         const k = pad6(Math.floor(nimg / 1000));
         await writePng(join(runDir, `fakes${k}.png`), await sampleGrid(trainer.Gema, { seeds: gridSeeds }));
         const host = await trainer.toHostState();
+        // Conv clamps turn NaN activations into their bounds, so a non-finite weight need not show in a loss:
+        // check the weights themselves before writing them.
+        for (const [net, params] of [['G', host.G], ['D', host.D], ['G_ema', host.Gema]] as const) {
+          for (const [name, t] of params) {
+            if (!(t.data as Float32Array).every(Number.isFinite)) {
+              throw new Error(`training diverged: ${net}.${name} has non-finite values at step ${trainer.counters.step - 1}${lastState ? `; the last training state is ${lastState}` : ''}`);
+            }
+          }
+        }
         lastNetwork = join(runDir, `network-snapshot-${k}.safetensors`);
         await writeFileAtomic(lastNetwork, networkSnapshotBytes(host));
         lastState = join(runDir, `training-state-${k}.safetensors`);
