@@ -24,3 +24,5 @@ export {
   type NavigatorType,
 } from './navigator/navigator.js';
 export { NavigatorTrainer, typicalWDeviation, type LossVariant, type NavigatorStepResult, type NavigatorTrainerOptions } from './navigator/navigator-trainer.js';
+export { clipTokenSensor, randomClipSensor, type ClipTokenSensor, type ClipTokenSensorOptions } from './sensors/clip-token-sensor.js';
+export { discriminatorSensor, type DiscriminatorSensorOptions } from './sensors/discriminator-sensor.js';
