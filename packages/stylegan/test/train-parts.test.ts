@@ -230,6 +230,18 @@ describe('configs, initialisation, options', () => {
     t.dispose();
   });
 
+  it('keeps no tensors from one iteration to the next (R1 every step)', async () => {
+    const cfg = networkConfig({ resolution: 8, channelBase: 64, channelMax: 4, zDim: 4, wDim: 4, mappingLayers: 1 });
+    const t = StyleGan2Trainer.create(rt, cfg, { batch: 2, gamma: 1, dRegInterval: 1, seed: seed % 1000 });
+    const reals = rt.tensor(new Float32Array(2 * 3 * 8 * 8).map(() => rand() * 2 - 1), [2, 3, 8, 8]);
+    await t.step(reals);
+    const live = rt.liveTensors;
+    for (let i = 0; i < 3; i++) expect((await t.step(reals)).r1Penalty).not.toBeNull();
+    expect(rt.liveTensors).toBe(live);
+    reals.dispose();
+    t.dispose();
+  });
+
   it('refuses reals of the wrong shape, naming the expected one', async () => {
     const cfg = networkConfig({ resolution: 8, channelBase: 64, channelMax: 4, zDim: 4, wDim: 4, mappingLayers: 1 });
     const t = StyleGan2Trainer.create(rt, cfg, { batch: 2, gamma: 0 });
