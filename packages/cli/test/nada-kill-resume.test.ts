@@ -5,11 +5,11 @@
  * z's and style mixing drawn from (seed, step), adaptive layer selection (k = 2 every step), and
  * sample grids written along the way.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors } from '@stylegpu/kernels';
+import { encodePng, readSafetensors } from '@stylegpu/kernels';
 import { FIXTURES, NO_GPU_ENV, listTree, startStylegpu, stderrLines, stylegpu } from './run-cli.js';
 
 const ITER = 12;
@@ -103,5 +103,27 @@ describe('stylegpu adapt nada, killed and resumed', () => {
     ]);
     expect(listTree(straight)).toEqual(before);
     expect(readFileSync(stateFile(straight)).equals(bytes)).toBe(true);
+  });
+
+  it('an image-guided run resumed after 2 of 4 steps ends bitwise equal too (the image direction comes from the initial weights)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nada-img-resume-'));
+    const style = join(root, 'style');
+    mkdirSync(style);
+    for (let i = 0; i < 2; i++) {
+      const data = Uint8Array.from({ length: 24 * 24 * 3 }, (_, k) => (k * (5 + i) + 17 * i) % 256);
+      writeFileSync(join(style, `s${i}.png`), encodePng({ width: 24, height: 24, channels: 3, data }));
+    }
+    const imageArgs = (out: string, iter: number) => [
+      'adapt', 'nada', '--frozen-gen-ckpt', FIXTURES.generator, '--source-class', 'photo', '--style-img-dir', style,
+      '--clip-models', FIXTURES.clip, '--clip-vocab', FIXTURES.vocab, '--iter', String(iter), '--batch', '2', '--lr', '0.05',
+      '--seed', '11', '--output-interval', '0', '--output-dir', out,
+    ];
+    const a = join(root, 'straight');
+    const b = join(root, 'resumed');
+    for (const [out, iter, more] of [[a, 4, []], [b, 2, []], [b, 4, ['--resume']]] as const) {
+      const r = stylegpu([...imageArgs(out, iter), ...more]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expectBitwiseEqual(join(a, 'checkpoint', '000004.safetensors'), join(b, 'checkpoint', '000004.safetensors'));
   });
 });

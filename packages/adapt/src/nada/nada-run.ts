@@ -181,8 +181,9 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
   const disposers: Array<() => void> = [() => frozen.dispose()];
   try {
     const resume = input.resume;
-    const start = resume ? resume.generator : input.train;
-    const trainable = Generator.fromWeights(rt, start.config.generator, start.generator);
+    // The trainable generator starts from the initial weights even when resuming: the trainer derives
+    // the image direction from it (official: from G_train at start-up); the saved weights go in after.
+    const trainable = Generator.fromWeights(rt, input.train.config.generator, input.train.generator);
     disposers.push(() => trainable.dispose());
     if (trainable.config.imgResolution !== frozen.config.imgResolution) {
       throw new Error(`nada: the frozen (${frozen.config.imgResolution} px) and trainable (${trainable.config.imgResolution} px) generators have different resolutions`);
@@ -199,6 +200,7 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
     const trainer = new NadaTrainer(rt, frozen, trainable, clips, { ...o, targetImages });
     disposers.push(() => trainer.dispose());
     if (resume) {
+      loadWeightsInto(rt, trainable, resume.generator, join(o.outputDir, 'checkpoint', resume.checkpoint));
       const state = new Map<string, { step: number; m: Tensor; v: Tensor }>();
       for (const [name, s] of resume.adam) state.set(name, { step: s.step, m: fromHost(rt, s.m), v: fromHost(rt, s.v) });
       try {
@@ -257,6 +259,22 @@ export async function runNada(rt: Runtime, o: NadaRunOptions, inputs?: NadaInput
     return { steps: trainer.step, lastLoss, checkpoint: join(o.outputDir, 'checkpoint', checkpoint) };
   } finally {
     for (const d of disposers.reverse()) d();
+  }
+}
+
+/** Overwrites every parameter of `g` with the checkpoint's tensor of the same name and shape. */
+function loadWeightsInto(rt: Runtime, g: Generator, ckpt: StyleGanCheckpoint, file: string): void {
+  for (const [name, param] of g.params) {
+    const h = ckpt.generator.get(name);
+    if (!h || h.shape.length !== param.shape.length || h.shape.some((d, i) => d !== param.shape[i])) {
+      throw new Error(`nada: ${file}: ${h ? `has ${name} of shape [${h.shape.join(', ')}], the run's generator [${param.shape.join(', ')}]` : `lacks ${name}`}; delete the checkpoint folder to start over`);
+    }
+    const t = fromHost(rt, h);
+    try {
+      rt.copy(t, param);
+    } finally {
+      t.dispose();
+    }
   }
 }
 
