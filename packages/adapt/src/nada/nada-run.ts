@@ -102,6 +102,8 @@ export interface NadaInputs {
 function runIdentity(o: NadaRunOptions): Record<string, unknown> {
   const d = { ...NADA_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as typeof NADA_DEFAULTS & NadaRunOptions;
   return {
+    'frozen-gen-ckpt': basename(d.frozenGenCkpt),
+    'train-gen-ckpt': d.trainGenCkpt ? basename(d.trainGenCkpt) : null,
     'source-class': d.sourceClass,
     'target-class': d.targetClass ?? null,
     'style-img-dir': d.styleImgDir ? basename(d.styleImgDir) : null,
