@@ -87,7 +87,7 @@ export interface NadaResumeState {
 /** Everything a run reads from disk, read and checked on the CPU before a GPU buffer is made or a file written. */
 export interface NadaInputs {
   frozen: StyleGanCheckpoint;
-  /** Initial weights of the trained generator (unused when resuming). */
+  /** Initial weights of the trained generator (a resume still starts from them, for the image direction, then loads its checkpoint). */
   train: StyleGanCheckpoint;
   clips: NadaClipData[];
   targetImages: RasterImage[] | null;
