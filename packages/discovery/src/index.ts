@@ -26,3 +26,5 @@ export {
 export { NavigatorTrainer, typicalWDeviation, type LossVariant, type NavigatorStepResult, type NavigatorTrainerOptions } from './navigator/navigator-trainer.js';
 export { clipTokenSensor, randomClipSensor, type ClipTokenSensor, type ClipTokenSensorOptions } from './sensors/clip-token-sensor.js';
 export { discriminatorSensor, type DiscriminatorSensorOptions } from './sensors/discriminator-sensor.js';
+export { chwToRaster, renderTraversal, traversalGif, traversalGrid, type Traversal, type TraversalOptions } from './traverse/traversal.js';
+export { calibrateSteps, type CalibrateOptions } from './traverse/calibrate.js';
