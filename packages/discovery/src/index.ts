@@ -28,3 +28,5 @@ export { clipTokenSensor, randomClipSensor, type ClipTokenSensor, type ClipToken
 export { discriminatorSensor, type DiscriminatorSensorOptions } from './sensors/discriminator-sensor.js';
 export { chwToRaster, renderTraversal, traversalGif, traversalGrid, type Traversal, type TraversalOptions } from './traverse/traversal.js';
 export { calibrateSteps, type CalibrateOptions } from './traverse/calibrate.js';
+export { DIRECTIONS_FORMAT, DIRECTIONS_VERSION, disposeEditor, loadDirectionSet, loadEditor, saveDirectionSet } from './direction-file.js';
+export { compareMethods, comparisonMarkdown, withStepScales, type ComparisonOptions, type ComparisonRow, type MethodEntry } from './compare/method-comparison.js';
