@@ -125,7 +125,7 @@ export class LpipsVgg16 {
     for (let idx = 0; idx < 30; idx++) {
       const conv = this.convs.get(idx);
       if (conv) {
-        h = biasAct(conv2d(h, conv.weight, null, { padding: 1 }), conv.bias, { act: 'relu' });
+        h = biasAct(conv2d(h, conv.weight, null, { padding: 1 }), conv.bias, { act: 'relu', gain: 1 }); // torch's ReLU: no √2 gain
         idx++; // the ReLU at idx + 1 is fused above
       } else if (VGG16_POOLS.includes(idx)) {
         h = maxPool2(h);
