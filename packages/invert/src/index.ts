@@ -17,3 +17,6 @@ export * from './losses/clip-distance.js';
 export * from './metrics/psnr.js';
 export * from './metrics/ssim.js';
 export * from './metrics/to-uint8.js';
+export * from './projection/render-latent.js';
+export * from './translate.js';
+export * from './compare.js';

@@ -110,7 +110,7 @@ describe(`noise regularisation (seed ${SEED})`, () => {
   it('renormalises maps to zero mean and unit variance in place', async () => {
     const t = rt.tensor(Float32Array.from(randn(makeRng(SEED + 1), 64, 3, 2)), [8, 8]);
     renormalizeNoise([t]);
-    const v = await t.read();
+    const v = Array.from(await t.read());
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     const ms = v.reduce((a, b) => a + b * b, 0) / v.length;
     expect(Math.abs(m)).toBeLessThan(1e-6);
