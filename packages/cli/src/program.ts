@@ -5,6 +5,7 @@ import { adaptCommand } from './commands/adapt.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
+import { discoverCommand } from './commands/discover.js';
 import { oneLine } from './cli-error.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(convertCommand());
   program.addCommand(adaptCommand());
   program.addCommand(trainCommand());
+  program.addCommand(discoverCommand());
   oneLineUsageErrors(program, []);
   return program;
 }
