@@ -109,10 +109,10 @@ async function pathRatio(rt: Runtime, G: Generator, a: ProjectionResult, b: Proj
 }
 
 const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-const spread = (v: number[]) => {
+const spread = (v: number[], digits: number) => {
   if (v.length < 2) return '';
   const m = mean(v);
-  return ` ± ${Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1)).toFixed(2)}`;
+  return ` ± ${Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1)).toFixed(digits)}`;
 };
 
 /** The table: one row per space, mean (± sample standard deviation) over images and pairs. */
@@ -123,8 +123,8 @@ export function comparisonMarkdown(rows: readonly SpaceRow[], caption = ''): str
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
-    const path = r.pathRatio.length ? `${mean(r.pathRatio).toFixed(3)}${spread(r.pathRatio)}` : '–';
-    lines.push(`| ${r.space} | ${mean(r.psnr).toFixed(2)}${spread(r.psnr)} | ${mean(r.ssim).toFixed(4)}${spread(r.ssim)} | ${path} | ${r.psnr.length} | ${r.pathRatio.length} |`);
+    const path = r.pathRatio.length ? `${mean(r.pathRatio).toFixed(3)}${spread(r.pathRatio, 3)}` : '–';
+    lines.push(`| ${r.space} | ${mean(r.psnr).toFixed(2)}${spread(r.psnr, 2)} | ${mean(r.ssim).toFixed(4)}${spread(r.ssim, 4)} | ${path} | ${r.psnr.length} | ${r.pathRatio.length} |`);
   }
   return `${lines.join('\n')}\n`;
 }
