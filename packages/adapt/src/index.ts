@@ -7,3 +7,8 @@ export * from './latent-mapper.js';
 export * from './optimizer.js';
 export * from './nada/nada-trainer.js';
 export * from './mapper/mapper-trainer.js';
+export * from './trainer/objective.js';
+export * from './trainer/parameterisation.js';
+export * from './trainer/objective-registry.js';
+export * from './parameterisations/generator-weights.js';
+export * from './parameterisations/layer-groups.js';

@@ -13,6 +13,10 @@
  *
  * The target direction is the text direction (`sourceClass` → `targetClass`, averaged over the
  * ImageNet prompt templates), or the image direction when target images are given.
+ *
+ * Two slots make it StyleDomain's trainer too: `objectives` (named, weighted loss terms; NADA's two
+ * are built from λ_dir and λ_global when none are given) and `parameterisation` (what trains and
+ * how it is applied; NADA's phase filter over the trainable generator's weights by default).
  */
 import {
   Adam,
@@ -28,22 +32,18 @@ import {
 } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
 import { type ClipModel, type ClipTokenizer, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
-import { directionalClipLoss } from '../losses/directional-clip-loss.js';
 import { globalClipLoss, globalClipText } from '../losses/global-clip-loss.js';
 import { imageDirection } from '../losses/image-direction.js';
 import { classTextEmbedding, textDirection } from '../losses/text-direction.js';
 import { type AdaptiveLayerChoice, adaptiveLayerFilter } from '../adaptive-layers.js';
-import { type NadaPhase, nadaTrainingFilter, parseParamName } from '../phases.js';
+import { type NadaPhase, nadaTrainingFilter } from '../phases.js';
 import { nadaAdamOptions } from '../optimizer.js';
+import type { ClipContext, Objective, OneShotGuide, StepContext, TrainerClip } from '../trainer/objective.js';
+import type { Parameterisation } from '../trainer/parameterisation.js';
+import { GeneratorWeights } from '../parameterisations/generator-weights.js';
+import { nadaObjectives } from '../trainer/objective-registry.js';
 
-export interface NadaClip {
-  /** A label for logs (e.g. the file name or 'ViT-B/32'). */
-  name: string;
-  model: ClipModel;
-  tokenizer: ClipTokenizer;
-  /** `--clip_model_weights`; a model with weight 0 is skipped. */
-  weight: number;
-}
+export type NadaClip = TrainerClip;
 
 export interface NadaOptions {
   sourceClass: string;
@@ -64,7 +64,17 @@ export interface NadaOptions {
   autoLayerK?: number;
   autoLayerIters?: number;
   autoLayerBatch?: number;
+  /** The loss terms (`buildObjectives`); default NADA's: direction (λ_dir) and global (λ_global). */
+  objectives?: Objective[];
+  /** What trains (`buildParameterisation`); default the trainable generator's `phase` layers. */
+  parameterisation?: Parameterisation;
+  /** One-shot guidance for clip_within / clip_ref / l2_rec. */
+  oneShot?: OneShotGuide;
+  /** Adam betas for 'adam'-family parameterisations (StyleDomain: (0.9, 0.999)). */
+  adamBetas?: [number, number];
 }
+
+type SlotKeys = 'targetClass' | 'targetImages' | 'objectives' | 'parameterisation' | 'oneShot' | 'adamBetas';
 
 /** The options' defaults, as the official `train.py`'s. */
 export const NADA_DEFAULTS = {
@@ -117,8 +127,12 @@ export class NadaDivergedError extends Error {
 }
 
 export class NadaTrainer {
-  readonly options: Required<Omit<NadaOptions, 'targetClass' | 'targetImages'>> & Pick<NadaOptions, 'targetClass' | 'targetImages'>;
+  readonly options: Required<Omit<NadaOptions, SlotKeys>> & Pick<NadaOptions, SlotKeys>;
   readonly optimizer: Adam;
+  readonly objectives: Objective[];
+  readonly parameterisation: Parameterisation;
+  /** Whether the parameterisation was made here (and is disposed with the trainer). */
+  private readonly ownsParameterisation: boolean;
   /** Steps taken (the next step's index). */
   step = 0;
   /** Per CLIP model: the target direction ΔT [1, D], and the global-loss text embedding. */
@@ -152,15 +166,33 @@ export class NadaTrainer {
     if (!Number.isInteger(o.batch) || o.batch < 1) throw new Error(`NadaTrainer: batch must be a positive integer, got ${o.batch}`);
     if (!(o.mixing >= 0 && o.mixing <= 1)) throw new Error(`NadaTrainer: mixing must be in [0, 1], got ${o.mixing}`);
     for (const p of frozen.parameters()) p.requiresGrad = false;
+    this.objectives = o.objectives ?? nadaObjectives({ lambdaDirection: o.lambdaDirection, lambdaGlobal: o.lambdaGlobal });
+    if (!this.objectives.length) throw new Error('NadaTrainer: the objective list is empty');
     this.trainFilter = nadaTrainingFilter(o.phase);
-    trainable.setTrainable(this.trainFilter);
     if (this.adaptive && !o.targetClass) throw new Error('NadaTrainer: adaptive layer selection (autoLayerK, autoLayerIters) needs a target class');
-    // With adaptive selection any layer may be chosen, so the optimiser holds every trainable tensor;
-    // it skips the ones frozen at a given step (and keeps their moments).
+    if (o.parameterisation) {
+      if (this.adaptive && !(o.parameterisation instanceof GeneratorWeights)) {
+        throw new Error(`NadaTrainer: adaptive layer selection picks generator layers; it cannot be used with the '${o.parameterisation.name}' parameterisation`);
+      }
+      this.parameterisation = o.parameterisation;
+      this.ownsParameterisation = false;
+    } else {
+      // With adaptive selection any layer may be chosen, so the optimiser holds every trainable tensor;
+      // it skips the ones frozen at a given step (and keeps their moments).
+      this.parameterisation = new GeneratorWeights(trainable, { filter: this.trainFilter, optimiseAll: this.adaptive });
+      this.ownsParameterisation = true;
+    }
+    if (o.parameterisation instanceof GeneratorWeights && o.parameterisation.generator !== trainable) {
+      throw new Error('NadaTrainer: the generator-weights parameterisation must wrap the trainable generator');
+    }
+    const params = [...this.parameterisation.named().values()];
+    if (!params.length) throw new Error(`NadaTrainer: the '${this.parameterisation.name}' parameterisation trains nothing on this generator`);
     this.optimizer = new Adam(
-      trainable.parameters((n) => parseParamName(n).trainable && (this.adaptive || this.trainFilter(n))),
-      nadaAdamOptions(o.lr),
+      params,
+      this.parameterisation.optimizer === 'nada' ? nadaAdamOptions(o.lr) : { lr: o.lr, betas: o.adamBetas ?? [0.9, 0.999] },
     );
+    const needsOneShot = this.objectives.some((obj) => ONE_SHOT_OBJECTIVES.has(obj.name));
+    if (needsOneShot && !o.oneShot) throw new Error(`NadaTrainer: the objectives ${this.objectives.filter((x) => ONE_SHOT_OBJECTIVES.has(x.name)).map((x) => x.name).join(', ')} need a one-shot style image and its latent (oneShot)`);
     rt.noGrad(() => {
       for (const c of clips) {
         const encode = (texts: string[]) => c.model.encodeText(c.tokenizer.tokenize(texts, { truncate: true }));
@@ -258,30 +290,46 @@ export class NadaTrainer {
     const [loss, ...terms] = rt.tidy(() => {
       const ws = rt.noGrad(() => this.sampleWs());
       const src = rt.noGrad(() => this.frozen.synthesis(ws));
-      const tgt = this.trainable.synthesis(ws);
+      const tgt = this.parameterisation.synthesis(ws);
       let total: Tensor | null = null;
       // The weighted terms, kept (not read) so a non-finite total can be traced to its term.
       const parts: Tensor[] = [];
       this.termNames = [];
+      const add_ = (name: string, weighted: Tensor) => {
+        parts.push(weighted);
+        this.termNames.push(name);
+        total = total ? add(total, weighted) : weighted;
+      };
+      const step = this.stepContext(ws, src, tgt);
+      // Every CLIP-model sum happens here: per model, each CLIP objective, weighted by the model.
       this.clips.forEach((c, m) => {
         if (c.weight === 0) return;
         const size = c.model.config.vision.imageSize;
-        const srcEmb = rt.noGrad(() => c.model.encodeImage(preprocessGenerated(src, { size })));
-        const tgtEmb = c.model.encodeImage(preprocessGenerated(tgt, { size }));
-        const add_ = (name: string, t: Tensor) => {
-          const weighted = mulScalar(t, c.weight);
-          parts.push(weighted);
-          this.termNames.push(`${name} of CLIP model ${c.name}`);
-          total = total ? add(total, weighted) : weighted;
+        const embs = new Map<string, Tensor>();
+        const encode = (key: string, image: () => Tensor) => {
+          let e = embs.get(key);
+          if (!e) embs.set(key, (e = c.model.encodeImage(preprocessGenerated(image(), { size }))));
+          return e;
         };
-        if (o.lambdaDirection) {
-          // At step 0 both generators are equal and the image direction is exactly zero: the official
-          // code then re-encodes I_tgt + 1e-6. Later steps differ, so the extra encode is skipped.
-          const nudged = this.step === 0 ? c.model.encodeImage(preprocessGenerated(add(tgt, rt.tensor([1e-6], [1])), { size })) : undefined;
-          add_('directional CLIP loss', mulScalar(directionalClipLoss(srcEmb, tgtEmb, this.directions[m], { nudgedTarget: nudged }), o.lambdaDirection));
+        const ctx: ClipContext = {
+          ...step,
+          clip: c,
+          clipIndex: m,
+          sourceEmb: rt.noGrad(() => encode('source', () => src)),
+          targetEmb: encode('target', () => tgt),
+          direction: this.directions[m],
+          targetText: this.targetTexts[m],
+          encode,
+        };
+        for (const obj of this.objectives) {
+          if (obj.kind !== 'clip' || !obj.weight) continue;
+          add_(`${obj.label} of CLIP model ${c.name}`, mulScalar(mulScalar(obj.fn(ctx), obj.weight), c.weight));
         }
-        if (o.lambdaGlobal) add_('global CLIP loss', mulScalar(globalClipLoss(tgtEmb, this.targetTexts[m]), o.lambdaGlobal));
       });
+      for (const obj of this.objectives) {
+        if (obj.kind !== 'model' || !obj.weight) continue;
+        add_(obj.label, mulScalar(obj.fn(step), obj.weight));
+      }
       if (!total) throw new Error('NadaTrainer: every loss weight is zero');
       backward(total);
       this.optimizer.step();
@@ -310,18 +358,41 @@ export class NadaTrainer {
     }
   }
 
+  /** The per-step view objectives get; style images are made at most once per step. */
+  private stepContext(ws: Tensor, source: Tensor, target: Tensor): StepContext {
+    const { rt } = this;
+    const oneShot = this.options.oneShot;
+    let styleTarget: Tensor | undefined;
+    let styleSource: Tensor | undefined;
+    const need = () => {
+      if (!oneShot) throw new Error('NadaTrainer: this objective needs a one-shot style image and its latent (oneShot)');
+      return oneShot;
+    };
+    return {
+      rt,
+      step: this.step,
+      ws,
+      source,
+      target,
+      parameterisation: this.parameterisation,
+      oneShot,
+      styleTarget: () => (styleTarget ??= this.parameterisation.synthesis(need().ws)),
+      styleSource: () => (styleSource ??= rt.noGrad(() => this.frozen.synthesis(need().ws))),
+    };
+  }
+
   /** Source and adapted images for fixed z's (sample grids): [N, C, R, R] each. */
   samples(z: Tensor, truncationPsi = 0.7): { source: Tensor; target: Tensor } {
     return this.rt.noGrad(() => {
       const ws = this.frozen.mapping(z, { truncationPsi });
-      return { source: this.frozen.synthesis(ws), target: this.trainable.synthesis(ws) };
+      return { source: this.frozen.synthesis(ws), target: this.parameterisation.synthesis(ws) };
     });
   }
 
   /** Adam's state per trainable parameter name, for a resumable checkpoint. */
   optimizerState(): Map<string, { step: number; m: Tensor; v: Tensor }> {
     const out = new Map<string, { step: number; m: Tensor; v: Tensor }>();
-    for (const [name, p] of this.trainable.params) {
+    for (const [name, p] of this.parameterisation.named()) {
       const s = this.optimizer.stateOf(p);
       if (s) out.set(name, s);
     }
@@ -332,7 +403,7 @@ export class NadaTrainer {
   restore(step: number, state: ReadonlyMap<string, { step: number; m: Tensor; v: Tensor }>): void {
     if (!Number.isInteger(step) || step < 0) throw new Error(`NadaTrainer.restore: bad step ${step}`);
     for (const [name, s] of state) {
-      const p = this.trainable.params.get(name);
+      const p = this.parameterisation.named().get(name);
       if (!p) throw new Error(`NadaTrainer.restore: the checkpoint has optimiser state for unknown parameter ${name}`);
       this.optimizer.loadState(p, s);
     }
@@ -342,8 +413,12 @@ export class NadaTrainer {
   dispose(): void {
     for (const t of [...this.directions, ...this.targetTexts, ...this.selectionTexts]) t.dispose();
     this.optimizer.dispose();
+    if (this.ownsParameterisation) this.parameterisation.dispose();
   }
 }
+
+/** Objectives that read the one-shot style image. */
+const ONE_SHOT_OBJECTIVES = new Set(['clip_within', 'clip_ref', 'l2_rec']);
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
