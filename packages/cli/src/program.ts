@@ -5,6 +5,7 @@ import { adaptCommand } from './commands/adapt.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
+import { projectCommands } from './commands/project.js';
 import { discoverCommand } from './commands/discover.js';
 import { oneLine } from './cli-error.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   program.addCommand(convertCommand());
   program.addCommand(adaptCommand());
   program.addCommand(trainCommand());
+  for (const c of projectCommands()) program.addCommand(c);
   program.addCommand(discoverCommand());
   oneLineUsageErrors(program, []);
   return program;

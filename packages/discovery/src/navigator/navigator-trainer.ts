@@ -14,8 +14,9 @@
  *      'stylegan2' spec) on the navigator only; the generator and sensor stay frozen.
  *
  * stepMean 'auto' is the RMS distance of w from its mean (measured on 256 samples): a step of one
- * typical w deviation. With layer heat the softmax spreads a step over numWs layers, so 'auto'
- * multiplies it by numWs (a uniform heat then moves every layer by one typical deviation).
+ * typical w deviation, close to the fork's σ ~ |N(1, 1)| times an RMS-normalised δ of norm √w_dim
+ * for StyleGAN's W. As in the fork, layer heat multiplies it per layer (a softmax: a uniform heat
+ * moves each layer by 1/numWs of it, a concentrated one moves one layer by all of it).
  */
 import { Adam, add, backward, concat, expand, mulScalar, reshape, slice, sub, type Tensor } from '@stylegpu/kernels';
 import { editW } from '../direction-set.js';
@@ -111,7 +112,6 @@ export class NavigatorTrainer {
     let stepMean = opts.stepMean ?? 'auto';
     if (stepMean === 'auto') {
       stepMean = await typicalWDeviation(gen, opts.seedOffset ?? 1_000_000);
-      if (nav.config.heat !== 'none') stepMean *= gen.numWs;
     }
     return new NavigatorTrainer(gen, nav, sensor, opts, stepMean);
   }
