@@ -12,3 +12,7 @@ export * from './trainer/parameterisation.js';
 export * from './trainer/objective-registry.js';
 export * from './parameterisations/generator-weights.js';
 export * from './parameterisations/layer-groups.js';
+export * from './parameterisations/param-overrides.js';
+export * from './parameterisations/style-delta.js';
+export * from './parameterisations/affine-plus.js';
+export * from './parameterisations/registry.js';
