@@ -20,3 +20,4 @@ export * from './metrics/to-uint8.js';
 export * from './projection/render-latent.js';
 export * from './translate.js';
 export * from './compare.js';
+export * from './overparam/train-as-overparam.js';
