@@ -61,6 +61,23 @@ describe('stylegpu discover', () => {
     expect(existsSync(join(dir, 't', 'traversal.png'))).toBe(true);
   });
 
+  it('train reads a real CLIP checkpoint as its sensor (the tiny Hugging Face fixture), --no-calibrate keeps the step mean', async () => {
+    const dir = tmp('clip');
+    const file = join(dir, 'nav.safetensors');
+    const clip = join(import.meta.dirname, '..', '..', 'clip', 'fixtures', 'clip-tiny-a', 'hf');
+    await run(['discover', 'train', '--network', network, '--out', file, '--directions', '2', '--steps', '2', '--pairs', '1', '--sensor', `clip:${clip}`, '--clip-blocks', '0,1', '--no-calibrate', '--step-mean', '3.5', '--heat', 'none']);
+    const rt = await createRuntime();
+    try {
+      const nav = Navigator.load(rt, readFileSync(file));
+      expect(nav.stepScales).toEqual([3.5, 3.5]);
+      nav.dispose();
+    } finally {
+      rt.destroy();
+    }
+    await expect(run(['discover', 'train', '--network', network, '--out', file, '--sensor', `clip:${join(dir, 'none')}`])).rejects.toThrow(/--sensor .*none: /);
+    await expect(run(['discover', 'train', '--network', network, '--out', file, '--sensor', `clip:${clip}`, '--clip-blocks', '5'])).rejects.toThrow(/block 5 is not one of the image tower's 2 blocks/);
+  });
+
   it('table: every method trained/computed, calibrated, measured; table.md and table.json (smoke, untrained predictor)', async () => {
     const dir = tmp('table');
     const rt = await createRuntime();
@@ -94,8 +111,12 @@ describe('stylegpu discover', () => {
     await expect(run(['discover', 'train', '--network', network, '--out', join(dir, 'n'), '--sensor', 'lpips'])).rejects.toThrow(/--sensor 'lpips': not a sensor; give clip:<checkpoint>, clip-random, discriminator or pixels/);
     await expect(run(['discover', 'train', '--network', network, '--out', join(dir, 'n'), '--directions', '1'])).rejects.toThrow(/needs at least 2 directions/);
     writeFileSync(join(dir, 'junk.safetensors'), 'not a tensor file');
+    await run(['discover', 'baseline', '--network', network, '--method', 'sefa', '--components', '2', '--out', join(dir, 'g.safetensors')]);
     await expect(run(['discover', 'traverse', '--network', network, '--directions', join(dir, 'junk.safetensors'), '--outdir', join(dir, 'o')])).rejects.toThrow(/--directions .*junk\.safetensors: .*not a safetensors file/);
     expect(existsSync(join(dir, 'o'))).toBe(false);
     await expect(run(['discover', 'table', '--network', network, '--predictor', join(dir, 'junk.safetensors'), '--outdir', join(dir, 'o'), '--methods', 'nav-fixed,pca'])).rejects.toThrow(/'pca' is not a method/);
+    await expect(run(['discover', 'table', '--network', network, '--predictor', join(dir, 'junk.safetensors'), '--outdir', join(dir, 'o')])).rejects.toThrow(/--predictor .*junk\.safetensors: is not a safetensors file.*FactorPredictor\.save/);
+    await expect(run(['discover', 'table', '--network', network, '--predictor', join(dir, 'g.safetensors'), '--outdir', join(dir, 'o')])).rejects.toThrow(/has format 'stylegpu-directions', not 'stylegpu-world-predictor'/);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
   });
 });

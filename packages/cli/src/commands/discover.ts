@@ -14,10 +14,10 @@
  * features; the checkpoint must hold D), pixels.
  */
 import { Command, Option } from 'commander';
-import { createRuntime, encodePng, resize, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { createRuntime, encodePng, readSafetensors, resize, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { ClipModel } from '@stylegpu/clip';
 import { Discriminator, Generator, type StyleGanCheckpoint } from '@stylegpu/stylegan';
-import { FactorPredictor } from '@stylegpu/world/predictor';
+import { FactorPredictor, PREDICTOR_FORMAT } from '@stylegpu/world/predictor';
 import {
   calibrateSteps,
   clipTokenSensor,
@@ -166,27 +166,40 @@ function parseSensorKind(text: string): { kind: 'clip' | 'clip-random' | 'discri
   throw new CliError('discover --sensor', `'${text}'`, 'not a sensor', 'give clip:<checkpoint>, clip-random, discriminator or pixels');
 }
 
-async function openSensor(rt: Runtime, o: CommonOptions, ckpt: StyleGanCheckpoint, what: string): Promise<{ sensor: FeatureSensor; dispose: () => void }> {
+type OpenSensor = (rt: Runtime) => { sensor: FeatureSensor; dispose: () => void };
+
+/** Everything about the sensor that can be checked on the CPU (kind, CLIP file, blocks, D present), before the GPU opens. */
+async function prepareSensor(o: CommonOptions, ckpt: StyleGanCheckpoint, what: string): Promise<OpenSensor> {
   const s = parseSensorKind(o.sensor);
   const blocks = o.clipBlocks ? parseList(`${what} --clip-blocks`, o.clipBlocks) : undefined;
-  try {
-    if (s.kind === 'pixels') return { sensor: pixelSensor(3), dispose: () => {} };
-    if (s.kind === 'discriminator') {
-      if (!ckpt.config.discriminator || !ckpt.discriminator) throw new CliError(`${what} --sensor`, 'discriminator', `${o.network} holds no discriminator`, 'use a checkpoint with D, or another sensor');
-      const D = Discriminator.fromWeights(rt, ckpt.config.discriminator, ckpt.discriminator);
-      return { sensor: discriminatorSensor(D), dispose: () => D.dispose() };
+  const checkBlocks = (layers: number) => {
+    for (const b of blocks ?? []) {
+      if (b >= layers) throw new CliError(`${what} --clip-blocks`, o.clipBlocks!, `block ${b} is not one of the image tower's ${layers} blocks`, `give blocks in 0-${layers - 1}`);
     }
-    if (s.kind === 'clip-random') {
+  };
+  if (s.kind === 'pixels') return () => ({ sensor: pixelSensor(3), dispose: () => {} });
+  if (s.kind === 'discriminator') {
+    const cfg = ckpt.config.discriminator;
+    const weights = ckpt.discriminator;
+    if (!cfg || !weights) throw new CliError(`${what} --sensor`, 'discriminator', `${o.network} holds no discriminator`, 'use a checkpoint with D, or another sensor');
+    return (rt) => {
+      const D = Discriminator.fromWeights(rt, cfg, weights);
+      return { sensor: discriminatorSensor(D), dispose: () => D.dispose() };
+    };
+  }
+  if (s.kind === 'clip-random') {
+    checkBlocks(3);
+    return (rt) => {
       const sensor = randomClipSensor(rt, { blocks });
       return { sensor, dispose: () => sensor.clip.dispose() };
-    }
-    const data = await readClip(`${what} --sensor`, s.path!);
+    };
+  }
+  const data = await readClip(`${what} --sensor`, s.path!);
+  checkBlocks(data.config.vision.layers);
+  return (rt) => {
     const clip = ClipModel.fromWeights(rt, data.config, data.weights);
     return { sensor: clipTokenSensor(clip, { blocks }), dispose: () => clip.dispose() };
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${what} --sensor`, o.sensor, reason(e), SENSOR_HELP.replace('feature sensor: ', 'give '));
-  }
+  };
 }
 
 function psiOf(what: string, text: string): number {
@@ -209,13 +222,14 @@ async function runTrain(o: CommonOptions & Record<string, string | boolean>): Pr
   parseSensorKind(o.sensor);
   await checkOutputFile(`${what} --out`, o.out as string);
   const ckpt = await readStyleGan(`${what} --network`, o.network);
+  const openSensor = await prepareSensor(o, ckpt, what);
   const rt = await createRuntime();
   let G: Generator | null = null;
   let sensor: { sensor: FeatureSensor; dispose: () => void } | null = null;
   try {
     G = Generator.fromWeights(rt, ckpt.config.generator, ckpt.generator);
     const gen = styleGanLatents(G, { truncationPsi: psi });
-    sensor = await openSensor(rt, o, ckpt, what);
+    sensor = openSensor(rt);
     const nav = await trainNavigator(gen, sensor.sensor, { K, type: o.type as NavigatorType, heat: o.heat as LayerHeat, variant: o.variant as LossVariant, steps, pairs, lr, div, stepMean, seed, calibrate: o.calibrate !== false, label: what });
     try {
       await writeFileAtomic(o.out as string, await nav.save());
@@ -342,6 +356,18 @@ async function runTraverse(o: Record<string, string | boolean>): Promise<void> {
 
 // ------------------------------------------------------------------ table
 
+/** The predictor file's container and format, read on the CPU (its weights are checked when it is uploaded). */
+function checkPredictorFile(what: string, path: string, bytes: Uint8Array): void {
+  const todo = 'give a factor predictor saved by @stylegpu/world (FactorPredictor.save)';
+  let format: string | undefined;
+  try {
+    format = readSafetensors(bytes).metadata.format;
+  } catch (e) {
+    throw new CliError(`${what} --predictor`, path, `is not a safetensors file (${reason(e)})`, todo);
+  }
+  if (format !== PREDICTOR_FORMAT) throw new CliError(`${what} --predictor`, path, `has format '${format ?? '(none)'}', not '${PREDICTOR_FORMAT}'`, todo);
+}
+
 const METHODS = ['nav-fixed', 'nav-ada', 'nav-prototype', 'ganspace', 'sefa'] as const;
 type MethodName = (typeof METHODS)[number];
 
@@ -363,9 +389,11 @@ async function runTable(o: CommonOptions & Record<string, string>): Promise<void
   parseSensorKind(o.sensor);
   await checkOutputFolder(`${what} --outdir`, o.outdir);
   const predictorBytes = await readInput(`${what} --predictor`, o.predictor);
+  checkPredictorFile(what, o.predictor, predictorBytes);
   const ckpt = await readStyleGan(`${what} --network`, o.network);
   const cfg = ckpt.config.generator;
   if (K > cfg.wDim) throw new CliError(`${what} --directions`, String(K), `the network's w has ${cfg.wDim} dimensions`, `give at most ${cfg.wDim}`);
+  const openSensor = await prepareSensor(o, ckpt, what);
   const rt = await createRuntime();
   let G: Generator | null = null;
   let predictor: FactorPredictor | null = null;
@@ -380,7 +408,7 @@ async function runTable(o: CommonOptions & Record<string, string>): Promise<void
     }
     G = Generator.fromWeights(rt, cfg, ckpt.generator);
     const gen = styleGanLatents(G, { truncationPsi: psi });
-    sensor = await openSensor(rt, o, ckpt, what);
+    sensor = openSensor(rt);
     out = await OutputFolder.open(`${what} --outdir`, o.outdir);
     for (const m of methods as MethodName[]) {
       if (m.startsWith('nav-')) {
