@@ -39,7 +39,8 @@ describe('stylegpu project', () => {
     expect([...npz.keys()]).toEqual(['w']);
     const w = npz.get('w')!;
     expect([w.dtype, ...w.shape]).toEqual(['f32', 1, 6, 32]);
-    for (let l = 1; l < 6; l++) expect(Array.from(w.data.slice(l * 32, (l + 1) * 32))).toEqual(Array.from(w.data.slice(0, 32)));
+    const wData = w.data as Float32Array;
+    for (let l = 1; l < 6; l++) expect(Array.from(wData.slice(l * 32, (l + 1) * 32))).toEqual(Array.from(wData.slice(0, 32)));
 
     await run(['generate', '--network', network, '--projected-w', join(out, 'projected_w.npz'), '--outdir', join(dir, 're')]);
     const regenerated = decodePng(readFileSync(join(dir, 're', 'proj00.png'))).data;
@@ -49,7 +50,7 @@ describe('stylegpu project', () => {
     const G = await Generator.load(rt, network);
     const [mine, start] = rt.noGrad(() =>
       rt.tidy(() => {
-        return [G.synthesis(rt.tensor(w.data as Float32Array, [1, 6, 32])), G.synthesis(G.mapping(rt.tensor(Float32Array.from(randomStateRandn(5, 32)), [1, 32]), { truncationPsi: 0 }))];
+        return [G.synthesis(rt.tensor(wData, [1, 6, 32])), G.synthesis(G.mapping(rt.tensor(Float32Array.from(randomStateRandn(5, 32)), [1, 32]), { truncationPsi: 0 }))];
       }),
     );
     const mineU8 = toUint8Hwc((await mine.read()) as Float32Array, 3, 16, 16);

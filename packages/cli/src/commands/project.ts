@@ -5,7 +5,8 @@
  * `stylegpu generate --projected-w`), plus `--space w|w+|s|overparam|overparam-spatial` and the perceptual term:
  * `--lpips` (torchvision VGG16 + lpips heads; NVIDIA's projector uses this distance) or `--clip-model`, else MSE.
  * Spaces without a W+ form (s, overparam*) write projected_latent.safetensors (the latent tensors and noise maps).
- * `--save-video` writes proj.gif (target | reconstruction per step, 10 fps) where NVIDIA writes proj.mp4.
+ * `--save-video` writes proj.gif (target | reconstruction, up to 200 frames at 10 fps, halves ≤ 256 px) where NVIDIA
+ * writes proj.mp4.
  *
  * Also here: `stylegpu translate` (invert with one generator, synthesise with another of the same architecture)
  * and `stylegpu compare-inversions` (the Markdown table of PSNR / SSIM / interpolation path ratio per space).
@@ -31,6 +32,7 @@ import {
   loadLpipsWeights,
   lpipsDistance,
   optimisationGif,
+  toUint8,
   project,
   projectionTarget,
   translateImage,
@@ -201,7 +203,9 @@ export async function runProject(opts: ProjectFlags): Promise<void> {
     out = await OutputFolder.open('project --outdir', opts.outdir);
     const stats = await latentStats(rt, G);
     const bar = progress(`project (${opts.space}, ${perceptual?.kind ?? 'mse'})`, numSteps);
-    const frames: Float32Array[] = [];
+    // At most ~200 frames (NVIDIA's video has one per step), kept as 8-bit planes.
+    const frameEvery = opts.saveVideo ? Math.max(1, Math.ceil(numSteps / 200)) : 0;
+    const frames: Uint8Array[] = [];
     const result = await project(rt, G, targetT, {
       space: opts.space,
       numSteps,
@@ -209,9 +213,9 @@ export async function runProject(opts: ProjectFlags): Promise<void> {
       stats,
       perceptual,
       mseWeight: perceptualInputs.mseWeight,
-      frameEvery: opts.saveVideo ? 1 : 0,
+      frameEvery,
       onStep: (s) => {
-        if (s.frame) frames.push(s.frame);
+        if (s.frame) frames.push(toUint8(s.frame));
         bar.tick({ loss: s.loss.toPrecision(4) });
       },
     });
