@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   external: [/^@stylegpu\//],
+  // gifenc's package has no exports map (Node would load its CommonJS build); bundle its ESM build instead.
+  noExternal: ['gifenc'],
 });

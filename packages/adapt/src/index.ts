@@ -16,3 +16,6 @@ export * from './parameterisations/param-overrides.js';
 export * from './parameterisations/style-delta.js';
 export * from './parameterisations/affine-plus.js';
 export * from './parameterisations/registry.js';
+export * from './directions/style-direction.js';
+export * from './directions/apply-directions.js';
+export * from './directions/strips.js';
