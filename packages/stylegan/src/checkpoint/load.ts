@@ -45,6 +45,7 @@ import {
   inferRosinalityGenerator,
   type NameMapping,
 } from './rosinality.js';
+import { isEmbeddedName, readEmbeddedGenerator } from './embedded.js';
 
 export interface StyleGanCheckpoint {
   config: StyleGanConfig;
@@ -56,10 +57,12 @@ export interface StyleGanCheckpoint {
 export const STYLEGPU_FORMAT = 'stylegpu-stylegan2';
 const WHO = 'loadStyleGanCheckpoint';
 
-/** Bytes, or (Node only) a file path. */
+/** Bytes, an embedded name (`embedded:shapes32`, ./embedded.ts), or (Node only) a file path. */
 export async function loadStyleGanCheckpoint(source: Uint8Array | string): Promise<StyleGanCheckpoint> {
   let bytes: Uint8Array;
-  if (typeof source === 'string') {
+  if (typeof source === 'string' && isEmbeddedName(source)) {
+    bytes = await readEmbeddedGenerator(source);
+  } else if (typeof source === 'string') {
     const { readFile } = await import('node:fs/promises');
     const buf = await readFile(source);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
