@@ -50,6 +50,21 @@ describe('LPIPS-VGG16 (tiny fixture in the official layout)', () => {
     lpips.dispose();
   });
 
+  it("reads a full LPIPS state dict's layout (net.sliceK.idx.*) as well", async () => {
+    const starts = [0, 4, 9, 16, 23];
+    const renamed = new Map<string, HostTensor>();
+    for (const [k, v] of stateDict(FEATURES)) {
+      const idx = Number(k.split('.')[1]);
+      renamed.set(`net.slice${starts.filter((s) => s <= idx).length}.${idx}.${k.split('.')[2]}`, v);
+    }
+    const lpips = new LpipsVgg16(rt, lpipsWeightsFromStateDicts([renamed, stateDict(LINS)]));
+    const d = rt.tidy(() => lpips.distance(rt.tensor(Float32Array.from(expected.a), expected.shape), rt.tensor(Float32Array.from(expected.b), expected.shape)));
+    const got = await d.read();
+    for (let i = 0; i < 2; i++) expect(Math.abs(got[i] - expected.lpips[i]) / expected.lpips[i]).toBeLessThan(2e-5);
+    d.dispose();
+    lpips.dispose();
+  });
+
   it('refuses incomplete or mis-shaped weights, naming the key', () => {
     const features = stateDict(FEATURES);
     const lins = stateDict(LINS);

@@ -51,6 +51,33 @@ describe('OverparamSynthesis (g16 fixture)', () => {
     });
   }
 
+  it('spatial maps capped at maxSpatialRes are upsampled (nearest): shapes, and equality with G.synthesis', async () => {
+    const op = new OverparamSynthesis(G, 'spatial', 8);
+    const b16 = G.layers.find((l) => l.name === 'b16.conv1')!;
+    expect(op.latentShape(b16, 1)).toEqual([1, G.config.wDim, 8, 8]);
+    const [ref, got] = rt.noGrad(() =>
+      rt.tidy(() => {
+        const ws = mixAt(wsOf([6]), wsOf([7]), 2);
+        return [G.synthesis(ws), op.synthesize(op.fromWs(ws))];
+      }),
+    );
+    expect(relErr(await got.read(), await ref.read())).toBeLessThan(2e-5);
+    ref.dispose();
+    got.dispose();
+    // A varying 8×8 map gives the styles of its nearest-upsampled 16×16 copy through the uncapped layer.
+    const wDim = G.config.wDim;
+    const small = Float32Array.from(randomStateRandn(4, wDim * 64));
+    const big = new Float32Array(wDim * 256);
+    for (let c = 0; c < wDim; c++) for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) big[(c * 16 + y) * 16 + x] = small[(c * 8 + (y >> 1)) * 8 + (x >> 1)];
+    const [capped, full] = rt.noGrad(() =>
+      rt.tidy(() => [op.styles(b16, rt.tensor(small, [1, wDim, 8, 8])), new OverparamSynthesis(G, 'spatial').styles(b16, rt.tensor(big, [1, wDim, 16, 16]))]),
+    );
+    expect(capped.shape).toEqual([1, b16.inChannels, 16, 16]);
+    expect(relErr(await capped.read(), await full.read())).toBeLessThan(2e-5);
+    capped.dispose();
+    full.dispose();
+  });
+
   it('per-channel latents that differ change the image; gradients reach G and Adam on them lowers a loss', async () => {
     const op = new OverparamSynthesis(G, 'channel');
     G.setTrainable((n) => n.startsWith('synthesis.'));

@@ -12,7 +12,7 @@
  * and `stylegpu compare-inversions` (the Markdown table of PSNR / SSIM / interpolation path ratio per space).
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { type HostTensor, type RasterImage, type Runtime, type Tensor, createRuntime, decodeImage, encodePng, writeNpz, writeSafetensors } from '@stylegpu/kernels';
 import { type StyleGanCheckpoint, Generator, randomStateRandn } from '@stylegpu/stylegan';
@@ -354,7 +354,7 @@ export async function runCompare(opts: CompareFlags): Promise<void> {
     for (const n of names) targets.push((await readTarget('compare-inversions --images', join(opts.images, n), ckpt)).tensor);
   }
   const count = opts.seeds ? integerFlag('compare-inversions --seeds', opts.seeds, 1, 'a number of images') : 0;
-  const outDir = join(opts.out, '..');
+  const outDir = dirname(opts.out);
   await checkOutputFolder('compare-inversions --out', outDir);
   const perceptualInputs = await readPerceptual('compare-inversions', opts);
   const rt = await createRuntime();
@@ -376,7 +376,7 @@ export async function runCompare(opts: CompareFlags): Promise<void> {
     bar.stop();
     const caption = `Inversions of ${targets.length} ${opts.images ? `images from ${opts.images}` : 'generated images'} with ${opts.network}, ${numSteps} steps, ${perceptualInputs.lpips ? 'LPIPS' : perceptualInputs.clip ? 'CLIP' : 'MSE'} loss.`;
     const folder = await OutputFolder.open('compare-inversions --out', outDir);
-    await folder.write(opts.out.slice(outDir.length + 1) || opts.out, new TextEncoder().encode(comparisonMarkdown(rows, caption)));
+    await folder.write(basename(opts.out), new TextEncoder().encode(comparisonMarkdown(rows, caption)));
     process.stdout.write(comparisonMarkdown(rows, caption));
   } finally {
     models?.dispose();

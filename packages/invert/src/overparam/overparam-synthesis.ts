@@ -3,8 +3,10 @@
  *
  *  - `channel`: a latent matrix per layer, [N, O_l, w_dim] — one w per output channel, each mapped through
  *    the layer's own affine to that channel's style row (`overparamModulatedConv2d`);
- *  - `spatial`: a latent map per layer, [N, w_dim, H_l, W_l] at the layer's input resolution — one w per
- *    input pixel, mapped through the affine as a 1×1 convolution (`spatialModulatedConv2d`).
+ *  - `spatial`: a latent map per layer, [N, w_dim, h_l, w_l] — one w per input pixel, mapped through the affine
+ *    as a 1×1 convolution (`spatialModulatedConv2d`). Maps are at the layer's input resolution up to
+ *    `maxSpatialRes` (64) and nearest-upsampled beyond it: a full-resolution map of a 1024-px generator's last
+ *    layers would hold 512 × 1024² values.
  *
  * It runs on a `Generator`'s own parameters (NVIDIA names, through `G.params`), so a checkpoint needs no
  * change, and with every row (or pixel) of a layer's latent equal to that layer's w it is exactly
@@ -48,6 +50,8 @@ export class OverparamSynthesis {
   constructor(
     readonly G: Generator,
     readonly mode: OverparamMode = 'channel',
+    /** Largest side of a spatial latent map (larger layers upsample it, nearest). */
+    readonly maxSpatialRes = 64,
   ) {}
 
   /** A layer's input resolution (conv0 up-samples from res/2). */
@@ -59,7 +63,7 @@ export class OverparamSynthesis {
   latentShape(l: SynthesisLayerInfo, n: number): number[] {
     const { wDim } = this.G.config;
     if (this.mode === 'channel') return [n, l.outChannels, wDim];
-    const r = OverparamSynthesis.inputRes(l);
+    const r = Math.min(OverparamSynthesis.inputRes(l), this.maxSpatialRes);
     return [n, wDim, r, r];
   }
 
@@ -70,10 +74,7 @@ export class OverparamSynthesis {
     for (const l of this.G.layers) {
       const w = reshape(slice(ws, [null, [l.wIndex, l.wIndex + 1]]), [n, 1, wDim]);
       if (this.mode === 'channel') out.set(l.name, expand(w, this.latentShape(l, n)));
-      else {
-        const r = OverparamSynthesis.inputRes(l);
-        out.set(l.name, expand(reshape(w, [n, wDim, 1, 1]), [n, wDim, r, r]));
-      }
+      else out.set(l.name, expand(reshape(w, [n, wDim, 1, 1]), this.latentShape(l, n)));
     }
     return out;
   }
@@ -94,7 +95,13 @@ export class OverparamSynthesis {
     }
     const [n, wDim, h, w] = shape;
     const flat = reshape(permute(latent, [0, 2, 3, 1]), [n * h * w, wDim]);
-    return permute(reshape(linear(flat, weight, bias, { equalized: true }), [n, h, w, l.inChannels]), [0, 3, 1, 2]);
+    const map = permute(reshape(linear(flat, weight, bias, { equalized: true }), [n, h, w, l.inChannels]), [0, 3, 1, 2]);
+    // The affine is per pixel, so upsampling its output equals applying it to the upsampled latent.
+    const r = OverparamSynthesis.inputRes(l);
+    if (h === r) return map;
+    const f = r / h;
+    const I = l.inChannels;
+    return reshape(expand(reshape(map, [n, I, h, 1, w, 1]), [n, I, h, f, w, f]), [n, I, r, r]);
   }
 
   synthesize(latent: OverparamLatent, opts: OverparamSynthesisOptions = {}): Tensor {
