@@ -1,5 +1,6 @@
 /**
- * loadClipCheckpoint for Node: a checkpoint given as bytes, a file path, or a Hugging Face model folder.
+ * loadClipCheckpoint for Node: a checkpoint given as bytes, a file path, a Hugging Face model folder, or an
+ * embedded name (`embedded:shapes32-clip`, ./embedded.ts).
  * A weights file named model.safetensors or pytorch_model.bin picks up a config.json next to it, as transformers
  * would; a folder must hold one of those two files.
  */
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { writeFileAtomic, type HostTensor } from '@stylegpu/kernels';
 import type { ClipConfig } from './config.js';
 import { readClipCheckpoint, type ClipCheckpoint, type ClipCheckpointFiles, type ClipLoadOptions } from './load.js';
+import { isEmbeddedName, readEmbeddedClip } from './embedded.js';
 import { saveClipCheckpoint, type SaveClipOptions } from './stylegpu.js';
 
 const HF_FILES = ['config.json', 'model.safetensors', 'pytorch_model.bin'];
@@ -18,6 +20,7 @@ export async function loadClipCheckpoint(
   options: ClipLoadOptions = {},
 ): Promise<ClipCheckpoint> {
   if (source instanceof Uint8Array) return readClipCheckpoint(source, options);
+  if (isEmbeddedName(source)) return (await readEmbeddedClip(source)).checkpoint;
   let info;
   try {
     info = await stat(source);

@@ -1,0 +1,54 @@
+/**
+ * CLIP models shipped inside this package, loadable by name: `loadClip(rt, 'embedded:shapes32-clip')`
+ * (Node) or `readEmbeddedClip('embedded:shapes32-clip')` (anywhere) read
+ * `embedded/shapes32-clip.safetensors` and the word vocabulary trained with it,
+ * `embedded/shapes32-clip.vocab.json`. embedded/README.md says which run produced each file.
+ *
+ * A word-tokenized model's vocabulary sits beside its weights as `<stem>.vocab.json`
+ * (`WordTokenizer.toJSON()`), which is what `stylegpu clip train` writes.
+ */
+import { EMBEDDED_PREFIX, embeddedFolder, isEmbeddedName, readEmbeddedFile } from '../embedded-folder.js';
+import { WordTokenizer } from '../train/word-tokenizer.js';
+import { readClipCheckpoint, type ClipCheckpoint } from './load.js';
+
+export { EMBEDDED_PREFIX, isEmbeddedName };
+
+/** The vocabulary file that goes with a weights file: `clip.safetensors` → `clip.vocab.json`. */
+export function wordVocabularyFileFor(weightsFile: string): string {
+  return `${weightsFile.replace(/\.safetensors$/, '')}.vocab.json`;
+}
+
+/** Name (after `embedded:`) → weights file in embedded/ (its vocabulary: `wordVocabularyFileFor`). */
+export const EMBEDDED_CLIPS: Readonly<Record<string, string>> = {
+  'shapes32-clip': 'shapes32-clip.safetensors',
+};
+
+/** `embedded:<name>` → URLs of its weights and vocabulary; an unknown name throws listing the known ones. */
+export function embeddedClipUrls(source: string): { weights: URL; vocabulary: URL } {
+  const name = source.slice(EMBEDDED_PREFIX.length);
+  const file = Object.hasOwn(EMBEDDED_CLIPS, name) ? EMBEDDED_CLIPS[name] : undefined;
+  if (!isEmbeddedName(source) || file === undefined) {
+    const known = Object.keys(EMBEDDED_CLIPS).map((n) => EMBEDDED_PREFIX + n);
+    throw new Error(`'${source}' is not an embedded CLIP model; the embedded CLIP models are ${known.join(', ')}`);
+  }
+  const folder = embeddedFolder();
+  return { weights: new URL(file, folder), vocabulary: new URL(wordVocabularyFileFor(file), folder) };
+}
+
+/** An embedded model's checkpoint and the word tokenizer it was trained with. */
+export async function readEmbeddedClip(source: string): Promise<{ checkpoint: ClipCheckpoint; tokenizer: WordTokenizer }> {
+  const urls = embeddedClipUrls(source);
+  const [weights, vocabulary] = await Promise.all([readEmbeddedFile(urls.weights, source), readEmbeddedFile(urls.vocabulary, source)]);
+  const checkpoint = readClipCheckpoint(weights);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(vocabulary));
+  } catch (e) {
+    throw new Error(`${source}: ${urls.vocabulary.href} is not JSON (${(e as Error).message})`);
+  }
+  const tokenizer = WordTokenizer.fromJSON(json);
+  if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
+    throw new Error(`${source}: the vocabulary has ${tokenizer.vocabularySize} tokens but the model's token embedding has ${checkpoint.config.text.vocabSize} rows; the two files are from different runs`);
+  }
+  return { checkpoint, tokenizer };
+}
