@@ -47,7 +47,7 @@ describe('stylegpu discover', () => {
   it('train writes a navigator (calibrated step scales) that traverse reads', async () => {
     const dir = tmp('train');
     const file = join(dir, 'nav.safetensors');
-    await run(['discover', 'train', '--network', network, '--out', file, '--directions', '3', '--steps', '3', '--pairs', '2', '--sensor', 'clip-random', '--type', 'ada', '--heat', 'local']);
+    await run(['discover', 'train', '--network', network, '--out', file, '--directions', '3', '--steps', '3', '--pairs', '2', '--sensor', 'clip-random', '--type', 'ada', '--heat', 'local', '--snap', '2']);
     const rt = await createRuntime();
     try {
       const nav = Navigator.load(rt, readFileSync(file));

@@ -87,7 +87,8 @@ export function discoverCommand(): Command {
       .option('--div-lambda <x>', 'weight of the diversity term', '0')
       .option('--step-mean <x>', "mean step in W ('auto': the typical w deviation)", 'auto')
       .option('--seed <n>', 'seed of the initial directions and the sampling', '0')
-      .option('--no-calibrate', 'keep unit step scales instead of calibrating them with the sensor')
+      .option('--no-calibrate', 'keep the mean step as every step scale instead of calibrating them with the sensor')
+      .option('--snap <n>', 'also write the navigator to --out every n steps (0: only at the end)', '0')
       .action(async (o) => runTrain(o)),
   );
   cmd.addCommand(
@@ -219,6 +220,7 @@ async function runTrain(o: CommonOptions & Record<string, string | boolean>): Pr
   const stepMean = o.stepMean === 'auto' ? 'auto' : positive(`${what} --step-mean`, o.stepMean as string);
   const seed = num(`${what} --seed`, o.seed as string, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
   const psi = psiOf(what, o.trunc);
+  const snap = num(`${what} --snap`, o.snap as string, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
   parseSensorKind(o.sensor);
   await checkOutputFile(`${what} --out`, o.out as string);
   const ckpt = await readStyleGan(`${what} --network`, o.network);
@@ -230,7 +232,7 @@ async function runTrain(o: CommonOptions & Record<string, string | boolean>): Pr
     G = Generator.fromWeights(rt, ckpt.config.generator, ckpt.generator);
     const gen = styleGanLatents(G, { truncationPsi: psi });
     sensor = openSensor(rt);
-    const nav = await trainNavigator(gen, sensor.sensor, { K, type: o.type as NavigatorType, heat: o.heat as LayerHeat, variant: o.variant as LossVariant, steps, pairs, lr, div, stepMean, seed, calibrate: o.calibrate !== false, label: what });
+    const nav = await trainNavigator(gen, sensor.sensor, { K, type: o.type as NavigatorType, heat: o.heat as LayerHeat, variant: o.variant as LossVariant, steps, pairs, lr, div, stepMean, seed, calibrate: o.calibrate !== false, label: what, snap, snapTo: o.out as string });
     try {
       await writeFileAtomic(o.out as string, await nav.save());
     } finally {
@@ -256,6 +258,9 @@ interface TrainSettings {
   seed: number;
   calibrate: boolean;
   label: string;
+  /** Write the navigator to `snapTo` every `snap` steps (a long run keeps its progress). */
+  snap?: number;
+  snapTo?: string;
 }
 
 async function trainNavigator(gen: LatentGenerator, sensor: FeatureSensor, s: TrainSettings): Promise<Navigator> {
@@ -264,7 +269,14 @@ async function trainNavigator(gen: LatentGenerator, sensor: FeatureSensor, s: Tr
     const trainer = await NavigatorTrainer.create(gen, nav, sensor, { variant: s.variant, pairs: s.pairs, lr: s.lr, divLambda: s.div, stepMean: s.stepMean, seed: s.seed });
     try {
       const bar = progress(s.label, s.steps);
-      await trainer.train(s.steps, (r) => bar.tick({ loss: r.loss.toFixed(4), pos: r.pos.toFixed(3), neg: r.neg.toFixed(3) }));
+      for (let i = 1; i <= s.steps; i++) {
+        const r = await trainer.step();
+        bar.tick({ loss: r.loss.toFixed(4), pos: r.pos.toFixed(3), neg: r.neg.toFixed(3) });
+        if (s.snap && s.snapTo && i % s.snap === 0 && i < s.steps) {
+          nav.stepScales = Array.from({ length: s.K }, () => trainer.stepMean);
+          await writeFileAtomic(s.snapTo, await nav.save());
+        }
+      }
       bar.stop();
       // Traversals walk ±stepMean by default; calibration then evens out the directions.
       nav.stepScales = Array.from({ length: s.K }, () => trainer.stepMean);
