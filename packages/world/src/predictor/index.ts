@@ -10,6 +10,7 @@
  *   scoreFactors(world.schema, await predictor.predictFactors(images), trueFactors);   // MAE / accuracy per factor
  *   frechetDistance(await predictor.predictorFeatures(a), await predictor.predictorFeatures(b), predictor.config.featureDim);
  *   const bytes = await predictor.save();  FactorPredictor.load(rt, bytes);
+ *   await loadPredictor(rt, 'embedded:shapes32-predictor');   // or bytes, or (Node) a path
  */
 export { checkPredictorConfig, defaultPredictorConfig, predictorWeightShapes, type PredictorConfig } from './predictor-config.js';
 export { decodeOutputs, encodeTargets, factorRows, headLayout, type FactorTargets, type FactorVectors, type HeadColumns, type HeadLayout } from './head-layout.js';
@@ -19,3 +20,4 @@ export { PredictorTrainer, type PredictorTrainerOptions } from './predictor-trai
 export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 export { featureStatistics, frechetDistance, frechetDistanceFromStatistics, type FeatureStatistics } from './frechet-distance.js';
 export { scoreFactors, type FactorScore } from './factor-scores.js';
+export { EMBEDDED_PREDICTORS, embeddedPredictorUrl, loadPredictor } from './load-predictor.js';

@@ -1,0 +1,33 @@
+/**
+ * `loadPredictor(rt, source)`: a factor predictor from bytes, an embedded name
+ * (`embedded:shapes32-predictor` → the package's `embedded/shapes32-predictor.safetensors`, read
+ * from disk in Node and fetched in a browser) or, in Node, a file path. embedded/README.md says
+ * which run produced each embedded file.
+ */
+import type { Runtime } from '@stylegpu/kernels';
+import { EMBEDDED_PREFIX, embeddedFolder, isEmbeddedName, readEmbeddedFile } from '../embedded-folder.js';
+import { FactorPredictor } from './factor-predictor.js';
+
+/** Name (after `embedded:`) → file in embedded/. */
+export const EMBEDDED_PREDICTORS: Readonly<Record<string, string>> = {
+  'shapes32-predictor': 'shapes32-predictor.safetensors',
+};
+
+/** `embedded:<name>` → the URL of its file; an unknown name throws listing the known ones. */
+export function embeddedPredictorUrl(source: string): URL {
+  const name = source.slice(EMBEDDED_PREFIX.length);
+  const file = Object.hasOwn(EMBEDDED_PREDICTORS, name) ? EMBEDDED_PREDICTORS[name] : undefined;
+  if (!isEmbeddedName(source) || file === undefined) {
+    const known = Object.keys(EMBEDDED_PREDICTORS).map((n) => EMBEDDED_PREFIX + n);
+    throw new Error(`'${source}' is not an embedded predictor; the embedded predictors are ${known.join(', ')}`);
+  }
+  return new URL(file, embeddedFolder());
+}
+
+export async function loadPredictor(rt: Runtime, source: Uint8Array | string): Promise<FactorPredictor> {
+  if (source instanceof Uint8Array) return FactorPredictor.load(rt, source);
+  if (isEmbeddedName(source)) return FactorPredictor.load(rt, await readEmbeddedFile(embeddedPredictorUrl(source), source), source);
+  const { readFile } = await import('node:fs/promises');
+  const buf = await readFile(source);
+  return FactorPredictor.load(rt, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), source);
+}
