@@ -38,8 +38,8 @@ async function generated(seed: number): Promise<Float32Array> {
 describe('compareInversions (smoke, g16)', () => {
   it('gives a Markdown table with PSNR, SSIM and path ratio for every space', async () => {
     const images = [await generated(11), await generated(12)];
-    const rows = await compareInversions(rt, G, images, { spaces: [...PROJECTION_SPACES], numSteps: 20, stats, interpolationSegments: 4 });
-    const table = comparisonMarkdown(rows, 'g16 fixture, 20 steps');
+    const rows = await compareInversions(rt, G, images, { spaces: [...PROJECTION_SPACES], numSteps: 12, stats, interpolationSegments: 4 });
+    const table = comparisonMarkdown(rows, 'g16 fixture, 12 steps');
     console.log(table);
     expect(rows.map((r) => r.space)).toEqual([...PROJECTION_SPACES]);
     for (const r of rows) {
