@@ -14,7 +14,7 @@
  * features; the checkpoint must hold D), pixels.
  */
 import { Command, Option } from 'commander';
-import { createRuntime, encodePng, readSafetensors, resize, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { createRuntime, encodePng, readSafetensors, resize, writeFileAtomic, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { ClipModel } from '@stylegpu/clip';
 import { Discriminator, Generator, type StyleGanCheckpoint } from '@stylegpu/stylegan';
 import { FactorPredictor, PREDICTOR_FORMAT } from '@stylegpu/world/predictor';
@@ -52,7 +52,6 @@ import { OutputFolder } from '../output-folder.js';
 import { progress } from '../progress.js';
 import { readClip, readStyleGan, reason } from '../read-models.js';
 import { parseSeeds } from '../seeds.js';
-import { writeFileAtomic } from '@stylegpu/kernels';
 
 interface CommonOptions {
   network: string;
