@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
+import type { Runtime } from '../src/index.node.js';
 import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, withVariant } from './check-op.js';
 import {
   conv2dGradRef,
@@ -120,6 +121,68 @@ for (const variant of VARIANTS) describe(`convTranspose2d (${variant}) vs float6
     }));
   }
 });
+
+/**
+ * Stride-1 transposed convolutions run as a correlation with the flipped, channel-swapped weight
+ * on the conv2d gather (`correlation`), or as the transposed gather (`gather`): every case under
+ * each path and each conv2d kernel shape, at channel counts off the 4- and 8-channel blocks.
+ */
+const strideOneTransposedCases: Case[] = [
+  { label: '3×3 p1, 13→11, batch 3, 7×9', x: [3, 13, 7, 9], w: [13, 11, 3, 3], padding: [1, 1], bias: true },
+  { label: '3×3 p0 (grows the image), 5→9, batch 1, 5×6', x: [1, 5, 5, 6], w: [5, 9, 3, 3] },
+  { label: '1×1 p0, 10→17, batch 3, 5×7', x: [3, 10, 5, 7], w: [10, 17, 1, 1], bias: true },
+  { label: '1×1 p0, 9→3 (ToRGB-like adjoint), batch 1, 3×5', x: [1, 9, 3, 5], w: [9, 3, 1, 1] },
+  { label: '2×3 kernel, padding [1, 0], 6→20, batch 3, 4×5', x: [3, 6, 4, 5], w: [6, 20, 2, 3], padding: [1, 0], bias: true },
+  { label: 'groups 2 with 9 outputs each, 3×3 p1, batch 1, 5×7', x: [1, 6, 5, 7], w: [6, 9, 3, 3], padding: [1, 1], groups: 2, bias: true },
+  { label: '3×3 p1 dilation 2, 7→5, batch 3, 6×5', x: [3, 7, 6, 5], w: [7, 5, 3, 3], padding: [1, 1], dilation: [2, 2] },
+  { label: '3×3 p1, 5→70 over 9×8 (ragged 64-wide tiles), batch 1', x: [1, 5, 9, 8], w: [5, 70, 3, 3], padding: [1, 1], bias: true },
+  { label: '1×1 padding 1 (crops: padding > k − 1, always the gather), 4→9, batch 3', x: [3, 4, 5, 6], w: [4, 9, 1, 1], padding: [1, 1] },
+];
+
+/** The kernel keys an op dispatches. */
+async function kernelKeys(body: (rt: Runtime) => void): Promise<string[]> {
+  const rt = await testRuntime();
+  const keys: string[] = [];
+  const dispatch = rt.dispatch.bind(rt);
+  rt.dispatch = (k, a) => {
+    keys.push(k.key);
+    dispatch(k, a);
+  };
+  try {
+    rt.tidy(() => body(rt));
+  } finally {
+    rt.dispatch = dispatch;
+  }
+  return keys;
+}
+
+for (const variant of VARIANTS) {
+  for (const path of ['correlation', 'gather'] as const) {
+    describe(`stride-1 convTranspose2d as ${path} (conv2d ${variant}) vs float64`, () => {
+      for (const c of strideOneTransposedCases) {
+        it(c.label, () => forced(variant, async () => {
+          const rt = await testRuntime();
+          rt.variants.convTranspose2d = path;
+          const geo = geometry(c);
+          const opts = { padding: c.padding, dilation: c.dilation, groups: c.groups };
+          // The path really taken: the relayout plus a conv2d gather, or the transposed gather.
+          const fits = (c.padding ?? [0, 0]).every((p, a) => p <= (c.dilation ?? [1, 1])[a] * (c.w[2 + a] - 1));
+          const keys = await kernelKeys((r) => K.convTranspose2d(K.zeros(r, c.x), K.zeros(r, c.w), null, opts));
+          expect(keys.includes('convTranspose2d|flipWeight')).toBe(path === 'correlation' && fits);
+          expect(keys.some((k) => k.startsWith('convTranspose2d|transposed'))).toBe(!(path === 'correlation' && fits));
+          await checkOp({
+            label: `convTranspose2d (${path}, ${variant}) ${c.label}`,
+            inputs: inputs(c, c.w[1] * (c.groups ?? 1)),
+            shape: convTranspose2dOutShape(geo),
+            gpu: (_rt, [x, w, b]) => K.convTranspose2d(x, w, b, opts),
+            ref: ([x, w, b]) => convTranspose2dRef(x, w, b, geo),
+            refGrad: ([x, w, b], g) => convTranspose2dGradRef(x, w, b, g, geo),
+          });
+        }));
+      }
+    });
+  }
+}
 
 describe('conv input checks', () => {
   it('throw naming the op and the shapes before dispatching', async () => {
