@@ -1,7 +1,11 @@
 /** The command tree. Each command lives in `commands/` and reads top to bottom. */
 import { Command } from 'commander';
 import { clipCommand } from './commands/clip.js';
+import { clipTrainCommand } from './commands/clip-train.js';
+import { worldCommand } from './commands/world.js';
 import { adaptCommand } from './commands/adapt.js';
+import { styleDomainCommand } from './commands/styledomain.js';
+import { domainCommand } from './commands/domain.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
@@ -13,13 +17,15 @@ export function buildProgram(): Command {
   const program = new Command('stylegpu')
     .description('StyleGAN2 and CLIP on WebGPU: generate, convert, adapt.')
     .version('0.1.0');
-  program.addCommand(clipCommand());
+  program.addCommand(clipCommand().addCommand(clipTrainCommand()));
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
-  program.addCommand(adaptCommand());
+  program.addCommand(adaptCommand().addCommand(styleDomainCommand()));
+  program.addCommand(domainCommand());
   program.addCommand(trainCommand());
   for (const c of projectCommands()) program.addCommand(c);
   program.addCommand(discoverCommand());
+  program.addCommand(worldCommand());
   oneLineUsageErrors(program, []);
   return program;
 }

@@ -3,7 +3,9 @@
  * CLIP checkpoints and CLIP tokenizers. Commands read their models through these before they open
  * the GPU, so a wrong file fails fast, with one line, and before anything is written.
  */
-import { type StyleGanCheckpoint, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EMBEDDED_GENERATORS, type StyleGanCheckpoint, embeddedGeneratorUrl, isEmbeddedName, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { type ClipTokenizer, loadClipCheckpoint, loadTokenizer } from '@stylegpu/clip/node';
 import { CliError, oneLine } from './cli-error.js';
 import { checkInput, readHead, readInput } from './file-checks.js';
@@ -15,7 +17,18 @@ const VOCAB_TODO = "give OpenAI's bpe_simple_vocab_16e6.txt.gz or a Hugging Face
 
 export const reason = (e: unknown) => oneLine(e instanceof Error ? e.message : String(e));
 
-export async function readStyleGan(what: string, path: string): Promise<StyleGanCheckpoint> {
+/** `embedded:<name>` → the file it names inside @stylegpu/stylegan (or STYLEGPU_EMBEDDED_DIR); other paths as they are. */
+export function styleGanPath(what: string, path: string): string {
+  if (!isEmbeddedName(path)) return path;
+  const names = Object.keys(EMBEDDED_GENERATORS).map((n) => `embedded:${n}`);
+  if (!names.includes(path)) throw new CliError(what, path, 'no such embedded generator', `use ${names.join(' or ')}, or give a checkpoint file`);
+  const file = fileURLToPath(embeddedGeneratorUrl(path));
+  if (!existsSync(file)) throw new CliError(what, path, `${file} is not in this copy of @stylegpu/stylegan`, 'train it as its embedded/README.md says, or give a checkpoint file');
+  return file;
+}
+
+export async function readStyleGan(what: string, given: string): Promise<StyleGanCheckpoint> {
+  const path = styleGanPath(what, given);
   const bytes = await readInput(what, path);
   const kind = sniffKind(bytes);
   if (isNeverACheckpoint(kind)) throw new CliError(what, path, `holds ${describeKind(kind)}, not a StyleGAN2 checkpoint`, STYLEGAN_TODO);
@@ -27,7 +40,8 @@ export async function readStyleGan(what: string, path: string): Promise<StyleGan
 }
 
 /** The file exists, is readable, not empty, and its first bytes do not rule out a checkpoint (no full read). */
-export async function checkStyleGanFile(what: string, path: string): Promise<void> {
+export async function checkStyleGanFile(what: string, given: string): Promise<void> {
+  const path = styleGanPath(what, given);
   const kind = sniffKind(await readHead(what, path));
   if (isNeverACheckpoint(kind)) throw new CliError(what, path, `holds ${describeKind(kind)}, not a StyleGAN2 checkpoint`, STYLEGAN_TODO);
 }

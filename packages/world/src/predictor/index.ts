@@ -21,3 +21,4 @@ export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 export { featureStatistics, frechetDistance, frechetDistanceFromStatistics, type FeatureStatistics } from './frechet-distance.js';
 export { scoreFactors, type FactorScore } from './factor-scores.js';
 export { EMBEDDED_PREDICTORS, embeddedPredictorUrl, loadPredictor } from './load-predictor.js';
+export { PREDICTOR_STATE_FORMAT, resumePredictorTraining, savePredictorTrainingState, type PredictorRunOptions } from './predictor-training-state.js';
