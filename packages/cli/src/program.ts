@@ -4,8 +4,6 @@ import { clipCommand } from './commands/clip.js';
 import { clipTrainCommand } from './commands/clip-train.js';
 import { worldCommand } from './commands/world.js';
 import { adaptCommand } from './commands/adapt.js';
-import { styleDomainCommand } from './commands/styledomain.js';
-import { domainCommand } from './commands/domain.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
@@ -20,8 +18,7 @@ export function buildProgram(): Command {
   program.addCommand(clipCommand().addCommand(clipTrainCommand()));
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
-  program.addCommand(adaptCommand().addCommand(styleDomainCommand()));
-  program.addCommand(domainCommand());
+  program.addCommand(adaptCommand());
   program.addCommand(trainCommand());
   for (const c of projectCommands()) program.addCommand(c);
   program.addCommand(discoverCommand());
