@@ -29,7 +29,7 @@ describe('stylegpu project', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stylegpu-project-'));
     const target = await generatedTarget(join(dir, 'gen'));
     const out = join(dir, 'out');
-    await run(['project', '--network', network, '--target', target, '--num-steps', '60', '--seed', '1', '--outdir', out, '--save-video']);
+    await run(['project', '--network', network, '--target', target, '--num-steps', '60', '--seed', '1', '--outdir', out, '--save-video', '--w-avg-samples', '2000']);
     expect(readdirSync(out).sort()).toEqual(['proj.gif', 'proj.png', 'projected_w.npz', 'target.png']);
     expect(Buffer.from(readFileSync(join(out, 'proj.gif')).subarray(0, 6)).toString('latin1')).toBe('GIF89a');
     expect(decodePng(readFileSync(join(out, 'target.png'))).data).toEqual(decodePng(readFileSync(target)).data);
@@ -69,7 +69,7 @@ describe('stylegpu project', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stylegpu-project-s-'));
     const target = await generatedTarget(join(dir, 'gen'));
     const out = join(dir, 'out');
-    await run(['project', '--network', network, '--target', target, '--space', 'overparam', '--num-steps', '3', '--outdir', out]);
+    await run(['project', '--network', network, '--target', target, '--space', 'overparam', '--num-steps', '3', '--outdir', out, '--w-avg-samples', '500']);
     expect(readdirSync(out).sort()).toEqual(['proj.png', 'projected_latent.safetensors', 'target.png']);
     const st = readSafetensors(readFileSync(join(out, 'projected_latent.safetensors')));
     expect(st.metadata.space).toBe('overparam');
@@ -102,12 +102,33 @@ describe('stylegpu project', () => {
   });
 });
 
+describe('stylegpu project perceptual terms', () => {
+  const lpipsFixture = (name: string) => join(FIXTURES.generator, '..', '..', '..', 'invert', 'fixtures', name);
+
+  it('--lpips (official layout, tiny fixture) and --clip-model run; a bad --lpips file is one line before the GPU', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stylegpu-project-lpips-'));
+    const target = await generatedTarget(join(dir, 'gen'));
+    const lpips = `${lpipsFixture('tiny_vgg16_features.pth')},${lpipsFixture('tiny_lpips_lin.pth')}`;
+    await run(['project', '--network', network, '--target', target, '--num-steps', '3', '--outdir', join(dir, 'a'), '--lpips', lpips, '--w-avg-samples', '500']);
+    expect(readdirSync(join(dir, 'a')).sort()).toEqual(['proj.png', 'projected_w.npz', 'target.png']);
+    await run(['project', '--network', network, '--target', target, '--num-steps', '3', '--outdir', join(dir, 'b'), '--clip-model', FIXTURES.clip, '--space', 'w+', '--w-avg-samples', '500']);
+    expect(readdirSync(join(dir, 'b')).sort()).toEqual(['proj.png', 'projected_w.npz', 'target.png']);
+
+    const r = stylegpu(['project', '--network', network, '--target', target, '--outdir', join(dir, 'never'), '--lpips', lpipsFixture('tiny_vgg16_features.pth')], { env: NO_GPU_ENV });
+    expect(r.status).toBe(1);
+    const lines = stderrLines(r).filter((l) => !l.startsWith('Warning'));
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^stylegpu: project --lpips \S*tiny_vgg16_features\.pth: no LPIPS linear head 'lin0\.model\.1\.weight'; give torchvision's vgg16 \.pth and the lpips package's vgg\.pth$/);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
+
 describe('stylegpu translate and compare-inversions', () => {
   it('translate writes the translated image; compare-inversions writes the Markdown table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stylegpu-translate-'));
     const target = await generatedTarget(join(dir, 'gen'));
     const rosinality = join(network, '..', 'g16_rosinality.pt');
-    await run(['translate', '--network', network, '--to-network', rosinality, '--target', target, '--num-steps', '5', '--outdir', join(dir, 'tr')]);
+    await run(['translate', '--network', network, '--to-network', rosinality, '--target', target, '--num-steps', '5', '--outdir', join(dir, 'tr'), '--w-avg-samples', '500']);
     expect(readdirSync(join(dir, 'tr')).sort()).toEqual(['proj.png', 'projected_w.npz', 'target.png', 'translated.png']);
     // The rosinality file holds the same G_ema: the translation is the reconstruction.
     const a = decodePng(readFileSync(join(dir, 'tr', 'proj.png'))).data;
@@ -117,7 +138,7 @@ describe('stylegpu translate and compare-inversions', () => {
     expect(maxDiff).toBeLessThanOrEqual(1);
 
     const md = join(dir, 'table.md');
-    await run(['compare-inversions', '--network', network, '--seeds', '2', '--spaces', 'w,overparam', '--num-steps', '4', '--out', md]);
+    await run(['compare-inversions', '--network', network, '--seeds', '2', '--spaces', 'w,overparam', '--num-steps', '4', '--out', md, '--w-avg-samples', '500']);
     const table = readFileSync(md, 'utf8');
     expect(table).toMatch(/\| space \| PSNR \(dB\) ↑ \| SSIM ↑ \| interpolation path ratio ↓ \| images \| pairs \|/);
     expect(table).toMatch(/\n\| w \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ \| 2 \| 1 \|/);

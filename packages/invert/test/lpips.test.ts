@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostTensor, type Runtime, createRuntime, flattenStateDict, readTorchCheckpoint } from '@stylegpu/kernels';
+import { type HostTensor, type Runtime, backward, createRuntime, flattenStateDict, readTorchCheckpoint, sum } from '@stylegpu/kernels';
 import { LpipsVgg16, lpipsDistance, lpipsWeightsFromStateDicts } from '../src/losses/lpips-vgg16.js';
 import { loadLpipsWeights } from '../src/files/load-lpips.js';
 
@@ -62,6 +62,25 @@ describe('LPIPS-VGG16 (tiny fixture in the official layout)', () => {
     const got = await d.read();
     for (let i = 0; i < 2; i++) expect(Math.abs(got[i] - expected.lpips[i]) / expected.lpips[i]).toBeLessThan(2e-5);
     d.dispose();
+    lpips.dispose();
+  });
+
+  it('has a finite gradient where a tap is all zeros (dead ReLUs): no √0 NaN', async () => {
+    // Every bias −100: every activation is 0, so every tap is the zero vector at every pixel.
+    const dead = new Map<string, HostTensor>();
+    for (const [k, v] of stateDict(FEATURES)) dead.set(k, k.endsWith('bias') ? { ...v, data: new Float32Array(v.data.length).fill(-100) } : v);
+    const lpips = new LpipsVgg16(rt, lpipsWeightsFromStateDicts([dead, stateDict(LINS)]));
+    const x = rt.tensor(Float32Array.from(expected.a), expected.shape);
+    x.requiresGrad = true;
+    const d = rt.tidy(() => {
+      const v = sum(lpips.distance(x, rt.tensor(Float32Array.from(expected.b), expected.shape)));
+      backward(v);
+      return v;
+    });
+    expect((await d.read())[0]).toBe(0);
+    expect((await x.grad!.read()).every((g) => Number.isFinite(g))).toBe(true);
+    d.dispose();
+    x.dispose();
     lpips.dispose();
   });
 

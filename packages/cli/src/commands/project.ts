@@ -52,6 +52,7 @@ interface PerceptualFlags {
 }
 
 interface ProjectFlags extends PerceptualFlags {
+  wAvgSamples: string;
   network: string;
   target: string;
   space: ProjectionSpace;
@@ -85,6 +86,7 @@ export function projectCommand(): Command {
       .option('--num-steps <n>', 'optimisation steps', '1000')
       .option('--seed <n>', 'random seed', '303')
       .option('--save-video', 'also write proj.gif: target and reconstruction at every step')
+      .option('--w-avg-samples <n>', 'z samples for w_avg and w_std (projector.py: 10000)', '10000')
       .requiredOption('--outdir <dir>', 'where to save the results'),
   ).action(async (opts: ProjectFlags) => runProject(opts));
 }
@@ -131,7 +133,9 @@ async function readPerceptual(cmd: string, f: PerceptualFlags): Promise<Perceptu
     try {
       lpips = await loadLpipsWeights(files);
     } catch (e) {
-      throw new CliError(`${cmd} --lpips`, f.lpips, reason(e).split('; ')[0], "give torchvision's vgg16 .pth and the lpips package's vgg.pth");
+      // loadLpipsWeights names the files itself ('a + b: why; what to do' or 'LPIPS weights a: why; …'): keep the why.
+      const why = reason(e).replace(/^LPIPS weights \S+: /, '').replace(`${files.join(' + ')}: `, '').split('; ')[0];
+      throw new CliError(`${cmd} --lpips`, f.lpips, why, "give torchvision's vgg16 .pth and the lpips package's vgg.pth");
     }
   }
   const clip = !lpips && f.clipModel ? await readClip(`${cmd} --clip-model`, f.clipModel) : null;
@@ -180,6 +184,7 @@ async function writeLatent(out: OutputFolder, r: ProjectionResult, numWs: number
 export async function runProject(opts: ProjectFlags): Promise<void> {
   const numSteps = integerFlag('project --num-steps', opts.numSteps, 1, 'the number of optimisation steps, for example 1000');
   const seed = integerFlag('project --seed', opts.seed, 0, 'a seed, for example 303');
+  const samples = integerFlag('project --w-avg-samples', opts.wAvgSamples, 1, 'a number of z samples, for example 10000');
   await checkOutputFolder('project --outdir', opts.outdir);
   const ckpt = await readStyleGan('project --network', opts.network);
   const cfg = ckpt.config.generator;
@@ -201,7 +206,7 @@ export async function runProject(opts: ProjectFlags): Promise<void> {
     targetT = rt.tensor(target.tensor, [1, C, R, R]);
     perceptual = models.make?.(targetT) ?? null;
     out = await OutputFolder.open('project --outdir', opts.outdir);
-    const stats = await latentStats(rt, G);
+    const stats = await latentStats(rt, G, { samples });
     const bar = progress(`project (${opts.space}, ${perceptual?.kind ?? 'mse'})`, numSteps);
     // At most ~200 frames (NVIDIA's video has one per step), kept as 8-bit planes.
     const frameEvery = opts.saveVideo ? Math.max(1, Math.ceil(numSteps / 200)) : 0;
@@ -239,6 +244,7 @@ export async function runProject(opts: ProjectFlags): Promise<void> {
 // ------------------------------------------------------------------------------------------- translate
 
 interface TranslateFlags extends PerceptualFlags {
+  wAvgSamples: string;
   network: string;
   toNetwork: string;
   target: string;
@@ -258,6 +264,7 @@ function translateCommand(): Command {
       .addOption(spaceOption().default('w+'))
       .option('--num-steps <n>', 'optimisation steps', '1000')
       .option('--seed <n>', 'random seed', '303')
+      .option('--w-avg-samples <n>', 'z samples for w_avg and w_std (projector.py: 10000)', '10000')
       .requiredOption('--outdir <dir>', 'where to save target.png, proj.png, translated.png and the latent'),
   ).action(async (opts: TranslateFlags) => runTranslate(opts));
 }
@@ -265,6 +272,7 @@ function translateCommand(): Command {
 export async function runTranslate(opts: TranslateFlags): Promise<void> {
   const numSteps = integerFlag('translate --num-steps', opts.numSteps, 1, 'the number of optimisation steps, for example 1000');
   const seed = integerFlag('translate --seed', opts.seed, 0, 'a seed, for example 303');
+  const samples = integerFlag('translate --w-avg-samples', opts.wAvgSamples, 1, 'a number of z samples, for example 10000');
   await checkOutputFolder('translate --outdir', opts.outdir);
   const src = await readStyleGan('translate --network', opts.network);
   const dst = await readStyleGan('translate --to-network', opts.toNetwork);
@@ -293,7 +301,7 @@ export async function runTranslate(opts: TranslateFlags): Promise<void> {
     if (perceptual) made.push(perceptual);
     out = await OutputFolder.open('translate --outdir', opts.outdir);
     const bar = progress(`translate (${opts.space})`, numSteps);
-    const r = await translateImage(rt, Ga, Gb, targetT, { space: opts.space, numSteps, seed, perceptual, mseWeight: perceptualInputs.mseWeight, onStep: (s) => bar.tick({ loss: s.loss.toPrecision(4) }) });
+    const r = await translateImage(rt, Ga, Gb, targetT, { space: opts.space, numSteps, seed, perceptual, mseWeight: perceptualInputs.mseWeight, wAvgSamples: samples, onStep: (s) => bar.tick({ loss: s.loss.toPrecision(4) }) });
     bar.stop();
     await out.write('target.png', png(target.pixels, C, R));
     await out.write('proj.png', png(r.projection.image, C, R));
@@ -311,6 +319,7 @@ export async function runTranslate(opts: TranslateFlags): Promise<void> {
 // ----------------------------------------------------------------------------------- compare-inversions
 
 interface CompareFlags extends PerceptualFlags {
+  wAvgSamples: string;
   network: string;
   images?: string;
   seeds?: string;
@@ -330,6 +339,7 @@ function compareCommand(): Command {
       .option('--spaces <list>', `comma-separated, from ${PROJECTION_SPACES.join(', ')}`, 'w,w+,s,overparam')
       .option('--num-steps <n>', 'optimisation steps per inversion', '1000')
       .option('--seed <n>', 'random seed', '303')
+      .option('--w-avg-samples <n>', 'z samples for w_avg and w_std (projector.py: 10000)', '10000')
       .requiredOption('--out <file>', 'the Markdown file to write'),
   ).action(async (opts: CompareFlags) => runCompare(opts));
 }
@@ -337,6 +347,7 @@ function compareCommand(): Command {
 export async function runCompare(opts: CompareFlags): Promise<void> {
   const numSteps = integerFlag('compare-inversions --num-steps', opts.numSteps, 1, 'the number of optimisation steps');
   const seed = integerFlag('compare-inversions --seed', opts.seed, 0, 'a seed');
+  const samples = integerFlag('compare-inversions --w-avg-samples', opts.wAvgSamples, 1, 'a number of z samples, for example 10000');
   const spaces = opts.spaces.split(',').map((s) => s.trim()) as ProjectionSpace[];
   for (const s of spaces) if (!PROJECTION_SPACES.includes(s)) throw new CliError('compare-inversions --spaces', `'${s}'`, 'not a space', `choose from ${PROJECTION_SPACES.join(', ')}`);
   if (!opts.images === !opts.seeds) throw new CliError('compare-inversions', '', 'give either --images or --seeds', 'pass a folder of held-out images, or a number of generated ones');
@@ -366,6 +377,7 @@ export async function runCompare(opts: CompareFlags): Promise<void> {
     for (let i = 0; i < count; i++) targets.push(await generatedTarget(rt, G, seed + 1000 + i));
     const bar = progress('compare-inversions', spaces.length * targets.length);
     const rows = await compareInversions(rt, G, targets, {
+      stats: await latentStats(rt, G, { samples }),
       spaces,
       numSteps,
       seed,

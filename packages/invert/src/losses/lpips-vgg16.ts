@@ -130,7 +130,7 @@ export class LpipsVgg16 {
       } else if (VGG16_POOLS.includes(idx)) {
         h = maxPool2(h);
       }
-      if (VGG16_TAPS.includes(idx)) taps.push(div(h, addScalar(sqrt(sum(square(h), 1, true)), 1e-10)));
+      if (VGG16_TAPS.includes(idx)) taps.push(unitNormalize(h));
     }
     return taps;
   }
@@ -157,6 +157,15 @@ export class LpipsVgg16 {
     }
     for (const t of this.linSqrt) t.dispose();
   }
+}
+
+/**
+ * f / (‖f‖ + 1e-10) over channels, as LPIPS's normalize_tensor — with 1e-20 under the square root, so a pixel
+ * whose features are all zero (ReLU) has a zero gradient instead of √'(0)·0 = NaN. The value changes by
+ * under 1e-20/(2‖f‖): nothing in f32.
+ */
+function unitNormalize(h: Tensor): Tensor {
+  return div(h, addScalar(sqrt(addScalar(sum(square(h), 1, true), 1e-20)), 1e-10));
 }
 
 /** torch's max_pool2d(kernel 2, stride 2): odd trailing rows and columns are dropped. */
