@@ -29,7 +29,7 @@ describe('stylegpu project', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stylegpu-project-'));
     const target = await generatedTarget(join(dir, 'gen'));
     const out = join(dir, 'out');
-    await run(['project', '--network', network, '--target', target, '--num-steps', '60', '--seed', '1', '--outdir', out, '--save-video', '--w-avg-samples', '2000']);
+    await run(['project', '--network', network, '--target', target, '--num-steps', '40', '--seed', '1', '--outdir', out, '--save-video', '--w-avg-samples', '2000']);
     expect(readdirSync(out).sort()).toEqual(['proj.gif', 'proj.png', 'projected_w.npz', 'target.png']);
     expect(Buffer.from(readFileSync(join(out, 'proj.gif')).subarray(0, 6)).toString('latin1')).toBe('GIF89a');
     expect(decodePng(readFileSync(join(out, 'target.png'))).data).toEqual(decodePng(readFileSync(target)).data);
