@@ -4,6 +4,8 @@ import { clipCommand } from './commands/clip.js';
 import { clipTrainCommand } from './commands/clip-train.js';
 import { worldCommand } from './commands/world.js';
 import { adaptCommand } from './commands/adapt.js';
+import { styleDomainCommand } from './commands/styledomain.js';
+import { domainCommand } from './commands/domain.js';
 import { convertCommand } from './commands/convert.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
@@ -18,7 +20,8 @@ export function buildProgram(): Command {
   program.addCommand(clipCommand().addCommand(clipTrainCommand()));
   program.addCommand(generateCommand());
   program.addCommand(convertCommand());
-  program.addCommand(adaptCommand());
+  program.addCommand(adaptCommand().addCommand(styleDomainCommand()));
+  program.addCommand(domainCommand());
   program.addCommand(trainCommand());
   for (const c of projectCommands()) program.addCommand(c);
   program.addCommand(discoverCommand());

@@ -11,12 +11,13 @@
  * only `g_ema`. The optimiser state is not written (resume files are stylegpu's own).
  */
 import { type HostTensor, type Runtime, hostTensor, randomNormal, slice, toHost } from '@stylegpu/kernels';
-import { Generator, defaultResampleFilter, exportRosinality, generatorShapes, loadStyleGanCheckpoint, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
+import { Generator, type StyleGanCheckpoint, defaultResampleFilter, exportRosinality, generatorShapes, loadStyleGanCheckpoint, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
 
 export const NADA_MEAN_LATENT_SAMPLES = 4096;
 
-export async function loadNadaGenerator(rt: Runtime, source: string | Uint8Array): Promise<Generator> {
-  const ckpt = typeof source === 'string' ? await loadStyleGanCheckpoint(source) : parseStyleGanCheckpoint(source);
+/** A generator from a path, bytes or an already parsed checkpoint; fills a missing w_avg as NADA does. */
+export async function loadNadaGenerator(rt: Runtime, source: string | Uint8Array | StyleGanCheckpoint): Promise<Generator> {
+  const ckpt = typeof source === 'string' ? await loadStyleGanCheckpoint(source) : source instanceof Uint8Array ? parseStyleGanCheckpoint(source) : source;
   if (ckpt.generator.has('mapping.w_avg')) return Generator.fromWeights(rt, ckpt.config.generator, ckpt.generator);
   const wDim = ckpt.config.generator.wDim;
   const weights = new Map(ckpt.generator);

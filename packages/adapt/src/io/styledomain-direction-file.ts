@@ -77,15 +77,29 @@ export function directionFromFile(file: StyleDomainDirectionFile, g: Generator, 
 }
 
 /** A direction in the official layout, readable by StyleDomain's loaders (`torch.load`). */
-export function writeStyleDomainDirection(direction: StyleDirection, g: Generator, opts: { daType?: 'td' | 'im2im'; styleLatents?: HostTensor } = {}): Uint8Array {
+export function writeStyleDomainDirection(direction: StyleDirection, g: Generator, opts: { daType?: string; styleLatents?: HostTensor | null } = {}): Uint8Array {
   checkDirection(direction, g, 'writeStyleDomainDirection');
-  const state = new PyOrderedDict();
-  directionLayout(g).forEach(([layer, n], i) => state.set(`heads.conv_${i}.params_in`, hostTensor('f32', [1, n], Float32Array.from(direction.get(layer)!))));
   const sg2 = new Map<string, TorchSaveValue>([
     ['img_size', g.config.imgResolution],
     ['latent_size', g.config.wDim],
     ['map_layers', g.config.mapping.numLayers],
   ]);
+  return writeStyleDomainHeads(
+    directionLayout(g).map(([layer]) => direction.get(layer)!),
+    { ...opts, sg2Params: sg2 },
+  );
+}
+
+/** Heads (conv_0 … conv_{N−1}) written in the official layout, e.g. after mixing or pruning files without a generator. */
+export function writeStyleDomainHeads(
+  heads: readonly Float32Array[],
+  opts: { daType?: string; styleLatents?: HostTensor | null; sg2Params?: Map<string, unknown> | null } = {},
+): Uint8Array {
+  if (!heads.length) throw new Error('writeStyleDomainHeads: no heads to write');
+  const state = new PyOrderedDict();
+  heads.forEach((h, i) => state.set(`heads.conv_${i}.params_in`, hostTensor('f32', [1, h.length], Float32Array.from(h))));
+  const sg2 = new Map<string, TorchSaveValue>();
+  for (const [k, v] of opts.sg2Params ?? []) if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') sg2.set(k, v);
   const root = new Map<string, TorchSaveValue>([
     ['model_type', 'parametrization'],
     ['patch_key', 's_delta'],

@@ -94,7 +94,27 @@ export class AffinePlus implements Parameterisation {
     return new Map(this.trainable);
   }
 
+  /**
+   * Writes base + offset into the generator's own weights and zeroes the offsets (the images stay
+   * the same), so the result can be saved as a plain generator.
+   */
+  bake(): void {
+    const { rt, generator: g } = this;
+    rt.noGrad(() =>
+      rt.tidy(() => {
+        for (const [name, t] of this.overrides()) rt.copy(t, g.params.get(name)!);
+        for (const [u] of this.lowRank.values()) rt.copy(rt.tensor(new Float32Array(u.size), u.shape), u);
+        for (const d of this.kernels.values()) rt.copy(rt.tensor(new Float32Array(d.size), d.shape), d);
+      }),
+    );
+  }
+
   synthesis(ws: Tensor): Tensor {
+    const g = this.generator;
+    return withParamOverrides(g, this.overrides(), () => g.synthesis(ws));
+  }
+
+  private overrides(): Map<string, Tensor> {
     const g = this.generator;
     const over = new Map<string, Tensor>();
     for (const [layer, [u, v]] of this.lowRank) {
@@ -106,7 +126,7 @@ export class AffinePlus implements Parameterisation {
       const w = g.params.get(name)!;
       over.set(name, add(w, w.rank === d.rank ? d : reshape(d, [d.shape[0], d.shape[1], 1, 1])));
     }
-    return withParamOverrides(g, over, () => g.synthesis(ws));
+    return over;
   }
 
   offsets(): Tensor[] {

@@ -1,0 +1,208 @@
+/**
+ * `stylegpu adapt styledomain`: StyleDomain's text-driven single-domain adaptation
+ * (AIRI-Institute/StyleDomain `SimilarDomains`, `td_single` trainer) with any parameterisation.
+ * Flags carry the names of its config keys, dashed: `--patch-key` (s_delta, original, …),
+ * `--phase`, `--no-coarse/--no-medium/--no-fine`, `--visual-encoders`, `--loss-funcs` with
+ * `--loss-coefs`, `--iter-num`, `--batch-size`, `--mixing-noise`. Defaults are the
+ * `td_nada_ffhq_sdelta` config's: s_delta, 250 steps, batch 4, Adam lr 0.05 (0.9, 0.999),
+ * direction 1.0 + indomain 0.25, mixing 0.9, coarse heads frozen.
+ *
+ * Output: s_delta writes the direction as `models_{iter}.pt` in the official layout; every other
+ * parameterisation writes the adapted generator as `checkpoint/{iter:06d}.pt` (NADA's layout).
+ * Both also write `samples.png` (source row over adapted row).
+ */
+import { basename, join } from 'node:path';
+import { Command } from 'commander';
+import { createRuntime, randomNormal } from '@stylegpu/kernels';
+import { ClipModel, type ClipTokenizer } from '@stylegpu/clip';
+import {
+  AffinePlus,
+  LAYER_GROUPS,
+  NadaTrainer,
+  OBJECTIVE_NAMES,
+  PARAMETERISATIONS,
+  StyleDelta,
+  buildObjectives,
+  buildParameterisation,
+  exportNadaGenerator,
+  loadNadaGenerator,
+  stripPng,
+  writeStyleDomainDirection,
+} from '@stylegpu/adapt';
+import { tokenizerFor } from '@stylegpu/adapt/node';
+import { CliError } from '../cli-error.js';
+import { checkOutputFolder } from '../file-checks.js';
+import { OutputFolder } from '../output-folder.js';
+import { progress } from '../progress.js';
+import { readClip, readStyleGan, readVocab, reason } from '../read-models.js';
+import { resolveClipModel } from './adapt.js';
+
+interface Flags {
+  ckpt: string;
+  sourceClass: string;
+  targetClass: string;
+  patchKey: string;
+  phase?: string;
+  coarse: boolean;
+  medium: boolean;
+  fine: boolean;
+  visualEncoders: string;
+  clipModelsDir?: string;
+  clipVocab?: string;
+  lossFuncs: string;
+  lossCoefs: string;
+  iterNum: string;
+  batchSize: string;
+  lr: string;
+  mixingNoise: string;
+  kernelRes: string;
+  seed: string;
+  outputDir: string;
+}
+
+export function styleDomainCommand(): Command {
+  return new Command('styledomain')
+    .description('StyleDomain: text-driven adaptation with a chosen parameterisation (s_delta StyleSpace direction by default)')
+    .requiredOption('--ckpt <path>', 'the source generator (NVIDIA .pkl, rosinality .pt, stylegpu .safetensors)')
+    .requiredOption('--source-class <text>', 'source domain, e.g. "Human"')
+    .requiredOption('--target-class <text>', 'target domain, e.g. "The Joker"')
+    .option('--patch-key <name>', `what trains: ${PARAMETERISATIONS.join(', ')}`, 's_delta')
+    .option('--phase <phase>', "for --patch-key original: a NADA or StyleDomain phase (default 'all')")
+    .option('--no-coarse', 'freeze the coarse heads/layers (conv_0–5)')
+    .option('--no-medium', 'freeze the medium heads/layers (conv_6–10)')
+    .option('--no-fine', 'freeze the fine heads/layers (conv_11+)')
+    .requiredOption('--visual-encoders <list>', 'comma-separated CLIP checkpoints or model names (losses are summed over them)')
+    .option('--clip-models-dir <dir>', 'where model names are looked up (default $STYLEGPU_MODELS)')
+    .option('--clip-vocab <path>', 'BPE vocabulary for CLIP files that carry none')
+    .option('--loss-funcs <list>', `losses, comma-separated: ${OBJECTIVE_NAMES.join(', ')}`, 'direction,indomain')
+    .option('--loss-coefs <list>', 'one coefficient per loss', '1.0,0.25')
+    .option('--iter-num <n>', 'training steps', '250')
+    .option('--batch-size <n>', 'batch size', '4')
+    .option('--lr <x>', 'learning rate (offset kinds: Adam (0.9, 0.999); weight kinds: NADA rule lr·4/5)', '0.05')
+    .option('--mixing-noise <p>', 'style-mixing probability', '0.9')
+    .option('--kernel-res <px>', 'affine_plus / affine_light_plus: resolution of the kernel offsets', '64')
+    .option('--seed <n>', 'random seed', '0')
+    .requiredOption('--output-dir <dir>', 'where the direction or checkpoint and samples.png go')
+    .action(async (f: Flags) => run(f));
+}
+
+function num(flag: string, v: string, integer = false, min = 0): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+    throw new CliError(`adapt styledomain ${flag}`, `'${v}'`, 'is not a valid value', `give ${integer ? 'an integer' : 'a number'} of at least ${min}`);
+  }
+  return n;
+}
+
+async function run(f: Flags): Promise<void> {
+  const W = 'adapt styledomain';
+  const names = f.lossFuncs.split(',').map((s) => s.trim()).filter(Boolean);
+  const coefs = f.lossCoefs.split(',').map((s) => num('--loss-coefs', s.trim()));
+  if (names.length !== coefs.length) throw new CliError(`${W} --loss-coefs`, `'${f.lossCoefs}'`, `${names.length} losses but ${coefs.length} coefficients`, 'give one coefficient per --loss-funcs entry');
+  let objectives;
+  try {
+    objectives = buildObjectives(names.map((name, i) => ({ name, weight: coefs[i] })));
+  } catch (e) {
+    throw new CliError(`${W} --loss-funcs`, `'${f.lossFuncs}'`, reason(e), `use ${OBJECTIVE_NAMES.join(', ')}`);
+  }
+  if (!(PARAMETERISATIONS as readonly string[]).includes(f.patchKey)) throw new CliError(`${W} --patch-key`, `'${f.patchKey}'`, 'is not a known parameterisation', `use one of ${PARAMETERISATIONS.join(', ')}`);
+  const groups = LAYER_GROUPS.filter((g) => f[g]);
+  if (!groups.length) throw new CliError(`${W} --no-coarse/--no-medium/--no-fine`, '', 'every layer group is frozen', 'leave at least one group trainable');
+  const iterations = num('--iter-num', f.iterNum, true, 1);
+  const batch = num('--batch-size', f.batchSize, true, 1);
+  const lr = num('--lr', f.lr);
+  const mixing = num('--mixing-noise', f.mixingNoise);
+  if (mixing > 1) throw new CliError(`${W} --mixing-noise`, `'${f.mixingNoise}'`, 'is above 1', 'give a probability in [0, 1]');
+  const kernelRes = num('--kernel-res', f.kernelRes, true, 4);
+  const seed = num('--seed', f.seed, true);
+  await checkOutputFolder(`${W} --output-dir`, f.outputDir);
+  const ckpt = await readStyleGan(`${W} --ckpt`, f.ckpt);
+  const vocab = f.clipVocab !== undefined ? await readVocab(`${W} --clip-vocab`, f.clipVocab) : null;
+  const specs = f.visualEncoders.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!specs.length) throw new CliError(`${W} --visual-encoders`, `'${f.visualEncoders}'`, 'names no model', 'give one or more CLIP checkpoints, comma-separated');
+  const clipData = [];
+  for (const s of specs) {
+    const path = resolveClipModel(s, f.clipModelsDir, W);
+    const checkpoint = await readClip(`${W} --visual-encoders`, path);
+    let tokenizer: ClipTokenizer;
+    try {
+      tokenizer = vocab ?? (await tokenizerFor(path, undefined));
+    } catch (e) {
+      throw new CliError(`${W} --visual-encoders`, path, `no tokenizer for it (${reason(e)})`, 'pass --clip-vocab');
+    }
+    clipData.push({ path, checkpoint, tokenizer });
+  }
+  const rt = await createRuntime();
+  const disposers: Array<() => void> = [];
+  let out: OutputFolder | null = null;
+  let sub: OutputFolder | null = null;
+  try {
+    const frozen = await loadNadaGenerator(rt, ckpt);
+    disposers.push(() => frozen.dispose());
+    const trainable = await loadNadaGenerator(rt, ckpt);
+    disposers.push(() => trainable.dispose());
+    const clips = clipData.map((c) => {
+      const model = ClipModel.fromWeights(rt, c.checkpoint.config, c.checkpoint.weights);
+      disposers.push(() => model.dispose());
+      return { name: basename(c.path), model, tokenizer: c.tokenizer, weight: 1 };
+    });
+    let param;
+    try {
+      param = buildParameterisation(rt, trainable, { name: f.patchKey, phase: f.phase ?? 'all', groups, kernelRes, seed });
+    } catch (e) {
+      throw new CliError(`${W} --patch-key`, f.patchKey, reason(e), 'choose settings this generator has');
+    }
+    disposers.push(() => param.dispose());
+    const trainer = new NadaTrainer(rt, frozen, trainable, clips, {
+      sourceClass: f.sourceClass,
+      targetClass: f.targetClass,
+      batch,
+      lr,
+      mixing,
+      seed,
+      objectives,
+      parameterisation: param,
+    });
+    disposers.push(() => trainer.dispose());
+    const bar = progress('styledomain', iterations);
+    let last = NaN;
+    try {
+      while (trainer.step < iterations) {
+        last = (await trainer.trainStep()).loss;
+        bar.tick({ loss: last.toFixed(4) });
+      }
+    } finally {
+      bar.stop();
+    }
+    out = await OutputFolder.open(`${W} --output-dir`, f.outputDir);
+    const z = randomNormal(rt, [4, ckpt.config.generator.zDim], { seed: seed + 1000 });
+    const { source, target } = trainer.samples(z);
+    const R = ckpt.config.generator.imgResolution;
+    const split = async (t: typeof source) => {
+      const d = Float32Array.from(await t.read());
+      t.dispose();
+      return Array.from({ length: 4 }, (_, i) => d.subarray(i * 3 * R * R, (i + 1) * 3 * R * R));
+    };
+    const rows = [await split(source), await split(target)];
+    z.dispose();
+    await out.write('samples.png', stripPng(rows, R));
+    let written: string;
+    if (param instanceof StyleDelta) {
+      written = `models_${iterations}.pt`;
+      await out.write(written, writeStyleDomainDirection(await param.read(), trainable));
+    } else {
+      if (param instanceof AffinePlus) param.bake();
+      written = join('checkpoint', `${String(iterations).padStart(6, '0')}.pt`);
+      sub = await OutputFolder.open(`${W} --output-dir`, join(f.outputDir, 'checkpoint'));
+      await sub.write(basename(written), await exportNadaGenerator(trainable));
+    }
+    console.log(`adapt styledomain: ${f.patchKey}, ${param.parameterCount()} trained numbers, ${iterations} steps, last loss ${last.toFixed(5)} → ${join(f.outputDir, written)}`);
+  } catch (e) {
+    await sub?.discard();
+    await out?.discard();
+    throw e;
+  } finally {
+    for (const d of disposers.reverse()) d();
+    rt.destroy();
+  }
+}
