@@ -123,11 +123,12 @@ for (const variant of VARIANTS) describe(`convTranspose2d (${variant}) vs float6
 });
 
 /**
- * Stride-1 transposed convolutions run as a correlation with the flipped, channel-swapped weight
- * on the conv2d gather (`correlation`), or as the transposed gather (`gather`): every case under
- * each path and each conv2d kernel shape, at channel counts off the 4- and 8-channel blocks.
+ * Transposed convolutions run as correlations with the flipped, channel-swapped weight on the
+ * conv2d gather (`correlation`: one at stride 1, one per output phase at stride > 1), or as the
+ * transposed gather (`gather`): every case under each path and each conv2d kernel shape, at
+ * channel counts off the 4- and 8-channel blocks.
  */
-const strideOneTransposedCases: Case[] = [
+const correlationCases: Case[] = [
   { label: '3×3 p1, 13→11, batch 3, 7×9', x: [3, 13, 7, 9], w: [13, 11, 3, 3], padding: [1, 1], bias: true },
   { label: '3×3 p0 (grows the image), 5→9, batch 1, 5×6', x: [1, 5, 5, 6], w: [5, 9, 3, 3] },
   { label: '1×1 p0, 10→17, batch 3, 5×7', x: [3, 10, 5, 7], w: [10, 17, 1, 1], bias: true },
@@ -137,6 +138,12 @@ const strideOneTransposedCases: Case[] = [
   { label: '3×3 p1 dilation 2, 7→5, batch 3, 6×5', x: [3, 7, 6, 5], w: [7, 5, 3, 3], padding: [1, 1], dilation: [2, 2] },
   { label: '3×3 p1, 5→70 over 9×8 (ragged 64-wide tiles), batch 1', x: [1, 5, 9, 8], w: [5, 70, 3, 3], padding: [1, 1], bias: true },
   { label: '1×1 padding 1 (crops: padding > k − 1, always the gather), 4→9, batch 3', x: [3, 4, 5, 6], w: [4, 9, 1, 1], padding: [1, 1] },
+  { label: '3×3 stride 2 p0 (StyleGAN2-D conv1 backward), 13→11, batch 3, 5×6', x: [3, 13, 5, 6], w: [13, 11, 3, 3], stride: [2, 2], bias: true },
+  { label: '3×3 stride 2 p1 outputPadding 1, 6→9, batch 1, 4×5', x: [1, 6, 4, 5], w: [6, 9, 3, 3], stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] },
+  { label: '4×4 stride 2 p1 (even kernel), 5→7, batch 3, 3×5', x: [3, 5, 3, 5], w: [5, 7, 4, 4], stride: [2, 2], padding: [1, 1], bias: true },
+  { label: '2×3 kernel stride [2, 1] padding [0, 1], groups 2 with 9 outputs each, batch 1, 4×5', x: [1, 4, 4, 5], w: [4, 9, 2, 3], stride: [2, 1], padding: [0, 1], groups: 2 },
+  { label: '3×3 stride 3 p2 outputPadding [1, 2] (phases of one tap, negative padding), 5→10, batch 3, 4×3', x: [3, 5, 4, 3], w: [5, 10, 3, 3], stride: [3, 3], padding: [2, 2], outputPadding: [1, 2], bias: true },
+  { label: '1×1 stride 2 (phases without taps: always the gather), 3→9, batch 1, 3×4', x: [1, 3, 3, 4], w: [3, 9, 1, 1], stride: [2, 2], outputPadding: [1, 0] },
 ];
 
 /** The kernel keys an op dispatches. */
@@ -158,15 +165,18 @@ async function kernelKeys(body: (rt: Runtime) => void): Promise<string[]> {
 
 for (const variant of VARIANTS) {
   for (const path of ['correlation', 'gather'] as const) {
-    describe(`stride-1 convTranspose2d as ${path} (conv2d ${variant}) vs float64`, () => {
-      for (const c of strideOneTransposedCases) {
+    describe(`convTranspose2d as ${path} (conv2d ${variant}) vs float64`, () => {
+      for (const c of correlationCases) {
         it(c.label, () => forced(variant, async () => {
           const rt = await testRuntime();
           rt.variants.convTranspose2d = path;
           const geo = geometry(c);
-          const opts = { padding: c.padding, dilation: c.dilation, groups: c.groups };
+          const opts = { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, outputPadding: c.outputPadding };
           // The path really taken: the relayout plus a conv2d gather, or the transposed gather.
-          const fits = (c.padding ?? [0, 0]).every((p, a) => p <= (c.dilation ?? [1, 1])[a] * (c.w[2 + a] - 1));
+          const [s, p, d, op] = [c.stride ?? [1, 1], c.padding ?? [0, 0], c.dilation ?? [1, 1], c.outputPadding ?? [0, 0]];
+          const fits = s.every((v) => v === 1)
+            ? [0, 1].every((a) => op[a] === 0 && p[a] <= d[a] * (c.w[2 + a] - 1))
+            : variant !== 'tiled' && [0, 1].every((a) => d[a] === 1 && c.w[2 + a] >= s[a]);
           const keys = await kernelKeys((r) => K.convTranspose2d(K.zeros(r, c.x), K.zeros(r, c.w), null, opts));
           expect(keys.includes('convTranspose2d|flipWeight')).toBe(path === 'correlation' && fits);
           expect(keys.some((k) => k.startsWith('convTranspose2d|transposed'))).toBe(!(path === 'correlation' && fits));

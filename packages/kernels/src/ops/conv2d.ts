@@ -31,18 +31,20 @@
  * tiles, what real GPUs want); the transposed gather and the weight gradient run the kernels
  * here on every adapter.
  *
- * A stride-1 convTranspose2d (conv2d's input gradient, also inside R1's double backward) runs
- * as a correlation with the flipped, channel-swapped weight on the conv2d gather, so it takes
- * whichever of the three kernel shapes the adapter's conv2d takes (`convTranspose2dPath`). On
- * lavapipe at StyleGAN2-D shapes (batch 16, 3×3, padding 1) that was 1.8–2.5× faster than the
- * transposed gather: 32 ch 32 px 115 → 65 ms, 32 ch 16 px 50 → 20 ms, 128 ch 32 px 1.81 → 0.82 s.
+ * convTranspose2d (conv2d's input gradient, also inside R1's double backward) runs as
+ * correlations with the flipped, channel-swapped weight on the conv2d gather
+ * (`convTranspose2dPath`): at stride 1 one correlation, on whichever kernel shape the adapter's
+ * conv2d takes; at stride s one per output phase, stored into its phase. On lavapipe at
+ * StyleGAN2-D shapes (batch 16, 3×3; interleaved medians, loaded machine) against the transposed
+ * gather: stride 1 padding 1, 32 ch 32 px 122 → 34 ms, 32 ch 16 px 35 → 17 ms, 128 ch 32 px
+ * 2.12 → 1.03 s; stride 2, 32 ch 16 → 33 px 105 → 15 ms, 128 ch 1.26 → 0.40 s.
  */
 import { attach } from '../autograd.js';
 import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { sum } from './reduce.js';
 import { tiledCorrelation, tiledGrid } from './conv-tiled.js';
-import { flipTransposeWeight } from './conv-flip-weight.js';
+import { flipTransposeWeight, phaseTaps } from './conv-flip-weight.js';
 
 const WG = 64;
 const TN = 4;
@@ -88,10 +90,24 @@ interface Geometry {
 
 const UNIFORMS =
   'total: u32, N: u32, Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, kh: u32, kw: u32, ' +
-  'sy: u32, sx: u32, py: i32, px: i32, dly: u32, dlx: u32, Kg: u32, Mg: u32, xBlocks: u32, cBlocks: u32';
+  'sy: u32, sx: u32, py: i32, px: i32, dly: u32, dlx: u32, Kg: u32, Mg: u32, xBlocks: u32, cBlocks: u32, ' +
+  'fy: u32, fx: u32, ry: u32, rx: u32, FOH: u32, FOW: u32';
 
-function uniforms(g: Geometry, total: number, xBlocks: number, cBlocks: number, Kg: number, Mg: number) {
-  return [total, g.N, g.Cin, g.H, g.W, g.Cout, g.OH, g.OW, g.kh, g.kw, g.sy, g.sx, i32(g.py), i32(g.px), g.dy, g.dx, Kg, Mg, xBlocks, cBlocks];
+/**
+ * Where the conv2d gather writes: pixel (oy, ox) of its OH×OW result goes to (oy·fy + ry, ox·fx + rx)
+ * of an FOH×FOW output — one phase of a strided transposed convolution (`runTransposedAsCorrelation`).
+ */
+interface OutputPhase {
+  out: Tensor;
+  fy: number;
+  fx: number;
+  ry: number;
+  rx: number;
+}
+
+function uniforms(g: Geometry, total: number, xBlocks: number, cBlocks: number, Kg: number, Mg: number, phase?: OutputPhase) {
+  const [fy, fx, ry, rx, FOH, FOW] = phase ? [phase.fy, phase.fx, phase.ry, phase.rx, phase.out.shape[2], phase.out.shape[3]] : [1, 1, 0, 0, g.OH, g.OW];
+  return [total, g.N, g.Cin, g.H, g.W, g.Cout, g.OH, g.OW, g.kh, g.kw, g.sy, g.sx, i32(g.py), i32(g.px), g.dy, g.dx, Kg, Mg, xBlocks, cBlocks, fy, fx, ry, rx, FOH, FOW];
 }
 
 const rowsOf = (tm: number) => [...Array(tm).keys()];
@@ -115,7 +131,7 @@ function storeOut(tm: number, bias: boolean, pixelIndex: (j: number) => string, 
     .map(
       (i) => `  if (co0 + ${i}u < u.Mg) {
     let oc = g * u.Mg + co0 + ${i}u;
-    let obase = (n * u.Cout + oc) * u.OH * u.OW;
+    let obase = (n * u.Cout + oc) * u.FOH * u.FOW;
 ${cols.map((j) => `    if (${pixelOk(j)}) { out[obase + ${pixelIndex(j)}] = acc${i}[${j}]${bias ? ' + bias[oc]' : ''}; }`).join('\n')}
   }`,
     )
@@ -165,7 +181,7 @@ ${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk]), v, acc${i});`).j
       }
     }
   }
-${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `ox0 + ${j}u < u.OW`)}`)}`;
+${storeOut(tm, bias, (j) => `(oy * u.fy + u.ry) * u.FOW + (ox0 + ${j}u) * u.fx + u.rx`, (j) => `ox0 + ${j}u < u.OW`)}`)}`;
 }
 
 /**
@@ -241,7 +257,7 @@ ${rows.map((i) => `  var acc${i} = vec4f(0.0);`).join('\n')}
     let xr = xn + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
 ${row3 ? row3Taps : anyTaps}
   }
-${storeOut(SHUFFLE_LANES, bias, (j) => `oy * u.OW + ox0 + ${j}u`, (j) => `valid && ox0 + ${j}u < u.OW`)}
+${storeOut(SHUFFLE_LANES, bias, (j) => `(oy * u.fy + u.ry) * u.FOW + (ox0 + ${j}u) * u.fx + u.rx`, (j) => `valid && ox0 + ${j}u < u.OW`)}
 }`;
 }
 
@@ -377,7 +393,7 @@ export type Conv2dVariant = 'shuffle' | 'regblock' | 'tiled';
  *  - `shuffle`: the conv2d gather (forward, and convTranspose2d's input gradient) and the weight
  *    gradient have a shuffle form; groups with fewer than 8 output channels take `regblock`.
  *  - `tiled`: the conv2d gather runs as `tiledCorrelation` (workgroup-memory implicit GEMM).
- * The transposed gather has only the `regblock` form (stride-1 transposed convolutions avoid it:
+ * The transposed gather has only the `regblock` form (most transposed convolutions avoid it:
  * `convTranspose2dPath`), and so does the weight gradient outside `shuffle`.
  */
 export function conv2dVariant(rt: Tensor['rt']): Conv2dVariant {
@@ -406,15 +422,18 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
 
 // ------------------------------------------------------------------------------------ launches
 
-/** conv2d gather: x [N, Cin, H, W], w [Cout, Cin/g, kh, kw] → [N, Cout, OH, OW]. */
-function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
+/**
+ * conv2d gather: x [N, Cin, H, W], w [Cout, Cin/g, kh, kw] → [N, Cout, OH, OW], or into one phase
+ * of a larger output (`phase`; not on `tiled`, whose callers use the transposed gather instead).
+ */
+function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry, phase?: OutputPhase): Tensor {
   const rt = x.rt;
   const Mg = g.Cout / g.groups;
   const Kg = g.Cin / g.groups;
   const tm = tmFor(Mg);
   const xBlocks = Math.ceil(g.OW / TN);
   const variant = conv2dVariant(rt);
-  const grid = variant === 'tiled' ? tiledGrid(rt, g.N, g.groups, Mg, g.OH, g.OW) : null;
+  const grid = variant === 'tiled' && !phase ? tiledGrid(rt, g.N, g.groups, Mg, g.OH, g.OW) : null;
   if (grid) {
     return tiledCorrelation(
       {
@@ -424,7 +443,7 @@ function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Ten
       grid,
     );
   }
-  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
+  const out = phase?.out ?? rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
   if (tm === SHUFFLE_LANES && variant === 'shuffle') {
     const cBlocks = Math.ceil(Mg / SHUFFLE_LANES);
     const total = xBlocks * g.OH * g.N;
@@ -432,7 +451,7 @@ function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Ten
     rt.dispatch(convKernel(row3 ? 'forwardShuffleRow3' : 'forwardShuffle', SHUFFLE_LANES, !!bias), {
       read: bias ? [x, w, bias] : [x, w],
       write: [out],
-      uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+      uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg, phase),
       workgroups: [Math.ceil(total / WG), cBlocks * g.groups, 1],
     });
     return out;
@@ -442,7 +461,7 @@ function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Ten
   rt.dispatch(convKernel('forward', tm, !!bias), {
     read: bias ? [x, w, bias] : [x, w],
     write: [out],
-    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
+    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg, phase),
     workgroups: Math.ceil(total / WG),
   });
   return out;
@@ -469,33 +488,60 @@ function runTransposed(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): 
 
 export type ConvTranspose2dPath = 'correlation' | 'gather';
 
-/** Whether a transposed convolution is a correlation: stride 1, no output padding, padding ≤ d·(k − 1). */
-function correlationFits(g: Geometry, outPad: readonly [number, number]): boolean {
-  return g.sy === 1 && g.sx === 1 && outPad[0] === 0 && outPad[1] === 0 && g.py <= g.dy * (g.kh - 1) && g.px <= g.dx * (g.kw - 1);
+/**
+ * Whether a transposed convolution runs as correlations. Stride 1 with no output padding and
+ * padding ≤ d·(k − 1): one correlation, on any conv2d kernel shape. Stride > 1 (dilation 1, every
+ * phase with a tap: k ≥ s): one correlation per output phase, each storing into its phase of the
+ * output — which only the register-blocked gathers do, so not where conv2d runs `tiled`.
+ */
+function correlationFits(rt: Tensor['rt'], g: Geometry, outPad: readonly [number, number]): boolean {
+  if (g.sy === 1 && g.sx === 1) return outPad[0] === 0 && outPad[1] === 0 && g.py <= g.dy * (g.kh - 1) && g.px <= g.dx * (g.kw - 1);
+  return g.dy === 1 && g.dx === 1 && g.kh >= g.sy && g.kw >= g.sx && conv2dVariant(rt) !== 'tiled';
 }
 
 /**
- * How convTranspose2d runs (`rt.variants.convTranspose2d` overrides): `correlation` — where
- * {@link correlationFits}, the flipped, channel-swapped weight on the conv2d gather, so it gets
- * that op's kernel shape per adapter (shuffle / regblock / tiled) — else `gather`, the transposed
- * gather above. Forcing `correlation` where it does not fit runs `gather`.
+ * How convTranspose2d runs (`rt.variants.convTranspose2d` overrides): `correlation` where
+ * {@link correlationFits} — the flipped, channel-swapped weight on the conv2d gather, so it gets
+ * that op's kernel shape per adapter — else `gather`, the transposed gather above. Forcing
+ * `correlation` where it does not fit runs `gather`.
  */
 export function convTranspose2dPath(rt: Tensor['rt'], g: Geometry, outPad: readonly [number, number]): ConvTranspose2dPath {
   const path = rt.variant<ConvTranspose2dPath>('convTranspose2d', ['correlation', 'gather'], 'correlation');
-  return path === 'correlation' && correlationFits(g, outPad) ? 'correlation' : 'gather';
+  return path === 'correlation' && correlationFits(rt, g, outPad) ? 'correlation' : 'gather';
 }
 
 /**
- * A stride-1 transposed convolution as a correlation: y = conv2d(x, ŵ) with padding d·(k − 1) − p,
- * ŵ the flipped, in/out-swapped weight (conv-flip-weight.ts); the output size is the same,
- * H + d·(k − 1) − 2p. The relayout moves the weights once; the gather then has the forward's
- * constant-stride rows (row3, subgroup-shared weights) instead of per-tap phase tests.
+ * A transposed convolution as correlations (conv-flip-weight.ts has the algebra). Stride 1:
+ * y = conv2d(x, ŵ) with padding d·(k − 1) − p — same output size, H + d·(k − 1) − 2p. Stride s:
+ * output rows y = s·a + r (r < s) take the taps c = (r + p) mod s; with q = ⌊(r + p)/s⌋ and
+ * L = ⌈(k − c)/s⌉ taps, row a of the phase is a stride-1 correlation of x with the phase's flipped
+ * taps at padding L − 1 − q (negative pads skip leading rows), stored at rows s·a + r. Each
+ * relayout moves the weights once; the gathers then have the forward's constant-stride rows
+ * (row3, subgroup-shared weights) instead of the transposed gather's per-tap phase tests.
  */
 function runTransposedAsCorrelation(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
-  const wf = flipTransposeWeight(w, g.groups);
-  const corr: Geometry = { ...g, py: g.dy * (g.kh - 1) - g.py, px: g.dx * (g.kw - 1) - g.px };
-  const out = runForward(x, wf, bias, corr);
-  wf.dispose();
+  if (g.sy === 1 && g.sx === 1) {
+    const wf = flipTransposeWeight(w, g.groups);
+    const out = runForward(x, wf, bias, { ...g, py: g.dy * (g.kh - 1) - g.py, px: g.dx * (g.kw - 1) - g.px });
+    wf.dispose();
+    return out;
+  }
+  const out = x.rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'convTranspose2d');
+  for (let ry = 0; ry < g.sy && ry < g.OH; ry++) {
+    for (let rx = 0; rx < g.sx && rx < g.OW; rx++) {
+      const cy = (ry + g.py) % g.sy;
+      const cx = (rx + g.px) % g.sx;
+      const Ly = phaseTaps(g.kh, g.sy, cy);
+      const Lx = phaseTaps(g.kw, g.sx, cx);
+      const wf = flipTransposeWeight(w, g.groups, [g.sy, g.sx], [cy, cx]);
+      const phase: Geometry = {
+        ...g, OH: Math.ceil((g.OH - ry) / g.sy), OW: Math.ceil((g.OW - rx) / g.sx), kh: Ly, kw: Lx, sy: 1, sx: 1,
+        py: Ly - 1 - Math.floor((ry + g.py) / g.sy), px: Lx - 1 - Math.floor((rx + g.px) / g.sx),
+      };
+      runForward(x, wf, bias, phase, { out, fy: g.sy, fx: g.sx, ry, rx });
+      wf.dispose();
+    }
+  }
   return out;
 }
 
