@@ -3,11 +3,11 @@
  * writes a direction file in StyleDomain's layout, a weight parameterisation a NADA-layout
  * generator; bad flags are refused with one line naming the flag.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toFloat32 } from '@stylegpu/kernels';
+import { encodePng, hostTensor, toFloat32, writeNpy } from '@stylegpu/kernels';
 import { loadStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { readStyleDomainDirection } from '@stylegpu/adapt';
 import { buildProgram } from '../src/program.js';
@@ -42,6 +42,23 @@ describe('stylegpu adapt styledomain', () => {
     expect(same('synthesis.b16.conv1.weight')).toBe(false);
     expect(same('synthesis.b8.conv1.weight')).toBe(true);
     expect(same('mapping.fc0.weight')).toBe(true);
+  });
+
+  it('one-shot (MindTheGap-style losses): a style image and its latent drive clip_ref, clip_within and l2_rec', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sd-1shot-'));
+    const img = join(out, 'style.png');
+    writeFileSync(img, encodePng({ width: 16, height: 16, channels: 3, data: Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 37) % 256) }));
+    const lat = join(out, 'style.npy');
+    const g = await loadStyleGanCheckpoint(G);
+    const { numWs, wDim } = g.config.generator;
+    writeFileSync(lat, writeNpy(hostTensor('f32', [1, numWs, wDim], Float32Array.from({ length: numWs * wDim }, (_, i) => Math.sin(i)))));
+    const o = join(out, 'run');
+    await run([...base(o), '--loss-funcs', 'direction,clip_within,clip_ref,l2_rec', '--loss-coefs', '1,0.5,30,10', '--style-img', img, '--style-latent', lat]);
+    expect(existsSync(join(o, 'models_2.pt'))).toBe(true);
+    await expect(run([...base(join(out, 'r2')), '--loss-funcs', 'clip_ref', '--loss-coefs', '1'])).rejects.toThrow(/--loss-funcs 'clip_ref': clip_ref need a style image and its latent; pass --style-img and --style-latent/);
+    const small = join(out, 'small.png');
+    writeFileSync(small, encodePng({ width: 8, height: 8, channels: 3, data: new Uint8Array(8 * 8 * 3) }));
+    await expect(run([...base(join(out, 'r3')), '--loss-funcs', 'clip_ref', '--loss-coefs', '1', '--style-img', small, '--style-latent', lat])).rejects.toThrow(/--style-img .*small\.png: is 8×8, the generator makes 16×16; resize/);
   });
 
   it('refuses unknown losses and parameterisations, and a run that would train nothing', async () => {

@@ -13,7 +13,8 @@
  */
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { createRuntime, randomNormal } from '@stylegpu/kernels';
+import { type Tensor, createRuntime, decodeImage, randomNormal, readNpy, readNpz, toFloat32 } from '@stylegpu/kernels';
+import type { GeneratorConfig } from '@stylegpu/stylegan';
 import { ClipModel, type ClipTokenizer } from '@stylegpu/clip';
 import {
   AffinePlus,
@@ -31,7 +32,7 @@ import {
 } from '@stylegpu/adapt';
 import { tokenizerFor } from '@stylegpu/adapt/node';
 import { CliError } from '../cli-error.js';
-import { checkOutputFolder } from '../file-checks.js';
+import { checkOutputFolder, readInput } from '../file-checks.js';
 import { OutputFolder } from '../output-folder.js';
 import { progress } from '../progress.js';
 import { readClip, readStyleGan, readVocab, reason } from '../read-models.js';
@@ -58,6 +59,8 @@ interface Flags {
   kernelRes: string;
   seed: string;
   outputDir: string;
+  styleImg?: string;
+  styleLatent?: string;
 }
 
 export function styleDomainCommand(): Command {
@@ -82,6 +85,8 @@ export function styleDomainCommand(): Command {
     .option('--mixing-noise <p>', 'style-mixing probability', '0.9')
     .option('--kernel-res <px>', 'affine_plus / affine_light_plus: resolution of the kernel offsets', '64')
     .option('--seed <n>', 'random seed', '0')
+    .option('--style-img <png>', 'one-shot: the style image (PNG/JPEG at the generator resolution) for clip_within, clip_ref, l2_rec')
+    .option('--style-latent <file>', 'one-shot: its inverted latent, .npy [1, num_ws, w_dim] or a projector .npz (key w)')
     .requiredOption('--output-dir <dir>', 'where the direction or checkpoint and samples.png go')
     .action(async (f: Flags) => run(f));
 }
@@ -117,6 +122,11 @@ async function run(f: Flags): Promise<void> {
   const seed = num('--seed', f.seed, true);
   await checkOutputFolder(`${W} --output-dir`, f.outputDir);
   const ckpt = await readStyleGan(`${W} --ckpt`, f.ckpt);
+  const oneShotNames = names.filter((n) => ONE_SHOT.includes(n));
+  if (oneShotNames.length && (!f.styleImg || !f.styleLatent)) {
+    throw new CliError(`${W} --loss-funcs`, `'${f.lossFuncs}'`, `${oneShotNames.join(', ')} need a style image and its latent`, 'pass --style-img and --style-latent');
+  }
+  const style = f.styleImg && f.styleLatent ? await readOneShot(W, f.styleImg, f.styleLatent, ckpt.config.generator) : null;
   const vocab = f.clipVocab !== undefined ? await readVocab(`${W} --clip-vocab`, f.clipVocab) : null;
   const specs = f.visualEncoders.split(',').map((s) => s.trim()).filter(Boolean);
   if (!specs.length) throw new CliError(`${W} --visual-encoders`, `'${f.visualEncoders}'`, 'names no model', 'give one or more CLIP checkpoints, comma-separated');
@@ -141,6 +151,10 @@ async function run(f: Flags): Promise<void> {
     disposers.push(() => frozen.dispose());
     const trainable = await loadNadaGenerator(rt, ckpt);
     disposers.push(() => trainable.dispose());
+    const keep = (t: Tensor) => {
+      disposers.push(() => t.dispose());
+      return rt.keep(t);
+    };
     const clips = clipData.map((c) => {
       const model = ClipModel.fromWeights(rt, c.checkpoint.config, c.checkpoint.weights);
       disposers.push(() => model.dispose());
@@ -162,6 +176,7 @@ async function run(f: Flags): Promise<void> {
       seed,
       objectives,
       parameterisation: param,
+      oneShot: style ? { image: keep(rt.tensor(style.image, [1, 3, style.res, style.res])), ws: keep(rt.tensor(style.ws, [1, style.numWs, style.wDim])) } : undefined,
     });
     disposers.push(() => trainer.dispose());
     const bar = progress('styledomain', iterations);
@@ -205,4 +220,35 @@ async function run(f: Flags): Promise<void> {
     for (const d of disposers.reverse()) d();
     rt.destroy();
   }
+}
+
+const ONE_SHOT = ['clip_within', 'clip_ref', 'l2_rec'];
+
+/** The style image as [1, 3, R, R] in [−1, 1] and its latent as [1, num_ws, w_dim], read and checked on the CPU. */
+async function readOneShot(W: string, imgPath: string, latentPath: string, g: GeneratorConfig) {
+  const res = g.imgResolution;
+  let raster;
+  try {
+    raster = decodeImage(await readInput(`${W} --style-img`, imgPath), { channels: 3 });
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${W} --style-img`, imgPath, reason(e), 'give a PNG or JPEG image');
+  }
+  if (raster.width !== res || raster.height !== res) {
+    throw new CliError(`${W} --style-img`, imgPath, `is ${raster.width}×${raster.height}, the generator makes ${res}×${res}`, `resize (and align) it to ${res}×${res} first`);
+  }
+  const image = new Float32Array(3 * res * res);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < res * res; i++) image[c * res * res + i] = raster.data[i * 3 + c] / 127.5 - 1;
+  const bytes = await readInput(`${W} --style-latent`, latentPath);
+  let w;
+  try {
+    w = latentPath.endsWith('.npz') ? readNpz(bytes).get('w') : readNpy(bytes, latentPath);
+    if (!w) throw new Error("the .npz has no array 'w'");
+  } catch (e) {
+    throw new CliError(`${W} --style-latent`, latentPath, reason(e), 'give a .npy or a projector .npz with key w');
+  }
+  const n = g.numWs;
+  const ok = (w.shape.length === 3 && w.shape[0] === 1 && w.shape[1] === n && w.shape[2] === g.wDim) || (w.shape.length === 2 && w.shape[0] === n && w.shape[1] === g.wDim);
+  if (!ok) throw new CliError(`${W} --style-latent`, latentPath, `has shape [${w.shape.join(', ')}]`, `give one W+ latent [1, ${n}, ${g.wDim}]`);
+  return { image, res, ws: toFloat32(w), numWs: n, wDim: g.wDim };
 }
