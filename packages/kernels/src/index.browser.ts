@@ -3,4 +3,5 @@ import { entryPoint } from './entry.js';
 import { getGpu } from './gpu-browser.js';
 
 export * from './index.js';
+export { fetchEmbeddedFile as readEmbeddedFile } from './io/embedded-files.js';
 export const { createDevice, createRuntime } = entryPoint(getGpu);

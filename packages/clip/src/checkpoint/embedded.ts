@@ -7,7 +7,8 @@
  * A word-tokenized model's vocabulary sits beside its weights as `<stem>.vocab.json`
  * (`WordTokenizer.toJSON()`), which is what `stylegpu clip train` writes.
  */
-import { EMBEDDED_PREFIX, embeddedFolder, isEmbeddedName, readEmbeddedFile } from '../embedded-folder.js';
+import { EMBEDDED_PREFIX, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/kernels';
+import { EMBEDDED_FOLDER } from '../embedded-folder.js';
 import { WordTokenizer } from '../train/word-tokenizer.js';
 import { readClipCheckpoint, type ClipCheckpoint } from './load.js';
 
@@ -25,14 +26,8 @@ export const EMBEDDED_CLIPS: Readonly<Record<string, string>> = {
 
 /** `embedded:<name>` → URLs of its weights and vocabulary; an unknown name throws listing the known ones. */
 export function embeddedClipUrls(source: string): { weights: URL; vocabulary: URL } {
-  const name = source.slice(EMBEDDED_PREFIX.length);
-  const file = Object.hasOwn(EMBEDDED_CLIPS, name) ? EMBEDDED_CLIPS[name] : undefined;
-  if (!isEmbeddedName(source) || file === undefined) {
-    const known = Object.keys(EMBEDDED_CLIPS).map((n) => EMBEDDED_PREFIX + n);
-    throw new Error(`'${source}' is not an embedded CLIP model; the embedded CLIP models are ${known.join(', ')}`);
-  }
-  const folder = embeddedFolder();
-  return { weights: new URL(file, folder), vocabulary: new URL(wordVocabularyFileFor(file), folder) };
+  const weights = embeddedFileUrl(source, EMBEDDED_CLIPS, EMBEDDED_FOLDER, 'CLIP model');
+  return { weights, vocabulary: new URL(wordVocabularyFileFor(weights.pathname.split('/').pop()!), weights) };
 }
 
 /** An embedded model's checkpoint and the word tokenizer it was trained with. */

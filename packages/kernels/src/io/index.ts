@@ -63,3 +63,4 @@ export {
   type WriteTorchOptions,
 } from './torch/write-checkpoint.js';
 export { GPU_DTYPE_OF, fromHost, fromHostMap, toHost, type FromHostOptions } from './tensor-io.js';
+export { EMBEDDED_PREFIX, embeddedFileUrl, embeddedFolder, isEmbeddedName, missingEmbeddedFile } from './embedded-files.js';

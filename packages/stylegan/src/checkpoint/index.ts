@@ -19,4 +19,4 @@ export {
 } from './load.js';
 export { exportRosinality, saveStyleGanCheckpoint } from './save.js';
 export { discriminatorNameMapping, generatorNameMapping, type NameMapping, type NamePair } from './rosinality.js';
-export { EMBEDDED_GENERATORS, EMBEDDED_PREFIX, embeddedFolder, embeddedGeneratorUrl, isEmbeddedName, readEmbeddedFile, readEmbeddedGenerator } from './embedded.js';
+export { EMBEDDED_GENERATORS, EMBEDDED_PREFIX, embeddedGeneratorUrl, isEmbeddedName, readEmbeddedFile, readEmbeddedGenerator } from './embedded.js';

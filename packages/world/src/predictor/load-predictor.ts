@@ -4,8 +4,8 @@
  * from disk in Node and fetched in a browser) or, in Node, a file path. embedded/README.md says
  * which run produced each embedded file.
  */
-import type { Runtime } from '@stylegpu/kernels';
-import { EMBEDDED_PREFIX, embeddedFolder, isEmbeddedName, readEmbeddedFile } from '../embedded-folder.js';
+import { type Runtime, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/kernels';
+import { EMBEDDED_FOLDER } from '../embedded-folder.js';
 import { FactorPredictor } from './factor-predictor.js';
 
 /** Name (after `embedded:`) → file in embedded/. */
@@ -15,13 +15,7 @@ export const EMBEDDED_PREDICTORS: Readonly<Record<string, string>> = {
 
 /** `embedded:<name>` → the URL of its file; an unknown name throws listing the known ones. */
 export function embeddedPredictorUrl(source: string): URL {
-  const name = source.slice(EMBEDDED_PREFIX.length);
-  const file = Object.hasOwn(EMBEDDED_PREDICTORS, name) ? EMBEDDED_PREDICTORS[name] : undefined;
-  if (!isEmbeddedName(source) || file === undefined) {
-    const known = Object.keys(EMBEDDED_PREDICTORS).map((n) => EMBEDDED_PREFIX + n);
-    throw new Error(`'${source}' is not an embedded predictor; the embedded predictors are ${known.join(', ')}`);
-  }
-  return new URL(file, embeddedFolder());
+  return embeddedFileUrl(source, EMBEDDED_PREDICTORS, EMBEDDED_FOLDER, 'predictor');
 }
 
 export async function loadPredictor(rt: Runtime, source: Uint8Array | string): Promise<FactorPredictor> {
