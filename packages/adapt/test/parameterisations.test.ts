@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
-import { Generator } from '@stylegpu/stylegan';
+import { type GeneratorConfig, Generator, synthesisLayers } from '@stylegpu/stylegan';
 import { type ClipModel, type ClipTokenizer, loadClip, loadTokenizer } from '@stylegpu/clip/node';
-import { NadaTrainer, type ParameterisationSpec, StyleDelta, buildObjectives, buildParameterisation, styleDomainTrainingFilter } from '../src/index.js';
+import { NadaTrainer, type ParameterisationSpec, StyleDelta, headGroup, buildObjectives, buildParameterisation, styleDomainTrainingFilter } from '../src/index.js';
 
 const pkgs = join(import.meta.dirname, '..', '..');
 const G16 = join(pkgs, 'stylegan', 'fixtures', 'g16_nvidia.pkl');
@@ -160,3 +160,14 @@ describe('s_delta application', () => {
   });
 });
 
+
+describe('s_delta layout at 1024 px (config-f channels)', () => {
+  it('17 heads, 6048 numbers (the released files\' size), groups 6 / 5 / 6', () => {
+    const channels: Record<string, number> = { 4: 512, 8: 512, 16: 512, 32: 512, 64: 512, 128: 256, 256: 128, 512: 64, 1024: 32 };
+    const heads = synthesisLayers({ imgResolution: 1024, imgChannels: 3, synthesis: { channels } } as unknown as GeneratorConfig).filter((l) => l.kind !== 'torgb');
+    expect(heads).toHaveLength(17);
+    expect(heads.reduce((n, l) => n + l.inChannels, 0)).toBe(6048);
+    const groups = heads.map((_, i) => headGroup(i));
+    expect(['coarse', 'medium', 'fine'].map((g) => groups.filter((x) => x === g).length)).toEqual([6, 5, 6]);
+  });
+});
