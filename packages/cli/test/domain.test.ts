@@ -10,6 +10,7 @@ import { createRuntime, decodePng } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { directionFromFile, readStyleDomainDirection, renderWithDirections, stripPng } from '@stylegpu/adapt';
 import { buildProgram } from '../src/program.js';
+import { NO_GPU_ENV, stylegpu } from './run-cli.js';
 
 const pkgs = join(import.meta.dirname, '..', '..');
 const G = join(pkgs, 'stylegan', 'fixtures', 'g16_rosinality.pt');
@@ -80,6 +81,12 @@ describe('stylegpu domain', () => {
     await expect(run(['domain', 'apply', '--ckpt', G32, '--direction', DIR, '--outdir', out])).rejects.toThrow(
       /domain apply --direction .*sdelta_g16_td\.pt: the direction was trained on a 16-px generator; this one is 32 px/,
     );
+    // through the binary where no GPU exists: the direction is checked before the GPU is opened
+    const r = stylegpu(['domain', 'apply', '--ckpt', G32, '--direction', DIR, '--outdir', join(out, 'never')], { env: NO_GPU_ENV });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('stylegpu:'))).toEqual([
+      `stylegpu: domain apply --direction ${DIR}: the direction was trained on a 16-px generator; this one is 32 px; use the generator the direction was trained for (or one fine-tuned from it)`,
+    ]);
     await expect(run(['domain', 'prune', '--direction', DIR, '--perc', '2', '--output', join(out, 'x.pt')])).rejects.toThrow(/domain prune --perc '2': is not a valid value; give a number in \[0, 1\]/);
     await expect(run(['domain', 'mix', '--direction', DIR, '--weights', '1,2', '--output', join(out, 'y.pt')])).rejects.toThrow(/1 directions but 2 weights/);
     const junk = join(out, 'junk.pt');

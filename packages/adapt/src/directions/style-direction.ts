@@ -7,17 +7,27 @@
  *   sparsify   zero the ⌊p·N⌋ entries of least |Δ| over the whole direction
  *              (`SparsedModel.pruned_offsets(perc)`; the notebooks use p = 0.7 … 0.95)
  */
-import type { Generator } from '@stylegpu/stylegan';
+import { type GeneratorConfig, type SynthesisLayerInfo, synthesisLayers } from '@stylegpu/stylegan';
+
+/** What direction checks need of a generator: a Generator, or `generatorLayout(config)` before any GPU work. */
+export interface GeneratorLayout {
+  readonly layers: readonly SynthesisLayerInfo[];
+  readonly config: GeneratorConfig;
+}
+
+export function generatorLayout(config: GeneratorConfig): GeneratorLayout {
+  return { layers: synthesisLayers(config), config };
+}
 
 export type StyleDirection = Map<string, Float32Array>;
 
 /** The conv layers a direction for `g` has, with their widths, in head order. */
-export function directionLayout(g: Generator): Array<[string, number]> {
+export function directionLayout(g: GeneratorLayout): Array<[string, number]> {
   return g.layers.filter((l) => l.kind !== 'torgb').map((l) => [l.name, l.inChannels]);
 }
 
 /** Throws unless `d` has exactly `g`'s conv layers and widths (a direction from another architecture). */
-export function checkDirection(d: StyleDirection, g: Generator, what = 'direction'): void {
+export function checkDirection(d: StyleDirection, g: GeneratorLayout, what = 'direction'): void {
   const layout = directionLayout(g);
   const want = new Map(layout);
   for (const [k, v] of d) {
@@ -28,7 +38,7 @@ export function checkDirection(d: StyleDirection, g: Generator, what = 'directio
   for (const [k] of layout) if (!d.has(k)) throw new Error(`${what}: no offsets for layer ${k} (a direction for a smaller generator?)`);
 }
 
-export function zeroDirection(g: Generator): StyleDirection {
+export function zeroDirection(g: GeneratorLayout): StyleDirection {
   return new Map(directionLayout(g).map(([k, n]) => [k, new Float32Array(n)]));
 }
 

@@ -11,8 +11,7 @@
  * other patch keys and full fine-tunes (`model_type: 'original'`) are refused with what to do.
  */
 import { PyOrderedDict, hostTensor, readTorchCheckpoint, toFloat32, type HostTensor, type TorchSaveValue, writeTorchCheckpoint } from '@stylegpu/kernels';
-import type { Generator } from '@stylegpu/stylegan';
-import { type StyleDirection, checkDirection, directionLayout } from '../directions/style-direction.js';
+import { type GeneratorLayout, type StyleDirection, checkDirection, directionLayout } from '../directions/style-direction.js';
 
 export interface StyleDomainDirectionFile {
   patchKey: 's_delta';
@@ -62,7 +61,7 @@ export function readStyleDomainDirection(bytes: Uint8Array, name = 'direction fi
 }
 
 /** The file's heads as a direction for `g` (head i → i-th conv layer); the widths must match. */
-export function directionFromFile(file: StyleDomainDirectionFile, g: Generator, name = 'direction file'): StyleDirection {
+export function directionFromFile(file: StyleDomainDirectionFile, g: GeneratorLayout, name = 'direction file'): StyleDirection {
   const layout = directionLayout(g);
   const size = file.sg2Params?.get('img_size');
   if (typeof size === 'number' && size !== g.config.imgResolution) {
@@ -77,7 +76,7 @@ export function directionFromFile(file: StyleDomainDirectionFile, g: Generator, 
 }
 
 /** A direction in the official layout, readable by StyleDomain's loaders (`torch.load`). */
-export function writeStyleDomainDirection(direction: StyleDirection, g: Generator, opts: { daType?: string; styleLatents?: HostTensor | null } = {}): Uint8Array {
+export function writeStyleDomainDirection(direction: StyleDirection, g: GeneratorLayout, opts: { daType?: string; styleLatents?: HostTensor | null } = {}): Uint8Array {
   checkDirection(direction, g, 'writeStyleDomainDirection');
   const sg2 = new Map<string, TorchSaveValue>([
     ['img_size', g.config.imgResolution],

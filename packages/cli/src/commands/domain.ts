@@ -19,6 +19,7 @@ import {
   type StyleDirection,
   type StyleDomainDirectionFile,
   directionFromFile,
+  generatorLayout,
   loadNadaGenerator,
   mixDirections,
   morphGif,
@@ -175,6 +176,17 @@ async function renderCommand(W: string, f: ImageFlags & { ckpt: string; gif?: bo
   for (const p of dirs) files.push(await readDirection(`${W} --direction`, p));
   const ckptA = await readStyleGan(`${W} --ckpt`, f.ckpt);
   const ckptB = second ? await readStyleGan(`${W} --ckpt2`, second) : null;
+  if (ckptB && JSON.stringify(generatorLayout(ckptB.config.generator).layers) !== JSON.stringify(generatorLayout(ckptA.config.generator).layers)) {
+    throw new CliError(`${W} --ckpt2`, second!, `has another architecture than --ckpt ${f.ckpt}`, 'morph generators fine-tuned from one model');
+  }
+  // Directions are checked against the generator's layout before the GPU is opened.
+  const directions = files.map((x, i) => {
+    try {
+      return directionFromFile(x, generatorLayout(ckptA.config.generator), basename(dirs[i]));
+    } catch (e) {
+      throw new CliError(`${W} --direction`, dirs[i], reason(e).replace(`${basename(dirs[i])}: `, ''), 'use the generator the direction was trained for (or one fine-tuned from it)');
+    }
+  });
   const rt = await createRuntime();
   const gens: Generator[] = [];
   let out: OutputFolder | null = null;
@@ -184,13 +196,6 @@ async function renderCommand(W: string, f: ImageFlags & { ckpt: string; gif?: bo
     gens.push(g);
     const g2 = ckptB ? await loadNadaGenerator(rt, ckptB) : null;
     if (g2) gens.push(g2);
-    const directions = files.map((x, i) => {
-      try {
-        return directionFromFile(x, g, basename(dirs[i]));
-      } catch (e) {
-        throw new CliError(`${W} --direction`, dirs[i], reason(e).replace(`${basename(dirs[i])}: `, ''), 'use the generator the direction was trained for (or one fine-tuned from it)');
-      }
-    });
     out = await OutputFolder.open(`${W} --outdir`, f.outdir);
     const R = g.config.imgResolution;
     const rows: Float32Array[][] = [];
