@@ -505,7 +505,7 @@ function correlationFits(rt: Tensor['rt'], g: Geometry, outPad: readonly [number
  * that op's kernel shape per adapter — else `gather`, the transposed gather above. Forcing
  * `correlation` where it does not fit runs `gather`.
  */
-export function convTranspose2dPath(rt: Tensor['rt'], g: Geometry, outPad: readonly [number, number]): ConvTranspose2dPath {
+function convTranspose2dPath(rt: Tensor['rt'], g: Geometry, outPad: readonly [number, number]): ConvTranspose2dPath {
   const path = rt.variant<ConvTranspose2dPath>('convTranspose2d', ['correlation', 'gather'], 'correlation');
   return path === 'correlation' && correlationFits(rt, g, outPad) ? 'correlation' : 'gather';
 }
