@@ -18,6 +18,5 @@ export * from './parameterisations/affine-plus.js';
 export * from './parameterisations/registry.js';
 export * from './directions/style-direction.js';
 export * from './directions/apply-directions.js';
-export * from './directions/strips.js';
 export * from './io/styledomain-direction-file.js';
 export * from './io/nada-generator-file.js';

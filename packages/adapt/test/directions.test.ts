@@ -16,7 +16,7 @@ import {
   renderWithDirections,
   sparsifyDirection,
   stripPng,
-} from '../src/index.js';
+} from '../src/node.js';
 import { makeRng, randn } from './helpers.js';
 
 const pkgs = join(import.meta.dirname, '..', '..');

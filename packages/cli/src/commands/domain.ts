@@ -22,14 +22,13 @@ import {
   generatorLayout,
   loadNadaGenerator,
   mixDirections,
-  morphGif,
   readStyleDomainDirection,
   renderMorph,
   renderWithDirections,
   sparsifyDirection,
-  stripPng,
   writeStyleDomainHeads,
 } from '@stylegpu/adapt';
+import { morphGif, stripPng } from '@stylegpu/adapt/node';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile, checkOutputFolder, readInput } from '../file-checks.js';
 import { OutputFolder } from '../output-folder.js';

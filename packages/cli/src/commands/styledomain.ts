@@ -27,10 +27,9 @@ import {
   buildParameterisation,
   exportNadaGenerator,
   loadNadaGenerator,
-  stripPng,
   writeStyleDomainDirection,
 } from '@stylegpu/adapt';
-import { tokenizerFor } from '@stylegpu/adapt/node';
+import { stripPng, tokenizerFor } from '@stylegpu/adapt/node';
 import { CliError } from '../cli-error.js';
 import { checkOutputFolder, readInput } from '../file-checks.js';
 import { OutputFolder } from '../output-folder.js';
