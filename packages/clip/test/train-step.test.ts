@@ -91,12 +91,24 @@ describe('ClipTrainer', () => {
           rt.device.queue.writeBuffer(p.buffer, 0, Float32Array.from(w0, (w, i) => w + t * d[i]));
           return lossValue();
         };
-        const numeric = ((await at(h)) - (await at(-h))) / (2 * h);
+        // Richardson extrapolation of central differences at h and h/2 cancels their h² (curvature) term, which
+        // reaches a few % for the token embedding on some seeds.
+        const central = async (step: number) => ((await at(step)) - (await at(-step))) / (2 * step);
+        const coarse = await central(h);
+        const numeric = (4 * (await central(h / 2)) - coarse) / 3;
+        // The f32 loss's rounding noise, measured: moves 1000× smaller than h change the loss by far less than
+        // its rounding, so what remains after the linear part is noise. Along a direction where the derivative
+        // is small (attention weights, some seeds) that noise over 2h is a large part of the central difference.
+        const base = await at(0);
+        let noise = 0;
+        for (const t of [1e-3, -1e-3, 2e-3, -2e-3]) noise = Math.max(noise, Math.abs((await at(t * h)) - base - analytic * t * h));
         rt.device.queue.writeBuffer(p.buffer, 0, Float32Array.from(w0));
-        // 2% of the derivative: the f32 forward's rounding over a 1e-2 step, plus curvature (h² terms).
-        expect(Math.abs(numeric - analytic), `${name}: directional derivative ${analytic} vs central difference ${numeric} (seed ${SEED})`).toBeLessThan(
-          0.02 * Math.abs(analytic) + 1e-4,
-        );
+        // 2% of the derivative for the h⁴ remainder, plus twice the worst rounding the four evaluations can add
+        // (each central difference errs by at most 2·noise over its 2·step, and Richardson weighs them 4/3 and 1/3).
+        expect(
+          Math.abs(numeric - analytic),
+          `${name}: directional derivative ${analytic} vs central difference ${numeric}, loss noise ${noise} (seed ${SEED})`,
+        ).toBeLessThan(0.02 * Math.abs(analytic) + (6 * noise) / h + 1e-6);
       }
     } finally {
       pixels.dispose();
