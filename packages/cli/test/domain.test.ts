@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, decodePng } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
-import { directionFromFile, readStyleDomainDirection, renderWithDirections, stripPng } from '@stylegpu/adapt';
+import { directionFromFile, readStyleDomainDirection, renderWithDirections } from '@stylegpu/adapt';
+import { stripPng } from '@stylegpu/adapt/node';
 import { buildProgram } from '../src/program.js';
 import { NO_GPU_ENV, stylegpu } from './run-cli.js';
 
