@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import { Generator } from '@stylegpu/stylegan';
 import { type ClipModel, type ClipTokenizer, loadClip, loadTokenizer } from '@stylegpu/clip/node';
-import { NadaDivergedError, NadaTrainer, type NadaOptions, directionalClipLoss, nadaTrainingFilter } from '../src/index.js';
+import { IMAGENET_TEMPLATES, NadaDivergedError, NadaTrainer, type NadaOptions, directionalClipLoss, nadaTrainingFilter, textDirection } from '../src/index.js';
 import { preprocessGenerated } from '@stylegpu/clip';
 
 const pkgs = join(import.meta.dirname, '..', '..');
@@ -161,6 +161,34 @@ describe('NadaTrainer', () => {
         frozen.dispose();
         trainable.dispose();
       }
+    }
+  });
+
+  it('averages the text direction over the given templates (a word-tokenized CLIP cannot read the ImageNet ones)', async () => {
+    const templates = ['a {} of a cat', '{} art'];
+    const encode = (texts: string[]) => clip.encodeText(tokenizer.tokenize(texts, { truncate: true }));
+    const direction = async (t: NadaTrainer) => Array.from(await (t as unknown as { directions: Tensor[] }).directions[0].read());
+    const expected = async (list: readonly string[]) => {
+      const d = rt.noGrad(() => rt.tidy(() => textDirection(encode, 'photo', 'sketch', list)));
+      try {
+        return Array.from(await d.read());
+      } finally {
+        d.dispose();
+      }
+    };
+    const custom = await makeTrainer({ templates });
+    const standard = await makeTrainer();
+    try {
+      const [got, want, std, wantStd] = [await direction(custom.trainer), await expected(templates), await direction(standard.trainer), await expected(IMAGENET_TEMPLATES)];
+      expect(got).toEqual(want);
+      expect(std).toEqual(wantStd);
+      // The two template sets give different directions, so the option is not ignored.
+      expect(Math.max(...got.map((v, i) => Math.abs(v - std[i])))).toBeGreaterThan(1e-3);
+      const clips = [{ name: 'tiny', model: clip, tokenizer, weight: 1 }];
+      expect(() => new NadaTrainer(rt, custom.frozen, custom.trainable, clips, { sourceClass: 'photo', targetClass: 'sketch', templates: [] })).toThrow(/no templates/);
+    } finally {
+      custom.dispose();
+      standard.dispose();
     }
   });
 

@@ -12,7 +12,7 @@
  * NADA's adaptive layer selection (see `adaptive-layers.ts` in this package).
  *
  * The target direction is the text direction (`sourceClass` → `targetClass`, averaged over the
- * ImageNet prompt templates), or the image direction when target images are given.
+ * ImageNet prompt templates, or `templates`), or the image direction when target images are given.
  *
  * Two slots make it StyleDomain's trainer too: `objectives` (named, weighted loss terms; NADA's two
  * are built from λ_dir and λ_global when none are given) and `parameterisation` (what trains and
@@ -42,6 +42,7 @@ import type { ClipContext, Objective, OneShotGuide, StepContext, TrainerClip } f
 import type { Parameterisation } from '../trainer/parameterisation.js';
 import { GeneratorWeights } from '../parameterisations/generator-weights.js';
 import { nadaObjectives } from '../trainer/objective-registry.js';
+import { IMAGENET_TEMPLATES } from '../templates.js';
 
 export type NadaClip = TrainerClip;
 
@@ -72,9 +73,14 @@ export interface NadaOptions {
   oneShot?: OneShotGuide;
   /** Adam betas for 'adam'-family parameterisations (StyleDomain: (0.9, 0.999)). */
   adamBetas?: [number, number];
+  /**
+   * Prompt templates the text direction averages over (default NADA's, the ImageNet list). A word-tokenized
+   * CLIP knows only its captions' words, so it needs templates from its own vocabulary (e.g. ['a {} square']).
+   */
+  templates?: readonly string[];
 }
 
-type SlotKeys = 'targetClass' | 'targetImages' | 'objectives' | 'parameterisation' | 'oneShot' | 'adamBetas';
+type SlotKeys = 'targetClass' | 'targetImages' | 'objectives' | 'parameterisation' | 'oneShot' | 'adamBetas' | 'templates';
 
 /** The options' defaults, as the official `train.py`'s. */
 export const NADA_DEFAULTS = {
@@ -196,7 +202,7 @@ export class NadaTrainer {
     rt.noGrad(() => {
       for (const c of clips) {
         const encode = (texts: string[]) => c.model.encodeText(c.tokenizer.tokenize(texts, { truncate: true }));
-        const dir = o.targetImages?.length ? this.imageDirectionFor(c) : rt.tidy(() => textDirection(encode, o.sourceClass, o.targetClass!));
+        const dir = o.targetImages?.length ? this.imageDirectionFor(c) : rt.tidy(() => textDirection(encode, o.sourceClass, o.targetClass!, o.templates ?? IMAGENET_TEMPLATES));
         this.directions.push(rt.keep(dir));
         this.targetTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, globalClipText(o.targetClass ?? o.sourceClass), ['{}']))));
         if (this.adaptive) this.selectionTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, o.targetClass!, ['{}']))));
