@@ -1,5 +1,4 @@
 // @stylegpu/discovery: semantic direction discovery in StyleGAN latent spaces (see README).
-export { symmetricEigen, topEigenvectors, type SymmetricEigen } from './linalg/symmetric-eigen.js';
 export { SeededRandom } from './linalg/seeded-random.js';
 export { checkSeeds, sampleWHost, seedRange, styleGanLatents, type LatentGenerator, type StyleGanLatentOptions } from './latent-generator.js';
 export { checkDirectionSet, directionSetEditor, editW, layerRangeWeights, type DirectionSet, type LatentEditor } from './direction-set.js';

@@ -9,3 +9,4 @@ export * from './autograd.js';
 export * from './ops/index.js';
 export * from './io/index.js';
 export * from './optim/index.js';
+export * from './linalg/index.js';

@@ -1,12 +1,13 @@
 /**
- * The Fréchet distance and the symmetric eigen-decomposition under it, in float64 on the CPU,
- * against answers known in closed form: diagonal covariances, covariances sharing a random
- * eigenbasis (they commute), a non-commuting 2×2 pair (tr √M = √(tr M + 2√det M) for 2×2 M with
- * positive eigenvalues), and statistics of sampled features. Fresh random inputs on every run;
+ * The Fréchet distance in float64 on the CPU (its eigen-decomposition, `symmetricEigen` of
+ * @stylegpu/kernels, is tested there), against answers known in closed form: diagonal
+ * covariances, covariances sharing a random eigenbasis (they commute), a non-commuting 2×2 pair
+ * (tr √M = √(tr M + 2√det M) for 2×2 M with positive eigenvalues), and statistics of sampled features. Fresh random inputs on every run;
  * the seed is in every failure message (STYLEGPU_TEST_SEED fixes it).
  */
+import { fromEigen, randomOrthogonal } from '@stylegpu/kernels/testing';
 import { describe, expect, it } from 'vitest';
-import { featureStatistics, frechetDistance, frechetDistanceFromStatistics, symmetricEigen } from '../src/predictor/index.js';
+import { featureStatistics, frechetDistance, frechetDistanceFromStatistics } from '../src/predictor/index.js';
 import { Rng } from '../src/random.js';
 
 const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -15,64 +16,8 @@ function normals(rng: Rng, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform()));
 }
 
-/** A random orthogonal n×n matrix (Gram–Schmidt on Gaussian columns). */
-function randomOrthogonal(rng: Rng, n: number): Float64Array {
-  const q = normals(rng, n * n);
-  for (let c = 0; c < n; c++) {
-    for (let p = 0; p < c; p++) {
-      let dot = 0;
-      for (let r = 0; r < n; r++) dot += q[r * n + c] * q[r * n + p];
-      for (let r = 0; r < n; r++) q[r * n + c] -= dot * q[r * n + p];
-    }
-    let norm = 0;
-    for (let r = 0; r < n; r++) norm += q[r * n + c] ** 2;
-    for (let r = 0; r < n; r++) q[r * n + c] /= Math.sqrt(norm);
-  }
-  return q;
-}
-
-/** Q diag(d) Qᵀ */
-function fromEigen(q: Float64Array, d: ArrayLike<number>, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) out[i * n + j] += q[i * n + k] * d[k] * q[j * n + k];
-  return out;
-}
-
 const close = (got: number, want: number, what: string) =>
   expect(Math.abs(got - want), `${what}: ${got} vs ${want} (seed ${SEED})`).toBeLessThan(1e-9 * Math.max(1, Math.abs(want)));
-
-describe('symmetricEigen', () => {
-  for (const n of [1, 2, 7, 33]) {
-    it(`recovers eigenvalues and orthonormal eigenvectors of a random ${n}×${n} matrix (seed ${SEED})`, () => {
-      const rng = Rng.keyed(SEED, n);
-      const q = randomOrthogonal(rng, n);
-      const d = normals(rng, n).map((v) => 3 * v); // indefinite: negative eigenvalues too
-      const { values, vectors } = symmetricEigen(fromEigen(q, d, n), n);
-      const sorted = [...d].sort((a, b) => a - b);
-      sorted.forEach((want, k) => close(values[k], want, `eigenvalue ${k}`));
-      // A v = λ v and VᵀV = I.
-      const a = fromEigen(q, d, n);
-      for (let k = 0; k < n; k++) {
-        for (let i = 0; i < n; i++) {
-          let av = 0;
-          for (let j = 0; j < n; j++) av += a[i * n + j] * vectors[j * n + k];
-          close(av, values[k] * vectors[i * n + k], `(A v − λ v)[${i}] of vector ${k}`);
-        }
-        for (let l = 0; l < n; l++) {
-          let dot = 0;
-          for (let i = 0; i < n; i++) dot += vectors[i * n + k] * vectors[i * n + l];
-          close(dot, k === l ? 1 : 0, `v${k}·v${l}`);
-        }
-      }
-    });
-  }
-
-  it('refuses ragged, non-symmetric and non-finite matrices', () => {
-    expect(() => symmetricEigen([1, 2, 3], 2)).toThrow(/expected an n×n matrix \(n = 2, 4 values\), got 3/);
-    expect(() => symmetricEigen([1, 2, 3, 4], 2)).toThrow(/not symmetric \(\[0, 1\] = 2 but \[1, 0\] = 3\)/);
-    expect(() => symmetricEigen([1, NaN, NaN, 4], 2)).toThrow(/entry \[0, 1\] is NaN/);
-  });
-});
 
 describe('frechetDistance', () => {
   it(`equals ‖Δμ‖² + Σ(σ₁ − σ₂)² for diagonal covariances (seed ${SEED})`, () => {
@@ -92,7 +37,7 @@ describe('frechetDistance', () => {
   it(`equals ‖Δμ‖² + Σ(√d₁ − √d₂)² for covariances sharing a random eigenbasis (seed ${SEED})`, () => {
     const rng = Rng.keyed(SEED, 200);
     const n = 12;
-    const q = randomOrthogonal(rng, n);
+    const q = randomOrthogonal(n, () => rng.uniform());
     const d1 = Float64Array.from({ length: n }, () => 5 * rng.uniform());
     const d2 = Float64Array.from({ length: n }, () => 5 * rng.uniform());
     const mu1 = normals(rng, n);

@@ -1,8 +1,9 @@
 /**
  * Principal component analysis in float64 on the CPU: the sample mean, the covariance
- * XᵀX/(N−1) of the centred rows, and its eigen-decomposition (linalg/symmetric-eigen.ts).
+ * XᵀX/(N−1) of the centred rows, and its eigen-decomposition (`symmetricEigen` of @stylegpu/kernels:
+ * descending, eigenvectors as rows).
  */
-import { symmetricEigen } from '../linalg/symmetric-eigen.js';
+import { symmetricEigen, topEigenvectors } from '@stylegpu/kernels';
 
 export interface Pca {
   mean: Float64Array;
@@ -51,5 +52,5 @@ export function pca(samples: ArrayLike<number>, n: number, dim: number, k: numbe
   for (let j = 0; j < dim; j++) total += cov[j * dim + j];
   const variances = eig.values.slice(0, k).map((v) => Math.max(0, v));
   const ratios = variances.map((v) => (total > 0 ? v / total : 0));
-  return { mean, components: eig.vectors.slice(0, k * dim), variances, ratios };
+  return { mean, components: topEigenvectors(eig, k), variances, ratios };
 }

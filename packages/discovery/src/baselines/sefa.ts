@@ -7,9 +7,9 @@
  * layers those affines read. Step scales are 1 (SeFa's sliders are raw distances in W; calibrate
  * them with traverse/calibrate.ts).
  */
+import { symmetricEigen, topEigenvectors } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
 import { type DirectionSet } from '../direction-set.js';
-import { symmetricEigen } from '../linalg/symmetric-eigen.js';
 
 export interface SefaOptions {
   /** W+ indices whose layers' affines are factorised (every layer reading one of them). Default: all. */
@@ -81,7 +81,7 @@ export function sefaFromWeights(
     wDim,
     numWs: 1,
     count: k,
-    vectors: eig.vectors.slice(0, k * wDim),
+    vectors: topEigenvectors(eig, k),
     layerWeights: new Float64Array(k).fill(1),
     names: eigenvalues.map((_, i) => `sefa${i}`),
     stepScales: eigenvalues.map(() => 1),

@@ -2,3 +2,4 @@
  * `@stylegpu/kernels/testing`: helpers the packages' tests share (no GPU needed).
  */
 export * from './fuzz.js';
+export * from './random-matrices.js';

@@ -7,10 +7,10 @@
  * Covariances are unbiased (divided by n − 1, as numpy.cov). Σ₁Σ₂ is not symmetric, but it is
  * similar to the symmetric positive semi-definite Σ₁^½ Σ₂ Σ₁^½ (conjugate by Σ₁^½), so both have
  * the same eigenvalues and tr (Σ₁Σ₂)^½ = Σᵢ √λᵢ(Σ₁^½ Σ₂ Σ₁^½). Both square roots come from symmetric
- * eigen-decompositions (./symmetric-eigen.ts) in float64, with eigenvalues that rounding pushed
- * slightly below zero taken as zero — no complex sqrtm and no discarded imaginary parts.
+ * eigen-decompositions (`symmetricEigen` of @stylegpu/kernels) in float64, with eigenvalues that
+ * rounding pushed slightly below zero taken as zero — no complex sqrtm and no discarded imaginary parts.
  */
-import { symmetricEigen } from './symmetric-eigen.js';
+import { symmetricEigen } from '@stylegpu/kernels';
 
 export interface FeatureStatistics {
   /** [dim] */
@@ -48,7 +48,7 @@ export function featureStatistics(features: ArrayLike<number>, dim: number): Fea
   return { mean, covariance, dim, count };
 }
 
-/** The symmetric square root V diag(√max(λ, 0)) Vᵀ of a symmetric PSD matrix. */
+/** The symmetric square root Σ_k √max(λ_k, 0) v_k v_kᵀ of a symmetric PSD matrix (v_k: row k of `vectors`). */
 function symmetricSqrt(m: Float64Array, n: number): Float64Array {
   const { values, vectors } = symmetricEigen(m, n);
   const roots = values.map((l) => Math.sqrt(Math.max(l, 0)));
@@ -56,7 +56,7 @@ function symmetricSqrt(m: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       let s = 0;
-      for (let k = 0; k < n; k++) s += vectors[i * n + k] * roots[k] * vectors[j * n + k];
+      for (let k = 0; k < n; k++) s += vectors[k * n + i] * roots[k] * vectors[k * n + j];
       out[i * n + j] = out[j * n + i] = s;
     }
   }

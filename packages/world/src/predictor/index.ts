@@ -17,7 +17,6 @@ export { decodeOutputs, encodeTargets, factorRows, headLayout, type FactorTarget
 export { factorLoss } from './factor-loss.js';
 export { FactorPredictor, initPredictorWeights, PREDICTOR_FORMAT, PREDICTOR_VERSION, type PredictorOutputs } from './factor-predictor.js';
 export { PredictorTrainer, type PredictorTrainerOptions } from './predictor-trainer.js';
-export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen.js';
 export { featureStatistics, frechetDistance, frechetDistanceFromStatistics, type FeatureStatistics } from './frechet-distance.js';
 export { scoreFactors, type FactorScore } from './factor-scores.js';
 export { EMBEDDED_PREDICTORS, embeddedPredictorUrl, loadPredictor } from './load-predictor.js';
