@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // WebGPU tests share two cores and one software adapter: files run one at a time.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'scripts'],
     fileParallelism: false,
     maxWorkers: 1,
   },
