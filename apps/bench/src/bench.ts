@@ -105,15 +105,30 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const anchors = findSuites(opts.suites)
       .flatMap((s) => s.torchAnchors?.(quick) ?? [])
       .filter((w) => !opts.only?.length || opts.only.some((o) => w.group.includes(o)));
-    if (anchors.length) {
+    // Training throughput has its own PyTorch StyleGAN2 (scripts/torch_train.py); the rest use the project's references.
+    const inference = anchors.filter((w) => w.kind !== 'train');
+    const training = anchors.filter((w) => w.kind === 'train');
+    if (inference.length) {
       log('== PyTorch CPU anchors (model suites) ==');
       try {
-        const r = await (await import('./peers/torch-models.js')).runTorchModels(anchors, { quick, log });
+        const r = await (await import('./peers/torch-models.js')).runTorchModels(inference, { quick, log });
         if (r.version && !versions.torch) versions.torch = r.version;
         results.push(...r.results);
         if (r.note) skipped.push(r.note);
       } catch (err) {
         skipped.push(`torch-cpu model anchors: ${(err as Error).message}`);
+      }
+    }
+    if (training.length) {
+      log('== PyTorch CPU training peer (models-train) ==');
+      try {
+        const r = await (await import('./peers/torch-train.js')).runTorchTrain(training, { log });
+        if (r.version && !versions.torch) versions.torch = r.version;
+        if (r.defaultThreads !== undefined) versions['torch default threads'] = String(r.defaultThreads);
+        results.push(...r.results);
+        if (r.note) skipped.push(r.note);
+      } catch (err) {
+        skipped.push(`torch-cpu training peer: ${(err as Error).message}`);
       }
     }
   }

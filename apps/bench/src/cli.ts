@@ -1,16 +1,17 @@
 /**
- * npm run bench [-- --quick] [--suite kernels] [--runtime node|browser] [--only "matmul 512"]
+ * npm run bench [-- --quick] [--suite kernels|models-stylegan|models-clip|models-nada|models-train] [--runtime node|browser] [--only "matmul 512"]
  *                  [--peers tfjs,ort,torch|none] [--out dir] [--markdown path] [--report-only] [--profile]
  */
 import { Command, Option } from 'commander';
 import { ALL_PEERS, DEFAULT_MARKDOWN, DEFAULT_OUT_DIR, type PeerName, regenerate, runBench } from './bench.js';
+import { SUITES } from './suites/index.js';
 import type { RuntimeName } from './suites/types.js';
 
 const program = new Command()
   .name('stylegpu-bench')
   .description('Benchmarks the stylegpu kernels in Node (Dawn) and headless Chromium, with tfjs-webgpu, onnxruntime and PyTorch in the same run.')
   .option('--quick', 'a subset that runs in about a minute', false)
-  .option('--suite <names...>', 'suites to run (default: all)')
+  .option('--suite <names...>', `suites to run: ${SUITES.map((s) => s.name).join(', ')} (default: all)`)
   .addOption(new Option('--runtime <runtimes...>', 'runtimes to run (default: both)').choices(['node', 'browser']))
   .option('--only <substrings...>', 'only cases whose name contains one of these')
   .option('--peers <list>', `comma-separated peers (${ALL_PEERS.join(',')}) or "none"`, ALL_PEERS.join(','))

@@ -104,7 +104,7 @@ export async function runCases(rt: Runtime, runtime: RuntimeName, cases: readonl
         const steady = base.firstMs > slowRunMs ? base.firstMs : await runOnce();
         const iters = Math.max(1, Math.min(200, Math.round(repeatMs / Math.max(steady, 1e-3))));
         // Runs of many seconds (the ~19 GFLOP StyleGAN layers on lavapipe) get 2 repeats, slow ones 3.
-        const n = Math.min(c.maxRepeats ?? repeats, steady > 5 * slowRunMs ? Math.min(2, repeats) : steady > slowRunMs ? Math.min(3, repeats) : repeats);
+        const n = c.repeats ?? Math.min(c.maxRepeats ?? repeats, steady > 5 * slowRunMs ? Math.min(2, repeats) : steady > slowRunMs ? Math.min(3, repeats) : repeats);
         const wall: number[] = [];
         const gpu: number[] = [];
         for (let r = 0; r < n; r++) {

@@ -52,9 +52,10 @@ function fmt(x: number | undefined, digits = 3): string {
   return x.toPrecision(digits);
 }
 
-/** Label of a result row: the case name for our runtimes (carries the variant), the runtime for peers. */
+/** Label of a result row: the case name for our runtimes (carries the variant), "group (runtime)" for peers — or the peer's own name when it extends that (a second torch thread count). */
 function rowLabel(r: CaseResult): string {
-  return r.runtime.startsWith('stylegpu-') ? r.name : `${r.group} (${r.runtime})`;
+  if (r.runtime.startsWith('stylegpu-')) return r.name;
+  return r.name.startsWith(`${r.group} (${r.runtime}`) ? r.name : `${r.group} (${r.runtime})`;
 }
 
 function sortResults(results: readonly CaseResult[]): CaseResult[] {
@@ -176,16 +177,17 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
     const modelRows = rows.filter((r) => r.wallMs && !r.error && r.suite.startsWith('models-'));
     if (modelRows.length) {
       const isStep = (r: CaseResult) => r.suite === 'models-nada';
-      L.push('', '**Model figures** (images/s = batch ÷ median wall time; peak = the buffer pool\'s high-water mark over one run, weights included; ×torch = stylegpu-node ÷ PyTorch CPU throughput)', '');
+      L.push('', '**Model figures** (images/s = batch × iterations per run ÷ median wall time — a models-train run is a 16-iteration lazy-R1 window; peak = the buffer pool\'s high-water mark over one run, weights included; ×torch = stylegpu-node ÷ PyTorch CPU throughput)', '');
       L.push('| case | runtime | batch | s per run | images/s | s per step | peak MiB | weights MiB | ×torch |');
       L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
       for (const r of modelRows) {
         const sec = r.wallMs!.median / 1000;
         const batch = Number(r.params.batch ?? 1);
+        const iterations = Number(r.params.iterations ?? 1);
         const torch = r.runtime === 'stylegpu-node' ? modelRows.find((q) => q.group === r.group && q.runtime === 'torch-cpu') : undefined;
         const ratio = torch ? fmt(torch.wallMs!.median / r.wallMs!.median, 2) : '–';
         L.push(
-          `| ${rowLabel(r)} | ${r.runtime} | ${batch} | ${fmt(sec)} | ${isStep(r) ? '–' : fmt(batch / sec)} | ${isStep(r) ? fmt(sec) : '–'} | ` +
+          `| ${rowLabel(r)} | ${r.runtime} | ${batch} | ${fmt(sec)} | ${isStep(r) ? '–' : fmt((batch * iterations) / sec)} | ${isStep(r) ? fmt(sec) : iterations > 1 ? fmt(sec / iterations) : '–'} | ` +
             `${fmt(r.metrics?.peakMiB)} | ${fmt(r.metrics?.weightsMiB)} | ${ratio} |`,
         );
       }

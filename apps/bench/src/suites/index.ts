@@ -9,6 +9,7 @@ import { kernelsSuite } from './kernels.js';
 import { clipSuite } from './models-clip.js';
 import { nadaSuite } from './models-nada.js';
 import { stylegan2Suite } from './models-stylegan.js';
+import { trainSuite } from './models-train.js';
 import type { Suite } from './types.js';
 
 export const SUITES: readonly Suite[] = [
@@ -16,6 +17,7 @@ export const SUITES: readonly Suite[] = [
   stylegan2Suite,
   clipSuite,
   nadaSuite,
+  trainSuite,
   // generatorSuite, clipSuite, nadaSuite — later issues.
 ];
 

@@ -50,6 +50,8 @@ export interface BenchCase {
   wallOnly?: boolean;
   /** At most this many timed repeats (model cases of tens of seconds per run). */
   maxRepeats?: number;
+  /** Exactly this many timed repeats, whatever a run costs (a training window: a median of more than the slow-run cap of 2). */
+  repeats?: number;
   setup(ctx: CaseContext): CaseInstance;
 }
 
@@ -75,7 +77,7 @@ export type PeerWork =
 export interface ModelAnchorWork {
   suite: string;
   group: string;
-  kind: 'stylegan' | 'clip' | 'nada';
+  kind: 'stylegan' | 'clip' | 'nada' | 'train';
   flops: number;
   bytes: number;
   batch: number;
