@@ -14,7 +14,7 @@ for (const path of process.argv.slice(2)) {
   const suites = [...new Set(part.results.map((r) => r.suite))];
   report.results = report.results.filter((r) => !suites.includes(r.suite) || !part.results.some((q) => q.suite === r.suite && q.group === r.group && q.runtime === r.runtime));
   report.results.push(...part.results);
-  const notes = part.skipped.filter((s) => suites.some((x) => s.includes(`${x}:`)) || s.startsWith('torch-cpu model'));
+  const notes = part.skipped.filter((s) => suites.some((x) => s.includes(`${x}:`)) || s.startsWith('torch-cpu model') || s.startsWith('torch-cpu training'));
   report.skipped = [...new Set([...report.skipped, ...notes])];
   for (const [k, v] of Object.entries(part.versions)) report.versions[k] ??= v;
   (report.merged ??= []).push({ command: part.command, date: part.date, durationSec: part.durationSec, suites, loadStart: part.machine.loadStart, ...(part.machine.loadEnd ? { loadEnd: part.machine.loadEnd } : {}) });
