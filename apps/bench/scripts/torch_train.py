@@ -60,7 +60,8 @@ def main():
         if w.get("threads") == "all" and threads == default_threads:
             continue
         torch.set_num_threads(threads)
-        label = "torch-cpu" if threads == default_threads else f"torch-cpu, {threads} threads"
+        plural = "" if threads == 1 else "s"
+        label = f"torch-cpu, default {threads} thread{plural}" if threads == default_threads else f"torch-cpu, {threads} thread{plural}"
         iterations, repeats, batch, interval = w["iterations"], w["repeats"], w["batch"], w["dRegInterval"]
         params = {k: v for k, v in w.items() if k not in ("suite", "group", "channels", "flops", "bytes")}
         params["threads"] = threads

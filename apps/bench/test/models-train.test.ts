@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { type Runtime, createRuntime } from '@stylegpu/kernels';
 import { StyleGan2Trainer, networkConfig } from '@stylegpu/stylegan';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaseResult } from '../src/harness.js';
 import { runTorchTrain } from '../src/peers/torch-train.js';
+import { renderMarkdown } from '../src/report.js';
 import { EMBEDDED_RECIPE, type TrainRecipe, shapeTableCounts, trainCase, trainSuite, trainTorchWork, trainerCounts } from '../src/suites/models-train.js';
 
 const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -114,6 +116,26 @@ describe('models-train', () => {
     const [r] = (await runTorchTrain([{ ...work, dParams: (work.dParams as number) + 1 }])).results;
     expect(r.error).toMatch(/^parameter count mismatch: D has \d+ in torch, \d+ in stylegpu/);
     expect(r.wallMs).toBeUndefined();
+  });
+
+  it('reports images/s as batch × iterations per window, s per iteration, and labels the torch rows by thread count', () => {
+    const stats = (median: number) => ({ n: 5, median, min: median, max: median, q1: median, q3: median });
+    const group = 'train 32px c32 map2 b32 (16-iteration R1 window)';
+    const params = { batch: 32, iterations: 16 };
+    const row = (runtime: string, name: string, ms: number): CaseResult => ({ suite: 'models-train', group, name, runtime, params, flops: 0, bytes: 0, check: { ok: true, maxAbsErr: 0, tolerance: 0, samples: 49 }, wallMs: stats(ms) });
+    const md = renderMarkdown(
+      {
+        schema: 1, date: '2026-12-04T00:00:00.000Z', quick: false, command: 'test', durationSec: 1, versions: {}, adapters: [], skipped: [],
+        machine: { cpu: 'x', logicalCpus: 2, ramGiB: 1, os: 'x', loadStart: [0, 0, 0], peakGflops: 100, peakNote: 'x' },
+        results: [row('stylegpu-node', group, 40_000), row('torch-cpu', `${group} (torch-cpu, default 1 thread)`, 8_000), row('torch-cpu', `${group} (torch-cpu, 2 threads)`, 5_000)],
+      },
+      'latest.svg',
+      'latest.json',
+    );
+    // 32 × 16 images in 40 s = 12.8 images/s, 2.5 s per iteration; torch (default threads) 64 images/s: ×0.2.
+    expect(md).toContain(`| ${group} | stylegpu-node | 32 | 40.0 | 12.8 | 2.50 | – | – | 0.20 |`);
+    expect(md).toContain(`| ${group} (torch-cpu, default 1 thread) | torch-cpu | 32 | 8.00 | 64.0 | 0.500 |`);
+    expect(md).toContain(`| ${group} (torch-cpu, 2 threads) | torch-cpu | 32 | 5.00 | 102 | 0.313 |`);
   });
 
   it('skips the PyTorch training peer with a note, not an error, when its Python is missing', async () => {
