@@ -71,6 +71,7 @@ describe('models-train', () => {
       ['train', 'default', cases[0].group],
       ['train', 'all', cases[0].group],
     ]);
+    expect(trainSuite.torchAnchors!(true).map((w) => w.threads)).toEqual(['default']);
     expect(work[0]).toMatchObject({ batch: 32, iterations: 16, dRegInterval: 16, gParams: 144083, dParams: 84673, channels: { 4: 32, 8: 32, 16: 32, 32: 32 } });
     const browser = trainSuite.cases('browser', false);
     expect(browser.cases).toEqual([]);
