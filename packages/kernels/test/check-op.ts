@@ -82,13 +82,14 @@ export function finiteDifferenceGrads(
   xs: Float64Array[],
   gOut: Float64Array,
   which: boolean[] = xs.map(() => true),
+  relStep = 1e-5,
 ): Array<Float64Array | null> {
   return xs.map((x, k) => {
     if (!which[k]) return null;
     const g = new Float64Array(x.length);
     let scale = 0;
     for (const v of x) scale = Math.max(scale, Math.abs(v));
-    const h = 1e-5 * Math.max(scale, 1e-3);
+    const h = relStep * Math.max(scale, 1e-3);
     for (let j = 0; j < x.length; j++) {
       const keep = x[j];
       x[j] = keep + h;
