@@ -10,6 +10,7 @@ export {
   type OpenAiBpeOptions,
   type TokenizeOptions,
 } from './tokenizer.js';
+export { type ModelWordTokenizer, type TextTokenizer, wordTokenizerForModel } from './text-tokenizer.js';
 export { cleanClipText, fixText } from './text-fixing.js';
 export { htmlUnescape } from './html-unescape.js';
 export { BYTE_TO_UNICODE, UNICODE_TO_BYTE } from './bytes-to-unicode.js';

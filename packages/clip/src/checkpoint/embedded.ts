@@ -35,15 +35,29 @@ export async function readEmbeddedClip(source: string): Promise<{ checkpoint: Cl
   const urls = embeddedClipUrls(source);
   const [weights, vocabulary] = await Promise.all([readEmbeddedFile(urls.weights, source), readEmbeddedFile(urls.vocabulary, source)]);
   const checkpoint = readClipCheckpoint(weights);
+  const tokenizer = readWordVocabulary(vocabulary, `${source}: ${urls.vocabulary.href}`, checkpoint.config.text.vocabSize);
+  return { checkpoint, tokenizer };
+}
+
+/**
+ * A word vocabulary file's bytes (`WordTokenizer.toJSON()` as JSON) → its tokenizer, checked against the
+ * model's token embedding (`vocabSize` rows). `where` names the file in errors.
+ */
+export function readWordVocabulary(bytes: Uint8Array, where: string, vocabSize: number): WordTokenizer {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(vocabulary));
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new Error(`${source}: ${urls.vocabulary.href} is not JSON (${(e as Error).message})`);
+    throw new Error(`${where} is not JSON (${(e as Error).message})`);
   }
-  const tokenizer = WordTokenizer.fromJSON(json);
-  if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
-    throw new Error(`${source}: the vocabulary has ${tokenizer.vocabularySize} tokens but the model's token embedding has ${checkpoint.config.text.vocabSize} rows; the two files are from different runs`);
+  let tokenizer: WordTokenizer;
+  try {
+    tokenizer = WordTokenizer.fromJSON(json);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
   }
-  return { checkpoint, tokenizer };
+  if (tokenizer.vocabularySize !== vocabSize) {
+    throw new Error(`${where}: the vocabulary has ${tokenizer.vocabularySize} tokens but the model's token embedding has ${vocabSize} rows; the two files are from different runs`);
+  }
+  return tokenizer;
 }

@@ -24,4 +24,4 @@ export {
   type HeadCountSource,
 } from './load.js';
 export { saveClipCheckpoint, STYLEGPU_CLIP_FORMAT, STYLEGPU_CLIP_VERSION, type SaveClipOptions } from './stylegpu.js';
-export { EMBEDDED_CLIPS, EMBEDDED_PREFIX, embeddedClipUrls, isEmbeddedName, readEmbeddedClip, wordVocabularyFileFor } from './embedded.js';
+export { EMBEDDED_CLIPS, EMBEDDED_PREFIX, embeddedClipUrls, isEmbeddedName, readEmbeddedClip, readWordVocabulary, wordVocabularyFileFor } from './embedded.js';
