@@ -33,11 +33,11 @@ import {
   writeSafetensors,
 } from '@stylegpu/kernels';
 import { Generator, type StyleGanCheckpoint, exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
-import { type ClipCheckpoint, ClipModel, type ClipTokenizer, loadClip, loadClipCheckpoint, loadTokenizer } from '@stylegpu/clip/node';
+import { type ClipCheckpoint, type ClipConfig, ClipModel, type TextTokenizer, loadClip, loadClipCheckpoint, loadClipTokenizer } from '@stylegpu/clip/node';
 import { NADA_DEFAULTS, type NadaClip, NadaDivergedError, type NadaOptions, type NadaStepResult, NadaTrainer } from './nada-trainer.js';
 
 export interface NadaClipSpec {
-  /** A CLIP checkpoint file or Hugging Face folder. */
+  /** A CLIP checkpoint file or Hugging Face folder, or an embedded name (`embedded:shapes32-clip`). */
   path: string;
   weight: number;
 }
@@ -47,7 +47,7 @@ export interface NadaRunOptions extends Omit<NadaOptions, 'targetImages'> {
   /** Defaults to the frozen checkpoint (as the official `--train_gen_ckpt`). */
   trainGenCkpt?: string;
   clipModels: NadaClipSpec[];
-  /** BPE vocabulary for CLIP files that carry none (OpenAI .pt, stylegpu); HF folders carry theirs. */
+  /** BPE vocabulary for CLIP files that carry none (OpenAI .pt, stylegpu BPE models); HF folders and word models carry theirs. */
   clipVocab?: string;
   /** Folder of target images (PNG/JPEG): image-guided adaptation. */
   styleImgDir?: string;
@@ -70,7 +70,7 @@ const STATE_FORMAT = 'stylegpu-nada-state';
 export interface NadaClipData {
   name: string;
   checkpoint: ClipCheckpoint;
-  tokenizer: ClipTokenizer;
+  tokenizer: TextTokenizer;
   weight: number;
 }
 
@@ -114,6 +114,8 @@ function runIdentity(o: NadaRunOptions): Record<string, unknown> {
     seed: d.seed,
     'lambda-direction': d.lambdaDirection,
     'lambda-global': d.lambdaGlobal,
+    // A state saved before templates were recorded has no key for them and is not checked on it.
+    templates: d.templates ? [...d.templates] : null,
     'auto-layer-k': d.autoLayerK,
     'auto-layer-iters': d.autoLayerIters,
     'auto-layer-batch': d.autoLayerBatch,
@@ -129,10 +131,7 @@ export async function readNadaInputs(o: NadaRunOptions): Promise<NadaInputs> {
   const clips: NadaClipData[] = [];
   for (const spec of o.clipModels) {
     const checkpoint = await loadClipCheckpoint(spec.path);
-    const tokenizer = await tokenizerFor(spec.path, o.clipVocab);
-    if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
-      throw new Error(`nada: the tokenizer has ${tokenizer.vocabularySize} tokens but ${spec.path} embeds ${checkpoint.config.text.vocabSize}: use the tokenizer the model was trained with`);
-    }
+    const tokenizer = await tokenizerFor(spec.path, checkpoint.config, o.clipVocab);
     clips.push({ name: basename(spec.path), checkpoint, tokenizer, weight: spec.weight });
   }
   const resume = o.resume ? await readResumeState(o) : null;
@@ -404,20 +403,24 @@ export async function writeTwoRowGrid(both: Tensor, file: string): Promise<void>
 export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], vocab: string | undefined, disposers: Array<() => void>): Promise<NadaClip[]> {
   const clips: NadaClip[] = [];
   for (const spec of specs) {
-    const { model } = await loadClip(rt, spec.path);
+    const { model, config } = await loadClip(rt, spec.path);
     disposers.push(() => model.dispose());
-    const tokenizer = await tokenizerFor(spec.path, vocab);
-    model.checkTokenizer(tokenizer);
+    const tokenizer = await tokenizerFor(spec.path, config, vocab);
     clips.push({ name: basename(spec.path), model, tokenizer, weight: spec.weight });
   }
   return clips;
 }
 
-export async function tokenizerFor(modelPath: string, vocab: string | undefined): Promise<ClipTokenizer> {
-  if (vocab) return loadTokenizer(vocab);
-  if (statSync(modelPath).isDirectory() && existsSync(join(modelPath, 'vocab.json'))) return loadTokenizer(modelPath);
-  // OpenAI .pt and stylegpu files carry no vocabulary: use OpenAI's, shipped with @stylegpu/clip.
-  return loadTokenizer();
+/**
+ * The tokenizer the CLIP model at `modelPath` was trained with (`loadClipTokenizer`): a word model's own
+ * vocabulary, a Hugging Face folder's BPE, else `vocab` or OpenAI's BPE; checked against `config`.
+ */
+export async function tokenizerFor(modelPath: string, config: ClipConfig, vocab: string | undefined): Promise<TextTokenizer> {
+  try {
+    return (await loadClipTokenizer(modelPath, config, { vocab })).tokenizer;
+  } catch (e) {
+    throw new Error(`nada: ${(e as Error).message}`);
+  }
 }
 
 export async function readStyleImages(dir: string): Promise<RasterImage[]> {

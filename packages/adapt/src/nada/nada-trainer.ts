@@ -31,7 +31,7 @@ import {
   slice,
 } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
-import { type ClipModel, type ClipTokenizer, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
+import { type ClipModel, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
 import { globalClipLoss, globalClipText } from '../losses/global-clip-loss.js';
 import { imageDirection } from '../losses/image-direction.js';
 import { classTextEmbedding, textDirection } from '../losses/text-direction.js';

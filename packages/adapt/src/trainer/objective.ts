@@ -11,14 +11,15 @@
  * + Σ_model-objectives objective.weight · term, in list order (so NADA's sums are unchanged).
  */
 import type { Runtime, Tensor } from '@stylegpu/kernels';
-import type { ClipModel, ClipTokenizer } from '@stylegpu/clip';
+import type { ClipModel, TextTokenizer } from '@stylegpu/clip';
 import type { Parameterisation } from './parameterisation.js';
 
 export interface TrainerClip {
   /** A label for logs (e.g. the file name or 'ViT-B/32'). */
   name: string;
   model: ClipModel;
-  tokenizer: ClipTokenizer;
+  /** The model's own: OpenAI's BPE, or a word vocabulary bound to its context length (`loadClipTokenizer`). */
+  tokenizer: TextTokenizer;
   /** `--clip_model_weights`; a model with weight 0 is skipped. */
   weight: number;
 }
