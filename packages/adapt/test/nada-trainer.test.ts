@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import { Generator } from '@stylegpu/stylegan';
 import { type ClipModel, type ClipTokenizer, loadClip, loadTokenizer } from '@stylegpu/clip/node';
-import { IMAGENET_TEMPLATES, NadaDivergedError, NadaTrainer, type NadaOptions, directionalClipLoss, nadaTrainingFilter, textDirection } from '../src/index.js';
+import { IMAGENET_TEMPLATES, NadaDivergedError, NadaTrainer, type NadaOptions, directionalClipLoss, nadaPrompts, nadaTrainingFilter, textDirection } from '../src/index.js';
 import { preprocessGenerated } from '@stylegpu/clip';
 
 const pkgs = join(import.meta.dirname, '..', '..');
@@ -189,6 +189,27 @@ describe('NadaTrainer', () => {
     } finally {
       custom.dispose();
       standard.dispose();
+    }
+  });
+
+  it('encodes exactly the texts nadaPrompts lists (what a command checks against a word vocabulary first)', async () => {
+    const seen: string[] = [];
+    const recording = { vocabularySize: tokenizer.vocabularySize, tokenize: (texts: string | readonly string[], o?: Parameters<ClipTokenizer['tokenize']>[1]) => (seen.push(...(typeof texts === 'string' ? [texts] : texts)), tokenizer.tokenize(texts, o)) };
+    const frozen = await Generator.load(rt, G_PATH);
+    const trainable = await Generator.load(rt, G_PATH);
+    try {
+      const cases: Array<Partial<NadaOptions>> = [{ templates: ['a {} of a cat', '{} art'], autoLayerK: 2, autoLayerIters: 1 }, {}];
+      for (const opts of cases) {
+        seen.length = 0;
+        const o = { sourceClass: 'photo', targetClass: 'sketch', ...opts };
+        new NadaTrainer(rt, frozen, trainable, [{ name: 'tiny', model: clip, tokenizer: recording, weight: 1 }], o).dispose();
+        expect(seen.sort()).toEqual(nadaPrompts(o).sort());
+      }
+      expect(nadaPrompts({ sourceClass: 'photo', targetClass: 'sketch', templates: ['a {}'] })).toEqual(['a photo', 'a sketch', 'a sketch']);
+      expect(nadaPrompts({ sourceClass: 'photo', imageGuided: true })).toEqual(['a photo']);
+    } finally {
+      frozen.dispose();
+      trainable.dispose();
     }
   });
 

@@ -33,7 +33,7 @@ import {
   writeSafetensors,
 } from '@stylegpu/kernels';
 import { Generator, type StyleGanCheckpoint, exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
-import { type ClipCheckpoint, type ClipConfig, ClipModel, type TextTokenizer, loadClip, loadClipCheckpoint, loadClipTokenizer } from '@stylegpu/clip/node';
+import { type ClipCheckpoint, type ClipConfig, ClipModel, type TextTokenizer, loadClip, loadClipCheckpoint, loadClipTokenizer, wordVocabularyOf } from '@stylegpu/clip/node';
 import { NADA_DEFAULTS, type NadaClip, NadaDivergedError, type NadaOptions, type NadaStepResult, NadaTrainer } from './nada-trainer.js';
 
 export interface NadaClipSpec {
@@ -47,7 +47,7 @@ export interface NadaRunOptions extends Omit<NadaOptions, 'targetImages'> {
   /** Defaults to the frozen checkpoint (as the official `--train_gen_ckpt`). */
   trainGenCkpt?: string;
   clipModels: NadaClipSpec[];
-  /** BPE vocabulary for CLIP files that carry none (OpenAI .pt, stylegpu BPE models); HF folders and word models carry theirs. */
+  /** BPE vocabulary for CLIP files that carry none (OpenAI .pt, stylegpu BPE models); word models always read their own. */
   clipVocab?: string;
   /** Folder of target images (PNG/JPEG): image-guided adaptation. */
   styleImgDir?: string;
@@ -414,10 +414,11 @@ export async function loadClips(rt: Runtime, specs: readonly NadaClipSpec[], voc
 /**
  * The tokenizer the CLIP model at `modelPath` was trained with (`loadClipTokenizer`): a word model's own
  * vocabulary, a Hugging Face folder's BPE, else `vocab` or OpenAI's BPE; checked against `config`.
+ * `vocab` is the run's (`--clip-vocab`, for every model that carries none): a word model keeps its own.
  */
 export async function tokenizerFor(modelPath: string, config: ClipConfig, vocab: string | undefined): Promise<TextTokenizer> {
   try {
-    return (await loadClipTokenizer(modelPath, config, { vocab })).tokenizer;
+    return (await loadClipTokenizer(modelPath, config, { vocab: wordVocabularyOf(modelPath) === null ? vocab : undefined })).tokenizer;
   } catch (e) {
     throw new Error(`nada: ${(e as Error).message}`);
   }

@@ -34,7 +34,7 @@ import type { Generator } from '@stylegpu/stylegan';
 import { type ClipModel, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
 import { globalClipLoss, globalClipText } from '../losses/global-clip-loss.js';
 import { imageDirection } from '../losses/image-direction.js';
-import { classTextEmbedding, textDirection } from '../losses/text-direction.js';
+import { classTextEmbedding, composeWithTemplates, textDirection } from '../losses/text-direction.js';
 import { type AdaptiveLayerChoice, adaptiveLayerFilter } from '../adaptive-layers.js';
 import { type NadaPhase, nadaTrainingFilter } from '../phases.js';
 import { nadaAdamOptions } from '../optimizer.js';
@@ -81,6 +81,20 @@ export interface NadaOptions {
 }
 
 type SlotKeys = 'targetClass' | 'targetImages' | 'objectives' | 'parameterisation' | 'oneShot' | 'adamBetas' | 'templates';
+
+/**
+ * Every text the trainer encodes with each CLIP model's tokenizer for these options: the source and target
+ * class in each template (text direction; not when target images give the direction), the global loss's
+ * "a {target}", and the bare target class for adaptive layer selection. A command tokenizes them on the
+ * CPU first, so a prompt a word-level CLIP cannot read stops it before any GPU work.
+ */
+export function nadaPrompts(o: Pick<NadaOptions, 'sourceClass' | 'targetClass' | 'templates' | 'autoLayerK' | 'autoLayerIters'> & { imageGuided?: boolean }): string[] {
+  const texts: string[] = [];
+  if (!o.imageGuided && o.targetClass) for (const c of [o.sourceClass, o.targetClass]) texts.push(...composeWithTemplates(c, o.templates ?? IMAGENET_TEMPLATES));
+  texts.push(globalClipText(o.targetClass ?? o.sourceClass));
+  if ((o.autoLayerK ?? NADA_DEFAULTS.autoLayerK) > 0 && (o.autoLayerIters ?? NADA_DEFAULTS.autoLayerIters) > 0 && o.targetClass) texts.push(o.targetClass);
+  return texts;
+}
 
 /** The options' defaults, as the official `train.py`'s. */
 export const NADA_DEFAULTS = {
