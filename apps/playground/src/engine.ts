@@ -1,0 +1,144 @@
+/**
+ * The playground's model state, run inside the engine worker: one WebGPU runtime, the loaded
+ * generator, the current seeds' ws, the discovered direction sets and the statistics that give
+ * sliders their units. The page sends slider values; the engine composes ws, offsets a
+ * StyleSpace channel if asked, synthesises and returns the floats.
+ */
+import { add, type Runtime } from '@stylegpu/kernels';
+import { Generator, randomStateRandn } from '@stylegpu/stylegan';
+import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discovery';
+import { applyDirectionSliders } from './latent-edits.js';
+import { spreadAlong } from './direction-spread.js';
+import { sampleStatistics, type SampleStatistics } from './sample-statistics.js';
+import type { DirectionMethod, DirectionsInfo, Edits, ModelInfo, RenderedImages } from './protocol.js';
+
+/** Seeds the statistics (slider units, GANSpace) are drawn from: far from the seeds people type. */
+export const STATISTICS_SEED = 1_000_000;
+export const STATISTICS_SAMPLES = 512;
+
+export class Engine {
+  private G: Generator | null = null;
+  private info: ModelInfo | null = null;
+  private stats: SampleStatistics | null = null;
+  private seeds: number[] = [];
+  /** [N, numWs, wDim] after truncation. */
+  private ws: Float32Array | null = null;
+  private readonly sets = new Map<DirectionMethod, DirectionSet>();
+
+  constructor(readonly rt: Runtime) {}
+
+  /** Replaces the generator; directions and latents of the previous one are dropped. */
+  async load(source: string | Uint8Array, label: string): Promise<ModelInfo> {
+    if (source instanceof Uint8Array && source.length === 0) throw new Error(`${label}: the file is empty`);
+    let G: Generator;
+    try {
+      G = await Generator.load(this.rt, source);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new Error(message.startsWith(label) ? message : `${label}: ${message}`);
+    }
+    if (G.config.cDim > 0) {
+      G.dispose();
+      throw new Error(`${label}: this generator is conditional (labels of ${G.config.cDim} classes); the playground draws unconditional samples only`);
+    }
+    this.dispose();
+    this.G = G;
+    const c = G.config;
+    this.info = {
+      label,
+      resolution: c.imgResolution,
+      imgChannels: c.imgChannels,
+      zDim: c.zDim,
+      wDim: c.wDim,
+      numWs: G.numWs,
+      parameters: [...G.params.values()].reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0),
+      layers: G.layers.map((l) => ({ name: l.name, channels: l.inChannels })),
+    };
+    this.stats = await sampleStatistics(G, STATISTICS_SEED, STATISTICS_SAMPLES);
+    return this.info;
+  }
+
+  /** ws of `seeds` (z = RandomState(seed).randn(zDim), as NVIDIA's generate.py) with truncation ψ. */
+  async setLatents(seeds: number[], psi: number): Promise<number> {
+    const G = this.generator();
+    const zDim = G.config.zDim;
+    const z = new Float32Array(seeds.length * zDim);
+    seeds.forEach((s, i) => z.set(Float32Array.from(randomStateRandn(s, zDim)), i * zDim));
+    const ws = this.rt.noGrad(() => this.rt.tidy(() => G.mapping(this.rt.tensor(z, [seeds.length, zDim]), { truncationPsi: psi })));
+    try {
+      this.ws = (await ws.read()) as Float32Array;
+    } finally {
+      ws.dispose();
+    }
+    this.seeds = seeds;
+    return seeds.length;
+  }
+
+  async discover(method: DirectionMethod, components: number): Promise<DirectionsInfo> {
+    const G = this.generator();
+    const stats = this.stats!;
+    const { wDim, numWs } = this.info!;
+    const k = Math.min(components, wDim);
+    let set: DirectionSet;
+    if (method === 'sefa') {
+      const found = await sefa(G, { components: k });
+      set = { ...found, stepScales: spreadAlong(stats.w, stats.samples, wDim, found.vectors, found.count) };
+    } else {
+      set = ganspaceFromSamples(stats.w, stats.samples, wDim, numWs, k);
+    }
+    this.sets.set(method, set);
+    return { method, names: [...set.names], scores: [...(set.scores ?? [])] };
+  }
+
+  async render(edits: Edits): Promise<RenderedImages> {
+    const G = this.generator();
+    if (!this.ws) throw new Error('render: no seeds yet; generate first');
+    const started = performance.now();
+    const { wDim, numWs, resolution, imgChannels } = this.info!;
+    const n = this.seeds.length;
+    const sliders = [...this.sets].flatMap(([method, set]) => {
+      const alphas = edits.directions[method];
+      return alphas ? [{ ...set, alphas }] : [];
+    });
+    const ws = applyDirectionSliders(this.ws, n, numWs, wDim, sliders);
+    const channel = edits.channel;
+    const img = this.rt.noGrad(() =>
+      this.rt.tidy(() => {
+        const styles = G.styles(this.rt.tensor(ws, [n, numWs, wDim]));
+        if (channel && channel.delta !== 0) {
+          const s = styles.get(channel.layer);
+          if (!s) throw new Error(`render: the generator has no StyleSpace layer '${channel.layer}'`);
+          const C = s.shape[1];
+          if (!Number.isInteger(channel.channel) || channel.channel < 0 || channel.channel >= C) {
+            throw new Error(`render: layer ${channel.layer} has channels 0–${C - 1}, not ${channel.channel}`);
+          }
+          const offset = new Float32Array(C);
+          offset[channel.channel] = channel.delta * this.stats!.styleStd.get(channel.layer)![channel.channel];
+          styles.set(channel.layer, add(s, this.rt.tensor(offset, [1, C])));
+        }
+        return G.synthesisFromStyles(styles, { noiseMode: 'const' });
+      }),
+    );
+    try {
+      const pixels = (await img.read()) as Float32Array;
+      return { count: n, channels: imgChannels, resolution, pixels, ms: performance.now() - started };
+    } finally {
+      img.dispose();
+    }
+  }
+
+  private generator(): Generator {
+    if (!this.G) throw new Error('no generator loaded yet: load one first');
+    return this.G;
+  }
+
+  dispose(): void {
+    this.G?.dispose();
+    this.G = null;
+    this.info = null;
+    this.stats = null;
+    this.ws = null;
+    this.seeds = [];
+    this.sets.clear();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The playground page: controls on the left, the grid on the right, every GPU step in the engine
+ * worker. Query parameters preset the fields: `?model=embedded:shapes32|<url>&seeds=0-7&psi=0.7`.
+ */
+import { EngineClient } from './engine-client.js';
+import { RenderScheduler } from './render-scheduler.js';
+import { parseSeedList, parseTruncation } from './seed-list.js';
+import { webGpuMissingMessage } from './webgpu-support.js';
+import { drawGrid } from './ui/grid-view.js';
+import { DirectionSliders } from './ui/direction-sliders.js';
+import { ChannelSlider } from './ui/channel-slider.js';
+import type { DirectionMethod, ModelInfo, RenderedImages } from './protocol.js';
+
+export const DEFAULT_MODEL = 'embedded:shapes32';
+
+/** What tests (and the curious, from the console) can read of the page. */
+export interface PlaygroundHandle {
+  renders: number;
+  seeds: number[];
+  last: RenderedImages | null;
+  model: ModelInfo | null;
+}
+
+declare global {
+  interface Window {
+    stylegpuPlayground?: PlaygroundHandle;
+  }
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null };
+window.stylegpuPlayground = handle;
+
+function setState(state: 'starting' | 'busy' | 'ready' | 'error' | 'no-webgpu'): void {
+  document.body.dataset.state = state;
+}
+
+function showMessage(text: string | null): void {
+  const el = $('message');
+  el.textContent = text ?? '';
+  el.hidden = text === null;
+}
+
+function status(text: string): void {
+  $('status').textContent = text;
+}
+
+const modelButtons = ['generate', 'discover-sefa', 'discover-ganspace'].map((id) => $<HTMLButtonElement>(id));
+const allButtons = [...modelButtons, $<HTMLButtonElement>('load-embedded')];
+let adapter = '';
+
+async function start(): Promise<void> {
+  const missing = webGpuMissingMessage(navigator.gpu);
+  if (missing) {
+    setState('no-webgpu');
+    status('WebGPU unavailable');
+    showMessage(missing);
+    return;
+  }
+  const engine = new EngineClient(new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }));
+  const sliders = new DirectionSliders($('sliders'), () => scheduler.request().catch(shownAlready));
+  const channel = new ChannelSlider($('channel-layer'), $('channel-index'), $('channel-delta'), $('channel-value'), () => scheduler.request().catch(shownAlready));
+  const scheduler = new RenderScheduler(
+    () => engine.request({ kind: 'render', edits: { directions: sliders.current(), channel: channel.current() } }),
+    (images) => {
+      drawGrid($('grid'), handle.seeds, images);
+      handle.last = images;
+      handle.renders++;
+      $('render-info').textContent = `${images.count} image${images.count === 1 ? '' : 's'} of ${images.resolution} px in ${images.ms.toFixed(0)} ms (${adapter})`;
+    },
+    (e) => showMessage(e.message),
+  );
+
+  /** Runs one user action with the buttons disabled; its error becomes the page's message. */
+  const action = async (what: () => Promise<void>) => {
+    for (const b of allButtons) b.disabled = true;
+    setState('busy');
+    showMessage(null);
+    try {
+      await what();
+      setState('ready');
+    } catch (e) {
+      showMessage((e as Error).message);
+      setState('error');
+    } finally {
+      $<HTMLButtonElement>('load-embedded').disabled = false;
+      for (const b of modelButtons) b.disabled = handle.model === null;
+    }
+  };
+
+  const generate = async () => {
+    const seeds = parseSeedList($<HTMLInputElement>('seeds').value);
+    const psi = parseTruncation($<HTMLInputElement>('psi').value);
+    await engine.request({ kind: 'latents', seeds, psi });
+    handle.seeds = seeds;
+    await scheduler.request();
+  };
+
+  const load = async (source: string | ArrayBuffer, label: string) => {
+    status(`Loading ${label}…`);
+    try {
+      const info = await engine.request({ kind: 'load', source, label }, undefined, typeof source === 'string' ? [] : [source]);
+      handle.model = info;
+      sliders.clear();
+      channel.setLayers(info.layers);
+      $('model-info').textContent =
+        `${info.label}: ${info.resolution} px, z ${info.zDim}, w ${info.wDim}, ${info.numWs} ws, ${(info.parameters / 1e6).toFixed(2)} M parameters`;
+      status(`${info.label} on ${adapter}`);
+    } catch (e) {
+      status(handle.model ? `${handle.model.label} on ${adapter}` : `No generator loaded (${adapter})`);
+      throw e;
+    }
+    await generate();
+  };
+
+  const discover = (method: DirectionMethod) =>
+    action(async () => {
+      const components = Number($<HTMLInputElement>('components').value);
+      if (!Number.isInteger(components) || components < 1 || components > 20) throw new Error(`Directions: '${$<HTMLInputElement>('components').value}' is not an integer in 1–20`);
+      sliders.show(await engine.request({ kind: 'discover', method, components }));
+    });
+
+  $('generate').addEventListener('click', () => void action(generate));
+  $('discover-sefa').addEventListener('click', () => void discover('sefa'));
+  $('discover-ganspace').addEventListener('click', () => void discover('ganspace'));
+  $('reset-sliders').addEventListener('click', () => {
+    sliders.reset();
+    channel.reset();
+    if (handle.model) scheduler.request().catch(shownAlready);
+  });
+  $('load-embedded').addEventListener('click', () => void action(() => load(DEFAULT_MODEL, DEFAULT_MODEL)));
+  $<HTMLInputElement>('model-file').addEventListener('change', (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (file) void action(async () => load(await file.arrayBuffer(), file.name));
+  });
+
+  const params = new URLSearchParams(location.search);
+  if (params.has('seeds')) $<HTMLInputElement>('seeds').value = params.get('seeds')!;
+  if (params.has('psi')) $<HTMLInputElement>('psi').value = params.get('psi')!;
+  await action(async () => {
+    status('Opening WebGPU…');
+    try {
+      adapter = (await engine.request({ kind: 'open' })).adapter;
+    } catch (e) {
+      setState('no-webgpu');
+      status('WebGPU unavailable');
+      throw e;
+    }
+    const model = params.get('model') ?? DEFAULT_MODEL;
+    if (model.startsWith('embedded:')) await load(model, model);
+    else await load(await fetchModel(model), decodeURIComponent(model.split('/').pop() || model));
+  });
+  if (adapter === '') setState('no-webgpu');
+}
+
+/** For live renders: their errors already went to the message line through the scheduler's onError. */
+function shownAlready(): void {}
+
+async function fetchModel(url: string): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: fetching the generator failed with HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+void start();

@@ -1,0 +1,211 @@
+/**
+ * The playground in Debian's Chromium (WebGPU on SwiftShader here): the built page loads, says
+ * clearly when the embedded generator is absent or a file is wrong, opens a generator from its
+ * file picker (the 32-px rosinality fixture of @stylegpu/stylegan), and shows the image Node's
+ * Dawn computes for the same seed and ψ; a SeFa slider and a StyleSpace channel slider then
+ * change the image, as the same engine code computes it in Node.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
+import { Generator, randomStateRandn } from '@stylegpu/stylegan';
+import { Engine } from '../src/engine.js';
+import { byteOf } from '../src/raster.js';
+import { APP_ROOT, buildAndServe, type ServedPage } from './built-page.js';
+import { chromiumMissing, launchChromium, type LaunchedChromium } from './chromium.js';
+import type { Edits, RenderedImages } from '../src/protocol.js';
+
+const FIXTURE = join(APP_ROOT, '..', '..', 'packages', 'stylegan', 'fixtures', 'g32_rosinality.pt');
+const EMBEDDED = join(APP_ROOT, '..', '..', 'packages', 'stylegan', 'embedded', 'shapes32.safetensors');
+const SEED = 3;
+const PSI = 0.7;
+/**
+ * Largest |page − Node| of an output float (images span about [−1, 1]). Both are float32 GPU
+ * runs of the same WGSL on different software adapters (SwiftShader in Chromium, lavapipe under
+ * Dawn), which may fuse multiply-adds differently. Measured here: 1.9e-6 (a few float32 ulps of
+ * values near 1) for the plain image and both edits; the bound leaves 5× of that.
+ */
+const FLOAT_TOLERANCE = 1e-5;
+
+const missing = chromiumMissing();
+if (missing) console.log(`playground browser test skipped: ${missing}`);
+
+type LastRender = Omit<RenderedImages, 'pixels'> & { pixels: number[] };
+
+async function lastRender(page: Page): Promise<LastRender> {
+  return page.evaluate(() => {
+    const last = window.stylegpuPlayground!.last!;
+    return { ...last, pixels: Array.from(last.pixels) };
+  });
+}
+
+async function renders(page: Page): Promise<number> {
+  return page.evaluate(() => window.stylegpuPlayground?.renders ?? 0);
+}
+
+/** Waits until the page has rendered more than `count` times and is not busy. */
+async function waitForRender(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => (window.stylegpuPlayground?.renders ?? 0) > n && document.body.dataset.state !== 'busy', count, { timeout: 60_000 });
+}
+
+async function canvasBytes(page: Page, index: number): Promise<number[]> {
+  return page.evaluate((i) => {
+    const canvas = document.querySelectorAll<HTMLCanvasElement>('#grid canvas')[i];
+    return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+  }, index);
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+/** Moves a range input as a user does: sets its value and fires `input`. */
+async function moveSlider(page: Page, selector: string, value: number): Promise<void> {
+  await page.locator(selector).evaluate((el, v) => {
+    const input = el as HTMLInputElement;
+    input.value = String(v);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+describe.skipIf(missing !== null)('playground in Chromium', () => {
+  let served: ServedPage;
+  let browser: LaunchedChromium;
+  let page: Page;
+  let rt: Runtime;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    [served, browser, rt] = await Promise.all([buildAndServe(), launchChromium(), createRuntime()]);
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    rt?.destroy();
+  });
+
+  it('starts on embedded:shapes32, or says plainly that its file is absent', async () => {
+    await page.goto(`${served.url}?seeds=${SEED}&psi=${PSI}`);
+    await page.waitForFunction(() => ['ready', 'error', 'no-webgpu'].includes(document.body.dataset.state ?? ''), undefined, { timeout: 60_000 });
+    const state = await page.evaluate(() => document.body.dataset.state);
+    const message = await page.locator('#message').textContent();
+    expect(state, `page message: ${message}`).not.toBe('no-webgpu');
+    if (existsSync(EMBEDDED)) {
+      expect(state, `page message: ${message}`).toBe('ready');
+      expect(await page.evaluate(() => window.stylegpuPlayground!.model!.label)).toBe('embedded:shapes32');
+      expect((await lastRender(page)).resolution).toBe(32);
+    } else {
+      expect(state).toBe('error');
+      expect(message).toMatch(/^embedded:shapes32: http:\/\/127\.0\.0\.1:\d+\/embedded\/shapes32\.safetensors is not there; this copy of the package ships without it/);
+      expect(await page.locator('#status').textContent()).toMatch(/^No generator loaded/);
+    }
+  });
+
+  it('says what to do when the browser has no WebGPU', async () => {
+    const bare = await browser.context.newPage();
+    try {
+      // A browser without WebGPU: navigator.gpu is undefined.
+      await bare.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+      await bare.goto(served.url);
+      await bare.waitForFunction(() => document.body.dataset.state === 'no-webgpu', undefined, { timeout: 30_000 });
+      expect(await bare.locator('#message').textContent()).toMatch(/^This browser has no WebGPU \(navigator\.gpu is missing\)\. Use Chrome or Edge 113\+/);
+      expect(await bare.locator('#generate').isDisabled()).toBe(true);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('refuses a file that is not a generator, naming it', async () => {
+    await page.locator('#model-file').setInputFiles({ name: 'broken.pt', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a checkpoint') });
+    await page.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 30_000 });
+    expect(await page.locator('#message').textContent()).toMatch(/^broken\.pt: loadStyleGanCheckpoint: cannot read the file as a PyTorch checkpoint/);
+  });
+
+  it("generates from a picked file the image Node computes for the same seed and ψ", async () => {
+    const before = await renders(page);
+    await page.locator('#model-file').setInputFiles(FIXTURE);
+    await waitForRender(page, before);
+    expect(await page.locator('#message').isHidden()).toBe(true);
+    const shown = await lastRender(page);
+    expect(shown.count).toBe(1);
+    expect(shown.resolution).toBe(32);
+
+    const G = await Generator.load(rt, new Uint8Array(readFileSync(FIXTURE)));
+    const zDim = G.config.zDim;
+    const img = rt.noGrad(() => rt.tidy(() => G.synthesis(G.mapping(rt.tensor(Float32Array.from(randomStateRandn(SEED, zDim)), [1, zDim]), { truncationPsi: PSI }), { noiseMode: 'const' })));
+    const node = (await img.read()) as Float32Array;
+    img.dispose();
+    G.dispose();
+
+    const floatDiff = maxAbsDiff(shown.pixels, node);
+    console.log(`playground: page vs Node, seed ${SEED} ψ ${PSI}: max |Δ| ${floatDiff.toExponential(2)} over ${node.length} floats`);
+    expect(floatDiff).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    // The canvas shows exactly the page's floats, mapped as NVIDIA maps them.
+    const canvas = await canvasBytes(page, 0);
+    const plane = 32 * 32;
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++) expect(canvas[p * 4 + c]).toBe(byteOf(shown.pixels[c * plane + p]));
+      expect(canvas[p * 4 + 3]).toBe(255);
+    }
+  });
+
+  it('moves a SeFa slider and a StyleSpace channel slider: the image changes as Node computes it', async () => {
+    const base = await lastRender(page);
+    await page.locator('#components').fill('3');
+    await page.locator('#discover-sefa').click();
+    await page.locator('#sliders [data-method="sefa"] input[data-index="0"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#sliders [data-method="sefa"] input[type=range]').count()).toBe(3);
+
+    let before = await renders(page);
+    await moveSlider(page, '#sliders [data-method="sefa"] input[data-index="0"]', 3);
+    await waitForRender(page, before);
+    const sefaEdited = await lastRender(page);
+
+    before = await renders(page);
+    await page.locator('#channel-layer').selectOption('b8.conv0');
+    await page.locator('#channel-index').fill('2');
+    await page.locator('#channel-index').dispatchEvent('change');
+    await moveSlider(page, '#channel-delta', -4);
+    await waitForRender(page, before);
+    const bothEdited = await lastRender(page);
+
+    // The engine's own code in Node, on Dawn, with the same edits.
+    const engine = new Engine(rt);
+    try {
+      await engine.load(new Uint8Array(readFileSync(FIXTURE)), 'g32_rosinality.pt');
+      await engine.setLatents([SEED], PSI);
+      await engine.discover('sefa', 3);
+      const sefaOnly: Edits = { directions: { sefa: [3, 0, 0] }, channel: null };
+      const both: Edits = { directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
+      const nodeSefa = await engine.render(sefaOnly);
+      const nodeBoth = await engine.render(both);
+      for (const [what, shown, node] of [['SeFa', sefaEdited, nodeSefa], ['SeFa + channel', bothEdited, nodeBoth]] as const) {
+        const d = maxAbsDiff(shown.pixels, node.pixels);
+        console.log(`playground: ${what} edit, page vs Node: max |Δ| ${d.toExponential(2)}`);
+        expect(d, what).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+      }
+    } finally {
+      engine.dispose();
+    }
+    const sefaChange = meanAbsDiff(sefaEdited.pixels, base.pixels);
+    const channelChange = meanAbsDiff(bothEdited.pixels, sefaEdited.pixels);
+    console.log(`playground: mean |Δ pixel| SeFa slider ${sefaChange.toFixed(4)}, channel slider ${channelChange.toFixed(4)}`);
+    expect(sefaChange).toBeGreaterThan(0.01);
+    expect(channelChange).toBeGreaterThan(0.01);
+    expect(pageErrors).toEqual([]);
+  });
+});
