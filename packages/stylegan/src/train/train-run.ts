@@ -4,7 +4,7 @@
  * line and a `stats.jsonl` row; every `snap` ticks (and at the end) a sample grid and snapshots.
  *
  *   <outdir>/<id:05d>-<desc>/                      a new folder per run, numbered as NVIDIA numbers them
- *     training_options.json                         what the run was started with
+ *     training_options.json                         what the run was started with (and `runOptions`)
  *     reals.png, fakes_init.png                     a grid of real images; G_ema's grid before training
  *     fakes<kimg:06d>.png                           G_ema's grid (fixed seeds, const noise)
  *     network-snapshot-<kimg:06d>.safetensors       G_ema + D, a stylegpu checkpoint (`stylegpu generate` reads it)
@@ -14,6 +14,11 @@
  * Every file is written atomically (temporary file + rename). Resuming continues the counters,
  * weights, Adam moments and random streams of the state file exactly: N steps, or N/2 + resume +
  * N/2, give the same weights bit for bit.
+ *
+ * Variants of the recipe that live outside this package (the overparameterised generator of
+ * @stylegpu/invert, wired by the CLI) plug in through `prepare`, which gets the trainer once it exists,
+ * and record their settings in `runOptions`, which every training state carries so that a resume
+ * gets them back without the caller repeating them.
  */
 import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,14 +46,38 @@ export interface TrainRunOptions {
   resume?: string;
   /** Seeds of the sample grids (default 0…31). */
   gridSeeds?: number[];
-  /** Extra words for the run folder's name. */
-  desc?: string;
+  /**
+   * Extra words for the run folder's name; a function gets the run options in effect (a resumed run's stored
+   * ones), so words that describe them name resumed runs too.
+   */
+  desc?: string | ((runOptions: RunOptions) => string | undefined);
   extras?: TrainerExtras;
+  /**
+   * Settings of the run that the trainer itself does not hold (for example which synthesis `prepare` installs),
+   * as JSON values: written to training_options.json (`runOptions`) and into every training state's run
+   * metadata. A resumed run uses the stored ones (none for states written before they existed); giving one that
+   * differs from the stored value is an error.
+   */
+  runOptions?: RunOptions;
+  /**
+   * Called once the trainer exists — built new or from `resume` — with the run options in effect, before the run
+   * folder is created (so it may refuse bad input) and before the first iteration. It may change the trainer
+   * (e.g. route `trainer.G`'s synthesis elsewhere) and return a function that undoes that; the undo is called when
+   * the run ends, however it ends, before the trainer is disposed. It is called on every run, so a resumed run is
+   * prepared exactly as the run it continues was.
+   */
+  prepare?: (trainer: StyleGan2Trainer, runOptions: RunOptions) => void | (() => void);
   /** Called after every iteration. */
   onStep?: (p: TrainProgress) => void;
   /** Called with NVIDIA-style status lines and file notes. */
   log?: (line: string) => void;
 }
+
+/** Run-level settings kept with a run (`TrainRunOptions.runOptions`): JSON values by name. */
+export type RunOptions = Record<string, unknown>;
+
+/** Where a training state keeps the run options, inside its `run` metadata. */
+const RUN_OPTIONS_KEY = 'runOptions';
 
 export interface TrainProgress extends StepStats {
   kimg: number;
@@ -99,6 +128,7 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
   let trainer: StyleGan2Trainer;
   let tick = 0;
   let tickStartNimg = 0;
+  let runOptions: RunOptions = { ...o.runOptions };
   if (o.resume) {
     const state = parseTrainingState(await readFileBytes(o.resume).catch((e: Error) => {
       throw new Error(`train: cannot read --resume ${o.resume} (${e.message})`);
@@ -113,6 +143,14 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
     if (state.counters.nimg >= o.kimg * 1000) {
       throw new Error(`train: ${o.resume} has already trained ${state.counters.nimg / 1000} kimg; --kimg ${o.kimg} leaves nothing to do`);
     }
+    const stored = state.run[RUN_OPTIONS_KEY];
+    runOptions = stored && typeof stored === 'object' && !Array.isArray(stored) ? { ...(stored as RunOptions) } : {};
+    for (const [key, given] of Object.entries(o.runOptions ?? {})) {
+      const json = (v: unknown) => JSON.stringify(v ?? null);
+      if (json(given) !== json(runOptions[key])) {
+        throw new Error(`train: ${o.resume} was trained with ${key} ${json(runOptions[key])}, not ${json(given)}; a resumed run keeps the run options it was started with`);
+      }
+    }
     trainer = StyleGan2Trainer.fromHostState(rt, state, o.extras);
     tick = Number(state.run.tick ?? 0);
     tickStartNimg = Number(state.run.tickStartNimg ?? state.counters.nimg);
@@ -121,19 +159,21 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
     trainer = StyleGan2Trainer.create(rt, configs, o.training, o.extras);
   }
 
+  let undoPrepare: (() => void) | undefined;
   try {
+    undoPrepare = o.prepare?.(trainer, runOptions) ?? undefined;
     const opts = trainer.options;
     const R = source.resolution;
     // NVIDIA names runs after the dataset: a folder's own name, not its whole path.
     const dataName = source.name.split(/[\\/]/).filter(Boolean).pop() ?? 'data';
-    const desc = [dataName.replace(/[^A-Za-z0-9_.]+/g, '_').replace(/^_+|_+$/g, '') || 'data', `${R}px`, `gamma${opts.gamma}`, `kimg${o.kimg}`, `batch${opts.batch}`, o.desc]
+    const desc = [dataName.replace(/[^A-Za-z0-9_.]+/g, '_').replace(/^_+|_+$/g, '') || 'data', `${R}px`, `gamma${opts.gamma}`, `kimg${o.kimg}`, `batch${opts.batch}`, typeof o.desc === 'function' ? o.desc(runOptions) : o.desc]
       .filter(Boolean)
       .join('-');
     const runDir = await nextRunDir(o.outdir, desc);
     log(`train: writing to ${runDir}`);
     await writeFile(
       join(runDir, 'training_options.json'),
-      JSON.stringify({ data: source.name, kimg: o.kimg, tickKimg, snap, resume: o.resume ?? null, configs: trainer.configs, training: opts }, null, 2),
+      JSON.stringify({ data: source.name, kimg: o.kimg, tickKimg, snap, resume: o.resume ?? null, configs: trainer.configs, training: opts, runOptions }, null, 2),
     );
     const gridSeeds = o.gridSeeds ?? Array.from({ length: 32 }, (_, i) => i);
     const reals = await source.batch(0, Math.min(gridSeeds.length, 32));
@@ -210,7 +250,7 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
         await writeFileAtomic(lastNetwork, networkSnapshotBytes(host));
         lastState = join(runDir, `training-state-${k}.safetensors`);
         // The tick counters as they will be after this tick, so a resume continues the same schedule.
-        await writeFileAtomic(lastState, trainingStateBytes(host, { tick: tick + 1, tickStartNimg: nimg, data: source.name }));
+        await writeFileAtomic(lastState, trainingStateBytes(host, { tick: tick + 1, tickStartNimg: nimg, data: source.name, [RUN_OPTIONS_KEY]: runOptions }));
         log(`train: wrote ${lastNetwork} and ${lastState}`);
       }
       tick++;
@@ -221,6 +261,10 @@ export async function trainStyleGan(rt: Parameters<typeof StyleGan2Trainer.creat
     }
     return { runDir, steps: trainer.counters.step - startStep, kimg: trainer.counters.nimg / 1000, lastState, lastNetwork };
   } finally {
-    trainer.dispose();
+    try {
+      undoPrepare?.();
+    } finally {
+      trainer.dispose();
+    }
   }
 }

@@ -5,7 +5,8 @@
  *             G_opt.m.<name>, G_opt.v.<name>, D_opt.…     Adam's moments per trained parameter
  *   metadata  format 'stylegpu-stylegan2-training', version, and JSON for the network configs,
  *             the training options, the counters (step, nimg, pl_mean), each parameter's Adam step
- *             count, and whatever the run loop adds (`run`: its tick counters).
+ *             count, and whatever the run loop adds (`run`: its tick counters, the data's name and
+ *             `runOptions`, the run-level settings a resume gets back — train-run.ts).
  *
  * The random state is the seed (in the options) and the step (in the counters): every draw is a
  * function of the two (step-random.ts). The network snapshot that `stylegpu generate` reads is a
