@@ -1,6 +1,7 @@
 /**
  * A smoke run of the house StyleGAN2 trainer on the overparameterised generator: two iterations at 16 px with
- * per-channel latent jitter, finite losses, G's weights moved, and the synthesis restored afterwards.
+ * per-channel latent jitter, finite losses, G's weights moved, and the synthesis restored afterwards; the jitter
+ * is a function of (seed, the call's noise seed), not of how many calls came before; bad options are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, createRuntime } from '@stylegpu/kernels';
@@ -32,6 +33,34 @@ describe('trainAsOverparam (StyleGan2Trainer smoke run)', () => {
     restore();
     expect(trainer.G.synthesis).toBe(ownSynthesis);
     reals.dispose();
+    trainer.dispose();
+  });
+
+  it('draws the jitter from the call\'s noise seed (what a bit-exact resume needs), and refuses bad options', async () => {
+    const configs = networkConfig({ resolution: 16, channelBase: 128, channelMax: 8, mappingLayers: 2, zDim: 16, wDim: 16 });
+    const trainer = StyleGan2Trainer.create(rt, configs, { batch: 2, gamma: 0, seed: 1 });
+    const G = trainer.G;
+    // Images of one wrapper, one per noise seed in order.
+    const images = async (noiseSeeds: number[], seed: number) => {
+      const restore = trainAsOverparam(G, { mode: 'channel', jitter: 0.5, seed });
+      const z = rt.tensor(Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)), [1, 16]);
+      const out: Float32Array[] = [];
+      for (const noiseSeed of noiseSeeds) {
+        const img = rt.noGrad(() => rt.tidy(() => G.synthesis(G.mapping(z), { noiseMode: 'random', noiseSeed })));
+        out.push((await img.read()).slice() as Float32Array);
+        img.dispose();
+      }
+      z.dispose();
+      restore();
+      return out;
+    };
+    const [a, again, other] = await images([11, 11, 12], 3);
+    expect(again, 'a later call with the same noise seed: the same draws').toEqual(a);
+    expect(other).not.toEqual(a);
+    expect((await images([11], 4))[0]).not.toEqual(a);
+    expect(() => trainAsOverparam(G, { jitter: -1 })).toThrow('trainAsOverparam: jitter must be a finite number ≥ 0, got -1');
+    expect(() => trainAsOverparam(G, { jitter: Number.NaN })).toThrow(/jitter must be a finite number ≥ 0, got NaN/);
+    expect(() => trainAsOverparam(G, { mode: 'pixel' as 'channel' })).toThrow("trainAsOverparam: mode must be channel or spatial, got 'pixel'");
     trainer.dispose();
   });
 });

@@ -32,7 +32,9 @@ import type { Generator, NoiseMode, SynthesisLayerInfo } from '@stylegpu/stylega
 import { overparamModulatedConv2d } from './overparam-modulated-conv2d.js';
 import { spatialModulatedConv2d } from './spatial-modulated-conv2d.js';
 
-export type OverparamMode = 'channel' | 'spatial';
+/** The two forms: a latent per output channel, or per input pixel. */
+export const OVERPARAM_MODES = ['channel', 'spatial'] as const;
+export type OverparamMode = (typeof OVERPARAM_MODES)[number];
 
 /** Per layer (`b{res}.{conv0|conv1|torgb}`), its latent: [N, O, w_dim] (channel) or [N, w_dim, H, W] (spatial). */
 export type OverparamLatent = Map<string, Tensor>;
