@@ -8,11 +8,19 @@
  * `--data` is a procedural world (`world:shapes`, `world:faces`, rendered at `--resolution`) or a
  * folder of square PNG images of one power-of-two size. Not implemented: ADA augmentation,
  * conditional training, path-length regularisation, metrics.
+ *
+ * `--overparam channel|spatial` trains the overparameterised generator of Poirier-Ginter et al. 2022
+ * (issue 16) with the same recipe: `trainAsOverparam` (@stylegpu/invert) routes the trainer's G through
+ * the overparameterised synthesis with per-channel (per-pixel) latent noise of std `--overparam-jitter`,
+ * installed through `trainStyleGan`'s `prepare` hook and recorded in the run options, so a `--resume`
+ * continues it as it was started. G_ema (grids, snapshots) keeps the ordinary synthesis: a snapshot is an
+ * ordinary generator, which is what the inversion comparison loads.
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createRuntime } from '@stylegpu/kernels';
-import { DEFAULT_TRAINING_OPTIONS, type ImageSource, type TrainingOptions, pngFolderSource, trainStyleGan, worldImageSource } from '@stylegpu/stylegan/node';
+import { OVERPARAM_MODES, type OverparamMode, trainAsOverparam } from '@stylegpu/invert';
+import { DEFAULT_TRAINING_OPTIONS, type ImageSource, type RunOptions, type TrainingOptions, pngFolderSource, trainStyleGan, worldImageSource } from '@stylegpu/stylegan/node';
 import { loadWorld } from '@stylegpu/world';
 
 interface TrainFlags {
@@ -42,10 +50,21 @@ interface TrainFlags {
   resume?: string;
   desc?: string;
   grid: string;
+  overparam?: string;
+  overparamJitter?: string;
+}
+
+/** `--overparam-jitter` when not given: the std of the per-channel latent noise, in w units (our choice, see the README). */
+export const DEFAULT_OVERPARAM_JITTER = 0.5;
+
+/** How a run trains G, as its run options record it (`overparam: null` is the ordinary StyleGAN2). */
+interface OverparamSetting {
+  mode: OverparamMode;
+  jitter: number;
 }
 
 /** Flags that set the networks or the training; a resumed run takes them from its state file. */
-const STATE_FLAGS = ['cbase', 'cmax', 'map', 'mapDepth', 'mbstdGroup', 'zDim', 'wDim', 'gamma', 'batch', 'glr', 'dlr', 'emaKimg', 'emaRampup', 'styleMixing', 'seed'];
+const STATE_FLAGS = ['cbase', 'cmax', 'map', 'mapDepth', 'mbstdGroup', 'zDim', 'wDim', 'gamma', 'batch', 'glr', 'dlr', 'emaKimg', 'emaRampup', 'styleMixing', 'seed', 'overparam', 'overparamJitter'];
 
 export function trainCommand(): Command {
   return new Command('train')
@@ -76,6 +95,8 @@ export function trainCommand(): Command {
     .option('--resume <file>', 'continue from a training-state-*.safetensors file of an earlier run')
     .option('--desc <text>', 'extra words for the run folder name')
     .option('--grid <n>', 'images in each sample grid (seeds 0…n−1)', '32')
+    .option('--overparam <mode>', `train the overparameterised generator (Poirier-Ginter et al. 2022): ${OVERPARAM_MODES.join(' or ')} (default: the ordinary StyleGAN2)`)
+    .option('--overparam-jitter <x>', `with --overparam: std of the per-channel (per-pixel) latent noise, > 0 (default ${DEFAULT_OVERPARAM_JITTER})`)
     .action(async (flags: TrainFlags, cmd: Command) => runTrain(flags, cmd));
 }
 
@@ -114,6 +135,7 @@ export async function runTrain(f: TrainFlags, cmd?: Command): Promise<void> {
   const snap = int('snap', f.snap);
   const tickKimg = positive('tick', f.tick);
   const gridCount = int('grid', f.grid);
+  const overparam = overparamSetting(f);
   if (f.resume && cmd) {
     const set = STATE_FLAGS.filter((k) => cmd.getOptionValueSource(k) === 'cli');
     if (set.length) {
@@ -142,7 +164,16 @@ export async function runTrain(f: TrainFlags, cmd?: Command): Promise<void> {
       network,
       training,
       resume: f.resume,
-      desc: f.desc,
+      // A resumed run takes its run options from the state file (the flags are refused above).
+      runOptions: f.resume ? undefined : { overparam },
+      prepare: (trainer, run) => {
+        const o = storedOverparam(run, f.resume);
+        return o ? trainAsOverparam(trainer.G, { mode: o.mode, jitter: o.jitter, seed: trainer.options.seed }) : undefined;
+      },
+      desc: (run) => {
+        const o = storedOverparam(run, f.resume);
+        return [o && `overparam-${o.mode}-jitter${o.jitter}`, f.desc].filter(Boolean).join('-') || undefined;
+      },
       gridSeeds: Array.from({ length: gridCount }, (_, i) => i),
       log,
       onStep: (p) => progress?.update(Math.round(p.kimg * 1000) / 1000, { spk: p.secPerKimg.toFixed(1), lossG: p.lossG.toFixed(3), lossD: p.lossD.toFixed(3) }),
@@ -153,6 +184,30 @@ export async function runTrain(f: TrainFlags, cmd?: Command): Promise<void> {
     bar?.stop();
     rt.destroy();
   }
+}
+
+/** The flags' overparameterisation (null: the ordinary StyleGAN2); bad values are refused by name. */
+function overparamSetting(f: TrainFlags): OverparamSetting | null {
+  if (f.overparam === undefined) {
+    if (f.overparamJitter !== undefined) throw new Error(`train: --overparam-jitter applies with --overparam ${OVERPARAM_MODES.join('|')} only`);
+    return null;
+  }
+  if (!(OVERPARAM_MODES as readonly string[]).includes(f.overparam)) throw new Error(`train: --overparam '${f.overparam}' is not a mode; give ${OVERPARAM_MODES.join(' or ')}`);
+  const jitter = f.overparamJitter === undefined ? DEFAULT_OVERPARAM_JITTER : number('overparam-jitter', f.overparamJitter, (v) => v >= 0, 'a number > 0');
+  if (jitter === 0) {
+    throw new Error('train: --overparam-jitter 0 would train exactly the baseline (every channel gets its layer\'s w), only slower; drop --overparam to train the baseline, or give a jitter > 0');
+  }
+  return { mode: f.overparam as OverparamMode, jitter };
+}
+
+/** A run's recorded overparameterisation; a state file's record is checked, since it came from disk. */
+function storedOverparam(run: RunOptions, from: string | undefined): OverparamSetting | null {
+  const o = run.overparam as Partial<OverparamSetting> | null | undefined;
+  if (o === undefined || o === null) return null;
+  if (!(OVERPARAM_MODES as readonly unknown[]).includes(o.mode) || typeof o.jitter !== 'number' || !(o.jitter > 0) || !Number.isFinite(o.jitter)) {
+    throw new Error(`train: ${from ?? 'the run'} records overparam ${JSON.stringify(o)}, which is not a mode (${OVERPARAM_MODES.join(', ')}) with a jitter > 0`);
+  }
+  return { mode: o.mode as OverparamMode, jitter: o.jitter };
 }
 
 async function openSource(f: TrainFlags, seed: number, mirror: boolean): Promise<ImageSource> {
