@@ -10,6 +10,9 @@ import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discover
 import { applyDirectionSliders } from './latent-edits.js';
 import { spreadAlong } from './direction-spread.js';
 import { sampleStatistics, type SampleStatistics } from './sample-statistics.js';
+import { ClipGuide, type ClipFiles, type ClipInfo } from './clip-guide.js';
+import { DEFAULT_CLIP } from './embedded-names.js';
+import { adaptToText, type AdaptOptions, type AdaptProgress, type AdaptResult } from './text-adaptation.js';
 import type { DirectionMethod, DirectionsInfo, Edits, ModelInfo, RenderedImages } from './protocol.js';
 
 /** Seeds the statistics (slider units, GANSpace) are drawn from: far from the seeds people type. */
@@ -18,6 +21,11 @@ export const STATISTICS_SAMPLES = 512;
 
 export class Engine {
   private G: Generator | null = null;
+  /** What G was loaded from: text adaptation trains a fresh copy of it. */
+  private source: string | Uint8Array | null = null;
+  /** G after text adaptation, shown when the edits ask for it. */
+  private adapted: Generator | null = null;
+  private clip: ClipGuide | null = null;
   private info: ModelInfo | null = null;
   private stats: SampleStatistics | null = null;
   private seeds: number[] = [];
@@ -43,6 +51,7 @@ export class Engine {
     }
     this.dispose();
     this.G = G;
+    this.source = source;
     const c = G.config;
     this.info = {
       label,
@@ -90,8 +99,40 @@ export class Engine {
     return { method, names: [...set.names], scores: [...(set.scores ?? [])] };
   }
 
-  async render(edits: Edits): Promise<RenderedImages> {
+  /** Loads the CLIP that guides adaptation (kept across generators). */
+  async loadClip(source: string | ClipFiles): Promise<ClipInfo> {
+    const clip = await ClipGuide.load(this.rt, source);
+    this.clip?.dispose();
+    this.clip = clip;
+    return clip.info;
+  }
+
+  /**
+   * A few NADA steps from the loaded generator towards the target text (each run starts again from
+   * the loaded weights); the default CLIP is loaded first if none is.
+   */
+  async adapt(options: AdaptOptions, progress: AdaptProgress): Promise<AdaptResult> {
     const G = this.generator();
+    if (!this.ws) throw new Error('adapt: no seeds yet; generate first');
+    if (!this.clip) await this.loadClip(DEFAULT_CLIP);
+    const trainable = await Generator.load(this.rt, this.source!);
+    const { numWs, wDim } = this.info!;
+    const ws = this.rt.tensor(this.ws, [this.seeds.length, numWs, wDim]);
+    try {
+      const result = await adaptToText(this.rt, G, trainable, this.clip!, ws, options, progress);
+      this.adapted?.dispose();
+      this.adapted = trainable;
+      return result;
+    } catch (e) {
+      trainable.dispose();
+      throw e;
+    } finally {
+      ws.dispose();
+    }
+  }
+
+  async render(edits: Edits): Promise<RenderedImages> {
+    const G = edits.adapted && this.adapted ? this.adapted : this.generator();
     if (!this.ws) throw new Error('render: no seeds yet; generate first');
     const started = performance.now();
     const { wDim, numWs, resolution, imgChannels } = this.info!;
@@ -132,13 +173,23 @@ export class Engine {
     return this.G;
   }
 
+  /** Drops the generator and everything derived from it (the CLIP stays loaded). */
   dispose(): void {
     this.G?.dispose();
     this.G = null;
+    this.adapted?.dispose();
+    this.adapted = null;
+    this.source = null;
     this.info = null;
     this.stats = null;
     this.ws = null;
     this.seeds = [];
     this.sets.clear();
+  }
+
+  destroy(): void {
+    this.dispose();
+    this.clip?.dispose();
+    this.clip = null;
   }
 }

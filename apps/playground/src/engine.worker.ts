@@ -16,7 +16,7 @@ self.onmessage = (event: MessageEvent<RequestMessage>) => {
   const { id, ...request } = event.data;
   queue = queue.then(async () => {
     try {
-      const result = await handle(request as Request);
+      const result = await handle(request as Request, id);
       const transfer = result && typeof result === 'object' && 'pixels' in result ? [(result.pixels as Float32Array).buffer] : [];
       post({ id, kind: 'result', result }, transfer);
     } catch (e) {
@@ -25,7 +25,7 @@ self.onmessage = (event: MessageEvent<RequestMessage>) => {
   });
 };
 
-async function handle(request: Request): Promise<unknown> {
+async function handle(request: Request, id: number): Promise<unknown> {
   if (request.kind === 'open') {
     if (engine) return { adapter: describeAdapter(engine.rt.gpu.adapter) };
     const missing = webGpuMissingMessage((self as unknown as { navigator?: { gpu?: GPU } }).navigator?.gpu);
@@ -44,5 +44,11 @@ async function handle(request: Request): Promise<unknown> {
       return engine.discover(request.method, request.components);
     case 'render':
       return engine.render(request.edits);
+    case 'clip': {
+      const s = request.source;
+      return engine.loadClip(typeof s === 'string' ? s : { ...s, weights: new Uint8Array(s.weights), vocabulary: new Uint8Array(s.vocabulary) });
+    }
+    case 'adapt':
+      return engine.adapt(request.options, (done, total, loss) => post({ id, kind: 'progress', done, total, note: `loss ${loss.toFixed(4)}` }));
   }
 }

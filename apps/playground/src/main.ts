@@ -9,9 +9,14 @@ import { webGpuMissingMessage } from './webgpu-support.js';
 import { drawGrid } from './ui/grid-view.js';
 import { DirectionSliders } from './ui/direction-sliders.js';
 import { ChannelSlider } from './ui/channel-slider.js';
+import { SHAPE_NAMES } from '@stylegpu/world';
+import { pickClipFiles } from './clip-files.js';
 import type { DirectionMethod, ModelInfo, RenderedImages } from './protocol.js';
+import type { AdaptResult } from './text-adaptation.js';
+import { DEFAULT_CLIP, DEFAULT_MODEL } from './embedded-names.js';
 
-export const DEFAULT_MODEL = 'embedded:shapes32';
+/** The embedded CLIP learnt "a <colour> <shape>" captions: NADA's ImageNet templates use words it never saw. */
+export const DEFAULT_TEMPLATES = SHAPE_NAMES.map((shape) => `a {} ${shape}`).join('; ');
 
 /** What tests (and the curious, from the console) can read of the page. */
 export interface PlaygroundHandle {
@@ -19,6 +24,7 @@ export interface PlaygroundHandle {
   seeds: number[];
   last: RenderedImages | null;
   model: ModelInfo | null;
+  adapt: AdaptResult | null;
 }
 
 declare global {
@@ -28,7 +34,7 @@ declare global {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null };
+const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null, adapt: null };
 window.stylegpuPlayground = handle;
 
 function setState(state: 'starting' | 'busy' | 'ready' | 'error' | 'no-webgpu'): void {
@@ -45,8 +51,9 @@ function status(text: string): void {
   $('status').textContent = text;
 }
 
-const modelButtons = ['generate', 'discover-sefa', 'discover-ganspace'].map((id) => $<HTMLButtonElement>(id));
-const allButtons = [...modelButtons, $<HTMLButtonElement>('load-embedded')];
+const modelButtons = ['generate', 'discover-sefa', 'discover-ganspace', 'adapt-run'].map((id) => $<HTMLButtonElement>(id));
+const otherButtons = ['load-embedded', 'load-clip'].map((id) => $<HTMLButtonElement>(id));
+const allButtons = [...modelButtons, ...otherButtons];
 let adapter = '';
 
 async function start(): Promise<void> {
@@ -58,10 +65,11 @@ async function start(): Promise<void> {
     return;
   }
   const engine = new EngineClient(new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }));
+  const showAdapted = $<HTMLInputElement>('show-adapted');
   const sliders = new DirectionSliders($('sliders'), () => scheduler.request().catch(shownAlready));
   const channel = new ChannelSlider($('channel-layer'), $('channel-index'), $('channel-delta'), $('channel-value'), () => scheduler.request().catch(shownAlready));
   const scheduler = new RenderScheduler(
-    () => engine.request({ kind: 'render', edits: { directions: sliders.current(), channel: channel.current() } }),
+    () => engine.request({ kind: 'render', edits: { adapted: showAdapted.checked, directions: sliders.current(), channel: channel.current() } }),
     (images) => {
       drawGrid($('grid'), handle.seeds, images);
       handle.last = images;
@@ -83,7 +91,7 @@ async function start(): Promise<void> {
       showMessage((e as Error).message);
       setState('error');
     } finally {
-      $<HTMLButtonElement>('load-embedded').disabled = false;
+      for (const b of otherButtons) b.disabled = false;
       for (const b of modelButtons) b.disabled = handle.model === null;
     }
   };
@@ -101,6 +109,8 @@ async function start(): Promise<void> {
     try {
       const info = await engine.request({ kind: 'load', source, label }, undefined, typeof source === 'string' ? [] : [source]);
       handle.model = info;
+      showAdapted.checked = false;
+      showAdapted.disabled = true;
       sliders.clear();
       channel.setLayers(info.layers);
       $('model-info').textContent =
@@ -120,7 +130,56 @@ async function start(): Promise<void> {
       sliders.show(await engine.request({ kind: 'discover', method, components }));
     });
 
+  const loadClip = (picked: string | File[]) =>
+    action(async () => {
+      const source = typeof picked === 'string' ? picked : await pickClipFiles(picked);
+      const name = typeof source === 'string' ? source : source.weightsName;
+      $('clip-info').textContent = `Loading ${name}…`;
+      try {
+        const info = await engine.request({ kind: 'clip', source }, undefined, typeof source === 'string' ? [] : [source.weights, source.vocabulary]);
+        $('clip-info').textContent = `${info.label}: ${info.words} words, ${info.imageSize} px images, ${info.embedDim}-d embeddings`;
+      } catch (e) {
+        $('clip-info').textContent = 'No CLIP loaded.';
+        throw e;
+      }
+    });
+
+  const adapt = () =>
+    action(async () => {
+      const number = (id: string) => Number($<HTMLInputElement>(id).value);
+      const options = {
+        source: $<HTMLInputElement>('adapt-source').value,
+        target: $<HTMLInputElement>('adapt-target').value,
+        templates: $<HTMLInputElement>('adapt-templates').value.split(';').map((t) => t.trim()).filter((t) => t !== ''),
+        steps: number('adapt-steps'),
+        batch: number('adapt-batch'),
+        lr: number('adapt-lr'),
+      };
+      const bar = $<HTMLProgressElement>('adapt-progress');
+      bar.max = Math.max(1, options.steps);
+      bar.value = 0;
+      $('adapt-step').textContent = 'preparing…';
+      const r = await engine.request({ kind: 'adapt', options }, (done, total, note) => {
+        bar.value = done;
+        $('adapt-step').textContent = `step ${done}/${total}, ${note}`;
+      });
+      $('adapt-info').textContent =
+        `"${options.source.trim()}" → "${options.target.trim()}": ${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, directional loss ${r.firstLoss.toFixed(4)} → ${r.lastLoss.toFixed(4)}; ` +
+        `CLIP score cos(img, target) − cos(img, source) on the shown seeds ${signed(r.scoreBefore)} → ${signed(r.scoreAfter)}`;
+      handle.adapt = r;
+      showAdapted.disabled = false;
+      showAdapted.checked = true;
+      await scheduler.request();
+    });
+
   $('generate').addEventListener('click', () => void action(generate));
+  $('adapt-run').addEventListener('click', () => void adapt());
+  $('load-clip').addEventListener('click', () => void loadClip(DEFAULT_CLIP));
+  $<HTMLInputElement>('clip-files').addEventListener('change', (event) => {
+    const files = [...((event.target as HTMLInputElement).files ?? [])];
+    if (files.length) void loadClip(files);
+  });
+  showAdapted.addEventListener('change', () => scheduler.request().catch(shownAlready));
   $('discover-sefa').addEventListener('click', () => void discover('sefa'));
   $('discover-ganspace').addEventListener('click', () => void discover('ganspace'));
   $('reset-sliders').addEventListener('click', () => {
@@ -137,6 +196,7 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   if (params.has('seeds')) $<HTMLInputElement>('seeds').value = params.get('seeds')!;
   if (params.has('psi')) $<HTMLInputElement>('psi').value = params.get('psi')!;
+  $<HTMLInputElement>('adapt-templates').value = DEFAULT_TEMPLATES;
   await action(async () => {
     status('Opening WebGPU…');
     try {
@@ -155,6 +215,10 @@ async function start(): Promise<void> {
 
 /** For live renders: their errors already went to the message line through the scheduler's onError. */
 function shownAlready(): void {}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+}
 
 async function fetchModel(url: string): Promise<ArrayBuffer> {
   const response = await fetch(url);

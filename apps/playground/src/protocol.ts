@@ -2,6 +2,9 @@
  * Messages between the page and the engine worker. Every request carries an id; the worker
  * answers it once (a result or an error message) and may send progress events for it before.
  */
+import type { ClipInfo } from './clip-guide.js';
+import type { AdaptOptions, AdaptResult } from './text-adaptation.js';
+
 export type DirectionMethod = 'sefa' | 'ganspace';
 
 export interface LayerInfo {
@@ -38,6 +41,8 @@ export interface ChannelEdit {
 }
 
 export interface Edits {
+  /** Show the generator after text adaptation (when there is one) instead of the loaded one. */
+  adapted: boolean;
   /** α per direction of each discovered set, in σ units. */
   directions: Partial<Record<DirectionMethod, number[]>>;
   channel: ChannelEdit | null;
@@ -58,7 +63,17 @@ export type Request =
   | { kind: 'load'; source: string | ArrayBuffer; label: string }
   | { kind: 'latents'; seeds: number[]; psi: number }
   | { kind: 'discover'; method: DirectionMethod; components: number }
-  | { kind: 'render'; edits: Edits };
+  | { kind: 'render'; edits: Edits }
+  | { kind: 'clip'; source: string | ClipFileBuffers }
+  | { kind: 'adapt'; options: AdaptOptions };
+
+/** A picked CLIP: stylegpu `.safetensors` weights and the `.vocab.json` word vocabulary trained with them. */
+export interface ClipFileBuffers {
+  weightsName: string;
+  vocabularyName: string;
+  weights: ArrayBuffer;
+  vocabulary: ArrayBuffer;
+}
 
 export interface ResultOf {
   open: { adapter: string };
@@ -66,6 +81,8 @@ export interface ResultOf {
   latents: { count: number };
   discover: DirectionsInfo;
   render: RenderedImages;
+  clip: ClipInfo;
+  adapt: AdaptResult;
 }
 
 export type RequestMessage = { id: number } & Request;

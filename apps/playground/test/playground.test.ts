@@ -5,7 +5,8 @@
  * Dawn computes for the same seed and ψ; a SeFa slider and a StyleSpace channel slider then
  * change the image, as the same engine code computes it in Node.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -15,6 +16,9 @@ import { Engine } from '../src/engine.js';
 import { byteOf } from '../src/raster.js';
 import { APP_ROOT, buildAndServe, type ServedPage } from './built-page.js';
 import { chromiumMissing, launchChromium, type LaunchedChromium } from './chromium.js';
+import { writeTinyClip } from './tiny-clip.js';
+import { ClipGuide } from '../src/clip-guide.js';
+import { clipScore } from '../src/text-adaptation.js';
 import type { Edits, RenderedImages } from '../src/protocol.js';
 
 const FIXTURE = join(APP_ROOT, '..', '..', 'packages', 'stylegan', 'fixtures', 'g32_rosinality.pt');
@@ -92,7 +96,10 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });
 
+  const scratch = mkdtempSync(join(tmpdir(), 'stylegpu-playground-test-'));
+
   afterAll(async () => {
+    rmSync(scratch, { recursive: true, force: true });
     await browser?.close();
     await served?.close();
     rt?.destroy();
@@ -189,8 +196,8 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
       await engine.load(new Uint8Array(readFileSync(FIXTURE)), 'g32_rosinality.pt');
       await engine.setLatents([SEED], PSI);
       await engine.discover('sefa', 3);
-      const sefaOnly: Edits = { directions: { sefa: [3, 0, 0] }, channel: null };
-      const both: Edits = { directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
+      const sefaOnly: Edits = { adapted: false, directions: { sefa: [3, 0, 0] }, channel: null };
+      const both: Edits = { adapted: false, directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
       const nodeSefa = await engine.render(sefaOnly);
       const nodeBoth = await engine.render(both);
       for (const [what, shown, node] of [['SeFa', sefaEdited, nodeSefa], ['SeFa + channel', bothEdited, nodeBoth]] as const) {
@@ -206,6 +213,60 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     console.log(`playground: mean |Δ pixel| SeFa slider ${sefaChange.toFixed(4)}, channel slider ${channelChange.toFixed(4)}`);
     expect(sefaChange).toBeGreaterThan(0.01);
     expect(channelChange).toBeGreaterThan(0.01);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('adapts to a text with a few NADA steps, showing progress and the CLIP score', async () => {
+    const clip = writeTinyClip(scratch);
+    await page.locator('#clip-files').setInputFiles([clip.weights, clip.vocabulary]);
+    await page.waitForFunction(() => document.body.dataset.state !== 'busy' && /^tiny-clip\.safetensors: 9 words/.test(document.getElementById('clip-info')!.textContent ?? ''), undefined, { timeout: 30_000 });
+
+    // A word outside the CLIP's vocabulary is refused before any step.
+    await page.locator('#adapt-target').fill('purple');
+    await page.locator('#adapt-run').click();
+    await page.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 30_000 });
+    expect(await page.locator('#message').textContent()).toMatch(/^tiny-clip\.safetensors does not know the word 'purple'; its vocabulary has 9 words/);
+
+    const original = await lastRender(page);
+    await page.locator('#adapt-target').fill('blue');
+    await page.locator('#adapt-steps').fill('3');
+    await page.locator('#adapt-batch').fill('1');
+    const before = await renders(page);
+    await page.locator('#adapt-run').click();
+    await waitForRender(page, before);
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
+    const result = await page.evaluate(() => window.stylegpuPlayground!.adapt!);
+    expect(result.steps).toBe(3);
+    for (const v of [result.firstLoss, result.lastLoss, result.scoreBefore, result.scoreAfter]) expect(Number.isFinite(v)).toBe(true);
+    expect(await page.locator('#adapt-progress').evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max])).toEqual([3, 3]);
+    expect(await page.locator('#adapt-step').textContent()).toMatch(/^step 3\/3, loss \d/);
+    expect(await page.locator('#adapt-info').textContent()).toMatch(/"red" → "blue": 3 steps in [\d.]+ s, directional loss .* CLIP score cos\(img, target\) − cos\(img, source\) on the shown seeds [+−]\d\.\d{4} → [+−]\d\.\d{4}/);
+    expect(await page.locator('#show-adapted').isChecked()).toBe(true);
+    const adapted = await lastRender(page);
+    expect(meanAbsDiff(adapted.pixels, original.pixels)).toBeGreaterThan(0);
+
+    // The frozen generator's CLIP score as the engine computes it in Node. (Training trajectories are not
+    // compared: at step 0 the trainable copy equals the frozen one, so the image direction NADA's loss
+    // normalises is float noise, and the first Adam steps follow that noise.)
+    const guide = await ClipGuide.load(rt, { weightsName: 'tiny-clip.safetensors', vocabularyName: 'tiny-clip.vocab.json', weights: new Uint8Array(readFileSync(clip.weights)), vocabulary: new Uint8Array(readFileSync(clip.vocabulary)) });
+    const G = await Generator.load(rt, new Uint8Array(readFileSync(FIXTURE)));
+    try {
+      const zDim = G.config.zDim;
+      const ws = rt.noGrad(() => rt.tidy(() => G.mapping(rt.tensor(Float32Array.from(randomStateRandn(SEED, zDim)), [1, zDim]), { truncationPsi: PSI })));
+      const node = await clipScore(rt, G, guide, ws, 'red', 'blue', result.templates);
+      ws.dispose();
+      console.log(`playground: CLIP score of the loaded generator, page ${result.scoreBefore} vs Node ${node}; after 3 steps in the page ${result.scoreAfter}`);
+      expect(Math.abs(result.scoreBefore - node)).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    } finally {
+      G.dispose();
+      guide.dispose();
+    }
+
+    // Unticking the box shows the loaded generator again.
+    const back = await renders(page);
+    await page.locator('#show-adapted').uncheck();
+    await waitForRender(page, back);
+    expect(maxAbsDiff((await lastRender(page)).pixels, original.pixels)).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });
