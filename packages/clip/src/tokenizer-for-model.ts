@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { readEmbeddedFile } from '@stylegpu/kernels';
 import type { ClipConfig } from './checkpoint/config.js';
 import { embeddedClipUrls, isEmbeddedName, readWordVocabulary, wordVocabularyFileFor } from './checkpoint/embedded.js';
-import { type TextTokenizer, wordTokenizerForModel } from './text-tokenizer.js';
+import { type ModelWordTokenizer, wordTokenizerForModel } from './text-tokenizer.js';
+import type { ClipTokenizer } from './tokenizer.js';
 import { bundledVocabularyPath, loadTokenizer } from './tokenizer-node.js';
 
 export type ClipTokenizerChoice =
@@ -25,6 +26,11 @@ export type ClipTokenizerChoice =
   | { kind: 'word'; file: string }
   /** A BPE vocabulary: OpenAI's file or a Hugging Face folder; `given` when it came from `vocab`. */
   | { kind: 'bpe'; file: string; given: boolean };
+
+/** A model's tokenizer and where it came from: a word vocabulary bound to the model, or a BPE tokenizer. */
+export type LoadedClipTokenizer =
+  | { tokenizer: ModelWordTokenizer; choice: Extract<ClipTokenizerChoice, { kind: 'word' }> }
+  | { tokenizer: ClipTokenizer; choice: Extract<ClipTokenizerChoice, { kind: 'bpe' }> };
 
 export interface ClipTokenizerOptions {
   /** A BPE vocabulary (OpenAI's .txt.gz or a Hugging Face folder) for a model that carries none. */
@@ -55,7 +61,7 @@ export async function loadClipTokenizer(
   source: string,
   config: ClipConfig,
   options: ClipTokenizerOptions = {},
-): Promise<{ tokenizer: TextTokenizer; choice: ClipTokenizerChoice }> {
+): Promise<LoadedClipTokenizer> {
   const choice = clipTokenizerChoice(source, options);
   const { vocabSize, contextLength } = config.text;
   if (choice.kind === 'word') {

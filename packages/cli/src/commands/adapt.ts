@@ -4,29 +4,36 @@
  *
  * `--clip-models` takes CLIP checkpoint paths (a file or a Hugging Face folder) or model names
  * (`ViT-B/32`) resolved in a local models folder (`--clip-models-dir`, or $STYLEGPU_MODELS):
- * `ViT-B-32.pt`, `ViT-B-32.safetensors` or a folder `ViT-B-32/`. Nothing is downloaded.
+ * `ViT-B-32.pt`, `ViT-B-32.safetensors` or a folder `ViT-B-32/`, or the embedded name
+ * `embedded:shapes32-clip`. Nothing is downloaded. Each model reads prompts with its own tokenizer: a
+ * word-tokenized stylegpu CLIP (embedded, or `x.safetensors` with `x.vocab.json` beside it) its word
+ * vocabulary, every other model OpenAI's BPE or `--clip-vocab`. A word model knows only its captions'
+ * words, so it needs `--templates` in that vocabulary (NADA's default is the ImageNet list); every
+ * prompt is tokenized before the GPU opens, so an unknown word stops the command with its name.
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createRuntime } from '@stylegpu/kernels';
-import type { ClipTokenizer } from '@stylegpu/clip';
+import { isEmbeddedName, wordVocabularyOf } from '@stylegpu/clip/node';
 import {
   NADA_PHASES,
   NadaDivergedError,
+  type NadaClipData,
   type NadaInputs,
   type NadaPhase,
   type NadaRunOptions,
   readResumeState,
   readStyleImages,
   runMapper,
+  nadaPrompts,
   runNada,
-  tokenizerFor,
 } from '@stylegpu/adapt/node';
 import { CliError } from '../cli-error.js';
 import { checkInput, checkOutputFolder } from '../file-checks.js';
 import { progress } from '../progress.js';
-import { checkStyleGanFile, readClip, readStyleGan, readVocab, reason } from '../read-models.js';
+import { type ClipAndTokenizer, checkStyleGanFile, clipPath, readClipAndTokenizer, readStyleGan, readVocab, reason } from '../read-models.js';
+import { parseTemplatesFlag } from '../templates-flag.js';
 
 interface NadaFlags {
   frozenGenCkpt: string;
@@ -38,6 +45,7 @@ interface NadaFlags {
   clipModelWeights?: string;
   clipModelsDir?: string;
   clipVocab?: string;
+  templates?: string;
   iter: string;
   batch: string;
   lr: string;
@@ -58,6 +66,13 @@ interface NadaFlags {
   exportRosinality?: boolean;
 }
 
+export const CLIP_MODELS_HELP = 'comma-separated CLIP checkpoints, model names, or embedded:shapes32-clip';
+export const CLIP_VOCAB_HELP =
+  "BPE vocabulary for the CLIP files that carry none (default: OpenAI's, shipped with @stylegpu/clip); word-tokenized stylegpu CLIPs always read their own";
+export const TEMPLATES_HELP =
+  'prompt templates of the text direction, comma-separated with {} for the class ("a {} circle,a {} square"), or a file of one per line ' +
+  "(default NADA's ImageNet templates; a word-tokenized CLIP needs templates in its vocabulary)";
+
 export function adaptCommand(): Command {
   const adapt = new Command('adapt').description('Domain adaptation of a StyleGAN2 generator');
   adapt
@@ -68,10 +83,11 @@ export function adaptCommand(): Command {
     .requiredOption('--source-class <text>', 'the source domain, e.g. "photo"')
     .option('--target-class <text>', 'the target domain, e.g. "sketch"')
     .option('--style-img-dir <dir>', 'target images (PNG/JPEG) for image-guided adaptation')
-    .requiredOption('--clip-models <list>', 'comma-separated CLIP checkpoints or model names')
+    .requiredOption('--clip-models <list>', CLIP_MODELS_HELP)
     .option('--clip-model-weights <list>', 'comma-separated loss weights, one per CLIP model (default 1 each)')
     .option('--clip-models-dir <dir>', 'where model names are looked up (default $STYLEGPU_MODELS)')
-    .option('--clip-vocab <path>', "BPE vocabulary for CLIP files that carry none (default: OpenAI's, shipped with @stylegpu/clip)")
+    .option('--clip-vocab <path>', CLIP_VOCAB_HELP)
+    .option('--templates <list|file>', TEMPLATES_HELP)
     .option('--iter <n>', 'training iterations', '1000')
     .option('--batch <n>', 'batch size', '2')
     .option('--lr <x>', 'learning rate (Adam runs at lr·4/5 as the official code)', '0.002')
@@ -96,10 +112,10 @@ export function adaptCommand(): Command {
     .description("StyleGAN-NADA's optional second stage: a StyleCLIP latent mapper w + 0.1·M(w) trained on an (adapted) generator for a description")
     .requiredOption('--ckpt <path>', 'the generator whose latents are edited (e.g. a NADA checkpoint)')
     .requiredOption('--description <text>', 'the driving text, e.g. "a sketch with a big smile"')
-    .requiredOption('--clip-models <list>', 'comma-separated CLIP checkpoints or model names')
+    .requiredOption('--clip-models <list>', CLIP_MODELS_HELP)
     .option('--clip-model-weights <list>', 'comma-separated loss weights, one per CLIP model (default 1 each)')
     .option('--clip-models-dir <dir>', 'where model names are looked up (default $STYLEGPU_MODELS)')
-    .option('--clip-vocab <path>', "BPE vocabulary for CLIP files that carry none (default: OpenAI's, shipped with @stylegpu/clip)")
+    .option('--clip-vocab <path>', CLIP_VOCAB_HELP)
     .option('--iter <n>', 'training steps', '1000')
     .option('--batch <n>', 'batch size', '2')
     .option('--lr <x>', 'learning rate (Adam; the official code uses Ranger)', '0.5')
@@ -158,8 +174,17 @@ async function runMapperCommand(f: MapperFlags): Promise<void> {
   };
   await checkOutputFolder(`${W} --output-dir`, f.outputDir);
   await checkStyleGanFile(`${W} --ckpt`, f.ckpt);
-  for (const c of clipModels) await checkInput(`${W} --clip-models`, c.path, { accept: 'either' });
   if (f.clipVocab !== undefined) await readVocab(`${W} --clip-vocab`, f.clipVocab);
+  for (const c of clipModels) {
+    if (wordVocabularyOf(c.path) === null) {
+      await checkInput(`${W} --clip-models`, c.path, { accept: 'either' });
+      continue;
+    }
+    // A word model is small: read it with its vocabulary now, so a description it cannot read stops here.
+    const clip = await readClipAndTokenizer(`${W} --clip-models`, c.path, { flag: `${W} --clip-vocab` });
+    checkPrompts(`${W} --clip-models`, c.path, clip, [f.description], 'use words of its vocabulary in --description');
+  }
+  checkVocabApplies(W, f.clipVocab, clipModels);
   const rt = await createRuntime();
   const bar = progress('mapper', iterations);
   try {
@@ -205,8 +230,12 @@ function num(what: string, flag: string, value: string, rule: NumberRule = {}): 
   return n;
 }
 
-/** A path as given, or a model name looked up in the models folder. */
-export function resolveClipModel(spec: string, modelsDir: string | undefined, what = 'adapt'): string {
+/** A path as given, an embedded name (checked to be there), or a model name looked up in the models folder. */
+export function resolveClipModel(spec: string, modelsDir: string | undefined, what = 'adapt', flag = '--clip-models'): string {
+  if (isEmbeddedName(spec)) {
+    clipPath(`${what} ${flag}`, spec);
+    return spec;
+  }
   if (existsSync(spec)) return spec;
   const dir = modelsDir ?? process.env.STYLEGPU_MODELS;
   const stem = spec.replace(/\//g, '-');
@@ -214,7 +243,7 @@ export function resolveClipModel(spec: string, modelsDir: string | undefined, wh
   const found = tried.find((p) => existsSync(p));
   if (found) return found;
   throw new CliError(
-    `${what} --clip-models`,
+    `${what} ${flag}`,
     spec,
     `unknown CLIP model: no such file${dir ? `, and none of ${tried.join(', ')}` : ' (set --clip-models-dir or STYLEGPU_MODELS to look up names)'}`,
     'stylegpu downloads nothing: save the weights (OpenAI .pt, or a Hugging Face folder) and point to them',
@@ -235,6 +264,7 @@ export async function runNadaCommand(f: NadaFlags): Promise<void> {
     styleImgDir: f.styleImgDir,
     clipModels,
     clipVocab: f.clipVocab,
+    templates: f.templates !== undefined ? parseTemplatesFlag(`${W} --templates`, f.templates) : undefined,
     iterations,
     batch: num(W, '--batch', f.batch, { integer: true, min: 1 }),
     lr: num(W, '--lr', f.lr, { positive: true }),
@@ -302,29 +332,21 @@ async function readNadaFiles(o: NadaRunOptions): Promise<NadaInputs> {
       'give two checkpoints of the same architecture',
     );
   }
-  const vocab = o.clipVocab !== undefined ? await readVocab(`${W} --clip-vocab`, o.clipVocab) : null;
-  const clips = [];
+  const prompts = nadaPrompts({ ...o, imageGuided: Boolean(targetImages?.length) });
+  const clips: NadaClipData[] = [];
   for (const spec of o.clipModels) {
-    const checkpoint = await readClip(`${W} --clip-models`, spec.path);
-    let tokenizer: ClipTokenizer;
-    if (vocab) tokenizer = vocab;
-    else {
-      try {
-        tokenizer = await tokenizerFor(spec.path, undefined);
-      } catch (e) {
-        throw new CliError(`${W} --clip-models`, spec.path, `no tokenizer for it (${reason(e)})`, 'pass --clip-vocab');
-      }
-    }
-    if (tokenizer.vocabularySize !== checkpoint.config.text.vocabSize) {
-      throw new CliError(
-        o.clipVocab !== undefined ? `${W} --clip-vocab` : `${W} --clip-models`,
-        o.clipVocab ?? spec.path,
-        `the tokenizer has ${tokenizer.vocabularySize} tokens, but the model ${spec.path} embeds ${checkpoint.config.text.vocabSize}`,
-        'use the tokenizer the model was trained with',
-      );
-    }
-    clips.push({ name: basename(spec.path), checkpoint, tokenizer, weight: spec.weight });
+    const word = wordVocabularyOf(spec.path) !== null;
+    const clip = await readClipAndTokenizer(`${W} --clip-models`, spec.path, { flag: `${W} --clip-vocab`, path: word ? undefined : o.clipVocab });
+    const todo =
+      clip.choice.kind !== 'word'
+        ? 'shorten --source-class, --target-class or --templates'
+        : o.templates
+          ? 'use words of its vocabulary in --templates, --source-class and --target-class'
+          : `NADA's default templates are ImageNet prompts it cannot read: give --templates in its vocabulary (e.g. "a {} circle")`;
+    checkPrompts(`${W} --clip-models`, spec.path, clip, prompts, todo);
+    clips.push({ name: basename(spec.path), checkpoint: clip.checkpoint, tokenizer: clip.tokenizer, weight: spec.weight });
   }
+  checkVocabApplies(W, o.clipVocab, o.clipModels);
   let resume = null;
   if (o.resume) {
     try {
@@ -337,4 +359,20 @@ async function readNadaFiles(o: NadaRunOptions): Promise<NadaInputs> {
     }
   }
   return { frozen, train, clips, targetImages, resume };
+}
+
+/** Every prompt a trainer will encode, tokenized now on the CPU: a word a word-level CLIP does not know stops the command here. */
+export function checkPrompts(what: string, path: string, clip: ClipAndTokenizer, prompts: readonly string[], todo: string): void {
+  try {
+    clip.tokenizer.tokenize(prompts, { truncate: true });
+  } catch (e) {
+    throw new CliError(what, path, `cannot read the prompts (${reason(e)})`, todo);
+  }
+}
+
+/** `--clip-vocab` is for models without a vocabulary of their own; given when every model has one, it would be silently unused. */
+export function checkVocabApplies(what: string, vocab: string | undefined, models: ReadonlyArray<{ path: string }>): void {
+  if (vocab !== undefined && models.every((m) => wordVocabularyOf(m.path) !== null)) {
+    throw new CliError(`${what} --clip-vocab`, vocab, 'applies to no model: every CLIP given is word-tokenized and reads its own vocabulary', 'leave --clip-vocab out');
+  }
 }

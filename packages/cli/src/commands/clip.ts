@@ -14,7 +14,7 @@
  */
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ClipModel, bundledVocabularyPath, preprocessImage } from '@stylegpu/clip/node';
+import { ClipModel, preprocessImage } from '@stylegpu/clip/node';
 import {
   concat,
   createRuntime,
@@ -30,7 +30,7 @@ import {
 } from '@stylegpu/kernels';
 import { CliError, fsReason, oneLine } from '../cli-error.js';
 import { checkOutputFile, readInput } from '../file-checks.js';
-import { type ClipCheckpointData, readClip, readVocab } from '../read-models.js';
+import { type ClipCheckpointData, readClipAndTokenizer } from '../read-models.js';
 import { describeKind, sniffKind } from '../sniff.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -43,7 +43,7 @@ function positiveInt(value: string): number {
 
 interface ModelOptions {
   model: string;
-  vocab: string;
+  vocab?: string;
   visionHeads?: number;
   textHeads?: number;
 }
@@ -124,22 +124,22 @@ interface ModelInputs {
 }
 
 async function readModel(cmd: string, opts: ModelOptions, texts: readonly string[]): Promise<ModelInputs> {
-  const tokenizer = await readVocab(`${cmd} --vocab`, opts.vocab);
-  const checkpoint = await readClip(`${cmd} --model`, opts.model, { visionHeads: opts.visionHeads, textHeads: opts.textHeads });
-  const { vocabSize, contextLength } = checkpoint.config.text;
-  if (tokenizer.vocabularySize !== vocabSize) {
-    throw new CliError(
-      `${cmd} --vocab`,
-      opts.vocab,
-      `has ${tokenizer.vocabularySize} tokens, but the model ${opts.model} embeds ${vocabSize}`,
-      'use the tokenizer the model was trained with',
-    );
-  }
+  const { checkpoint, tokenizer, choice } = await readClipAndTokenizer(
+    `${cmd} --model`,
+    opts.model,
+    { flag: `${cmd} --vocab`, path: opts.vocab },
+    { visionHeads: opts.visionHeads, textHeads: opts.textHeads },
+  );
+  const { contextLength } = checkpoint.config.text;
+  const todo =
+    choice.kind === 'word'
+      ? `use words of the model's vocabulary (${choice.file}), at most ${contextLength - 2} of them`
+      : `shorten the prompt to fit the model's ${contextLength} tokens`;
   for (const text of texts) {
     try {
       tokenizer.tokenize([text], { contextLength });
     } catch (e) {
-      throw new CliError(`${cmd} --text`, `'${text}'`, oneLine((e as Error).message), `shorten the prompt to fit the model's ${contextLength} tokens`);
+      throw new CliError(`${cmd} --text`, `'${text}'`, oneLine((e as Error).message), todo);
     }
   }
   return { checkpoint, tokens: texts.length ? tokenizer.tokenize(texts, { contextLength }) : null };
@@ -230,12 +230,11 @@ async function encode(opts: ModelOptions & { image: string[]; text: string[]; ou
 
 function modelOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--model <path>', 'CLIP checkpoint: OpenAI .pt, Hugging Face folder or weights file, or stylegpu .safetensors')
-    .addOption(
-      new Option('--vocab <path>', "tokenizer: OpenAI's bpe_simple_vocab_16e6.txt.gz or a Hugging Face folder (vocab.json, merges.txt)").default(
-        bundledVocabularyPath(),
-        "OpenAI's vocabulary shipped with @stylegpu/clip",
-      ),
+    .requiredOption('--model <path>', 'CLIP checkpoint: OpenAI .pt, Hugging Face folder or weights file, stylegpu .safetensors, or embedded:shapes32-clip')
+    .option(
+      '--vocab <path>',
+      "BPE tokenizer for models that carry none: OpenAI's bpe_simple_vocab_16e6.txt.gz or a Hugging Face folder (vocab.json, merges.txt); " +
+        "default OpenAI's, shipped with @stylegpu/clip. Word-tokenized stylegpu models (embedded:…, or x.safetensors with x.vocab.json beside it) read their own vocabulary and refuse --vocab",
     )
     .addOption(new Option('--vision-heads <n>', 'vision attention heads, for OpenAI-layout files of non-OpenAI models (default width/64)').argParser(positiveInt))
     .addOption(new Option('--text-heads <n>', 'text attention heads, for OpenAI-layout files of non-OpenAI models (default width/64)').argParser(positiveInt));

@@ -2,17 +2,18 @@
  * `stylegpu convert IN OUT`: between checkpoint layouts, with no Python.
  *   StyleGAN2: NVIDIA .pkl / rosinality .pt / stylegpu .safetensors → stylegpu `.safetensors`, or
  *              rosinality `.pt` (a zip `torch.save` that rosinality's and StyleGAN-NADA's loaders read).
- *   CLIP:      OpenAI .pt / Hugging Face file or folder / stylegpu → stylegpu `.safetensors`.
+ *   CLIP:      OpenAI .pt / Hugging Face file or folder / stylegpu / `embedded:shapes32-clip` → stylegpu `.safetensors`;
+ *              a word-tokenized model's vocabulary goes with it, as `OUT-stem.vocab.json` beside the output.
  * The output is written atomically: a failed conversion leaves no file behind.
  */
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { writeFileAtomic } from '@stylegpu/kernels';
 import { exportRosinality, parseStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
-import { loadClipCheckpoint, saveClipCheckpoint } from '@stylegpu/clip/node';
+import { isEmbeddedName, loadClipCheckpoint, loadClipTokenizer, saveClipCheckpoint, wordVocabularyFileFor, wordVocabularyOf } from '@stylegpu/clip/node';
 import { CliError, fsReason } from '../cli-error.js';
 import { checkInput, checkOutputFile, readHead, readInput } from '../file-checks.js';
-import { CLIP_TODO, STYLEGAN_TODO, reason } from '../read-models.js';
+import { CLIP_TODO, STYLEGAN_TODO, clipPath, reason } from '../read-models.js';
 import { describeKind, isNeverACheckpoint, sniffKind } from '../sniff.js';
 
 interface ConvertOptions {
@@ -41,14 +42,16 @@ export async function runConvert(input: string, output: string, opts: ConvertOpt
     throw new CliError('convert OUT', output, 'has an unknown extension', 'end it in .safetensors (stylegpu) or .pt (rosinality, StyleGAN2 only)');
   }
   await checkOutputFile('convert OUT', output);
-  const inputKind = await checkInput(IN, input, { accept: 'either' });
+  const embedded = isEmbeddedName(input);
+  if (embedded && opts.kind === 'stylegan') throw new CliError(IN, input, 'names an embedded CLIP model, not a StyleGAN2 checkpoint', STYLEGAN_TODO);
+  const inputKind = await checkInput(IN, clipPath(IN, input), { accept: 'either' });
   if (inputKind === 'file') {
-    const kind = sniffKind(await readHead(IN, input));
+    const kind = sniffKind(await readHead(IN, clipPath(IN, input)));
     if (isNeverACheckpoint(kind)) throw new CliError(IN, input, `holds ${describeKind(kind)}, not a model checkpoint`, ANY_TODO);
   }
   // A folder can only be a Hugging Face CLIP model; a file is tried as StyleGAN2 first.
   let styleganError = 'it is a folder';
-  if (opts.kind !== 'clip' && inputKind === 'file') {
+  if (opts.kind !== 'clip' && inputKind === 'file' && !embedded) {
     let ckpt;
     try {
       ckpt = parseStyleGanCheckpoint(await readInput(IN, input));
@@ -73,6 +76,23 @@ export async function runConvert(input: string, output: string, opts: ConvertOpt
     throw new CliError(IN, input, `is neither a StyleGAN2 checkpoint (${styleganError}) nor a CLIP checkpoint (${reason(err)})`, ANY_TODO);
   }
   if (ext !== '.safetensors') throw new CliError('convert OUT', output, 'a CLIP model converts to .safetensors only', 'name the output .safetensors');
+  // A word-tokenized model is unusable without its vocabulary: it is checked, then written beside the output first.
+  const vocabulary = wordVocabularyOf(input);
+  if (vocabulary !== null) {
+    const outVocabulary = wordVocabularyFileFor(output);
+    await checkOutputFile('convert OUT', outVocabulary);
+    let loaded;
+    try {
+      loaded = await loadClipTokenizer(input, clip.config);
+    } catch (err) {
+      throw new CliError(IN, input, `its word vocabulary cannot be used (${reason(err)})`, 'keep the clip.vocab.json written with these weights beside them');
+    }
+    const { tokenizer } = loaded;
+    if (!('words' in tokenizer)) throw new Error(`convert: ${input} has a word vocabulary but loaded a BPE tokenizer`);
+    await write(outVocabulary, new TextEncoder().encode(`${JSON.stringify(tokenizer.words.toJSON())}\n`));
+    await write(output, saveClipCheckpoint(clip, { dtype: opts.f16 ? 'f16' : 'f32' }));
+    return `CLIP → stylegpu: ${output}, word vocabulary ${outVocabulary}`;
+  }
   await write(output, saveClipCheckpoint(clip, { dtype: opts.f16 ? 'f16' : 'f32' }));
   return `CLIP → stylegpu: ${output}`;
 }

@@ -9,7 +9,8 @@
  *                      calibrates all with one sensor and scores them with a factor predictor
  *                      (a @stylegpu/world predictor file); writes table.md and table.json
  *
- * Sensors (--sensor): clip:<checkpoint> (CLIP patch tokens of the last --clip-blocks), clip-random (a
+ * Sensors (--sensor): clip:<checkpoint> (CLIP patch tokens of the last --clip-blocks; a checkpoint file or
+ * folder, or clip:embedded:shapes32-clip; images only, so no tokenizer is read), clip-random (a
  * seeded random small ViT, the default until a trained CLIP is at hand), discriminator (D's block
  * features; the checkpoint must hold D), pixels.
  */
@@ -60,7 +61,7 @@ interface CommonOptions {
   clipBlocks?: string;
 }
 
-const SENSOR_HELP = "feature sensor: clip:<checkpoint>, clip-random, discriminator or pixels";
+const SENSOR_HELP = 'feature sensor: clip:<checkpoint> (or clip:embedded:shapes32-clip), clip-random, discriminator or pixels';
 
 function common(cmd: Command): Command {
   return cmd

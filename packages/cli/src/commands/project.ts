@@ -72,7 +72,7 @@ const spaceOption = () => new Option('--space <space>', 'latent space to optimis
 function withPerceptual(cmd: Command): Command {
   return cmd
     .option('--lpips <files>', "LPIPS-VGG16 weights: torchvision's vgg16 .pth and the lpips vgg.pth, comma-separated (or one file with both)")
-    .option('--clip-model <path>', 'use CLIP image features as the perceptual term (when no --lpips)')
+    .option('--clip-model <path>', 'use CLIP image features as the perceptual term (when no --lpips): a CLIP checkpoint or embedded:shapes32-clip (images only: no tokenizer is read)')
     .option('--mse-weight <w>', 'weight of the pixel MSE term (default 0 with a perceptual term, as NVIDIA; 1 without)');
 }
 

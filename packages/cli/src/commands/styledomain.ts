@@ -10,12 +10,16 @@
  * Output: s_delta writes the direction as `models_{iter}.pt` in the official layout; every other
  * parameterisation writes the adapted generator as `checkpoint/{iter:06d}.pt` (NADA's layout).
  * Both also write `samples.png` (source row over adapted row).
+ *
+ * `--visual-encoders` takes the same CLIP models as `adapt nada --clip-models` (embedded names too), each
+ * read with its own tokenizer; `--templates` as there (StyleDomain averages over NADA's ImageNet templates).
  */
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
 import { type Tensor, createRuntime, decodeImage, randomNormal, readNpy, readNpz, toFloat32 } from '@stylegpu/kernels';
 import type { GeneratorConfig } from '@stylegpu/stylegan';
-import { ClipModel, type ClipTokenizer } from '@stylegpu/clip';
+import { ClipModel } from '@stylegpu/clip';
+import { wordVocabularyOf } from '@stylegpu/clip/node';
 import {
   AffinePlus,
   LAYER_GROUPS,
@@ -27,15 +31,17 @@ import {
   buildParameterisation,
   exportNadaGenerator,
   loadNadaGenerator,
+  nadaPrompts,
   writeStyleDomainDirection,
 } from '@stylegpu/adapt';
-import { stripPng, tokenizerFor } from '@stylegpu/adapt/node';
+import { stripPng } from '@stylegpu/adapt/node';
 import { CliError } from '../cli-error.js';
 import { checkOutputFolder, readInput } from '../file-checks.js';
 import { OutputFolder } from '../output-folder.js';
 import { progress } from '../progress.js';
-import { readClip, readStyleGan, readVocab, reason } from '../read-models.js';
-import { resolveClipModel } from './adapt.js';
+import { readClipAndTokenizer, readStyleGan, reason } from '../read-models.js';
+import { parseTemplatesFlag } from '../templates-flag.js';
+import { CLIP_VOCAB_HELP, TEMPLATES_HELP, checkPrompts, checkVocabApplies, resolveClipModel } from './adapt.js';
 
 interface Flags {
   ckpt: string;
@@ -49,6 +55,7 @@ interface Flags {
   visualEncoders: string;
   clipModelsDir?: string;
   clipVocab?: string;
+  templates?: string;
   lossFuncs: string;
   lossCoefs: string;
   iterNum: string;
@@ -73,9 +80,10 @@ export function styleDomainCommand(): Command {
     .option('--no-coarse', 'freeze the coarse heads/layers (conv_0–5)')
     .option('--no-medium', 'freeze the medium heads/layers (conv_6–10)')
     .option('--no-fine', 'freeze the fine heads/layers (conv_11+)')
-    .requiredOption('--visual-encoders <list>', 'comma-separated CLIP checkpoints or model names (losses are summed over them)')
+    .requiredOption('--visual-encoders <list>', 'comma-separated CLIP checkpoints, model names, or embedded:shapes32-clip (losses are summed over them)')
     .option('--clip-models-dir <dir>', 'where model names are looked up (default $STYLEGPU_MODELS)')
-    .option('--clip-vocab <path>', 'BPE vocabulary for CLIP files that carry none')
+    .option('--clip-vocab <path>', CLIP_VOCAB_HELP)
+    .option('--templates <list|file>', TEMPLATES_HELP)
     .option('--loss-funcs <list>', `losses, comma-separated: ${OBJECTIVE_NAMES.join(', ')}`, 'direction,indomain')
     .option('--loss-coefs <list>', 'one coefficient per loss', '1.0,0.25')
     .option('--iter-num <n>', 'training steps', '250')
@@ -126,21 +134,24 @@ async function run(f: Flags): Promise<void> {
     throw new CliError(`${W} --loss-funcs`, `'${f.lossFuncs}'`, `${oneShotNames.join(', ')} need a style image and its latent`, 'pass --style-img and --style-latent');
   }
   const style = f.styleImg && f.styleLatent ? await readOneShot(W, f.styleImg, f.styleLatent, ckpt.config.generator) : null;
-  const vocab = f.clipVocab !== undefined ? await readVocab(`${W} --clip-vocab`, f.clipVocab) : null;
+  const templates = f.templates !== undefined ? parseTemplatesFlag(`${W} --templates`, f.templates) : undefined;
+  const prompts = nadaPrompts({ sourceClass: f.sourceClass, targetClass: f.targetClass, templates });
   const specs = f.visualEncoders.split(',').map((s) => s.trim()).filter(Boolean);
   if (!specs.length) throw new CliError(`${W} --visual-encoders`, `'${f.visualEncoders}'`, 'names no model', 'give one or more CLIP checkpoints, comma-separated');
   const clipData = [];
   for (const s of specs) {
-    const path = resolveClipModel(s, f.clipModelsDir, W);
-    const checkpoint = await readClip(`${W} --visual-encoders`, path);
-    let tokenizer: ClipTokenizer;
-    try {
-      tokenizer = vocab ?? (await tokenizerFor(path, undefined));
-    } catch (e) {
-      throw new CliError(`${W} --visual-encoders`, path, `no tokenizer for it (${reason(e)})`, 'pass --clip-vocab');
-    }
-    clipData.push({ path, checkpoint, tokenizer });
+    const path = resolveClipModel(s, f.clipModelsDir, W, '--visual-encoders');
+    const word = wordVocabularyOf(path) !== null;
+    const clip = await readClipAndTokenizer(`${W} --visual-encoders`, path, { flag: `${W} --clip-vocab`, path: word ? undefined : f.clipVocab });
+    const todo = !word
+      ? 'shorten --source-class, --target-class or --templates'
+      : templates
+        ? 'use words of its vocabulary in --templates, --source-class and --target-class'
+        : `the default templates are ImageNet prompts it cannot read: give --templates in its vocabulary (e.g. "a {} circle")`;
+    checkPrompts(`${W} --visual-encoders`, path, clip, prompts, todo);
+    clipData.push({ path, checkpoint: clip.checkpoint, tokenizer: clip.tokenizer });
   }
+  checkVocabApplies(W, f.clipVocab, clipData);
   const rt = await createRuntime();
   const disposers: Array<() => void> = [];
   let out: OutputFolder | null = null;
@@ -169,6 +180,7 @@ async function run(f: Flags): Promise<void> {
     const trainer = new NadaTrainer(rt, frozen, trainable, clips, {
       sourceClass: f.sourceClass,
       targetClass: f.targetClass,
+      templates,
       batch,
       lr,
       mixing,
