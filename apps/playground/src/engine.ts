@@ -7,13 +7,14 @@
 import { add, type Runtime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discovery';
+import { directedStyles, directionFromFile, loadNadaGenerator, morphedWeights, readStyleDomainDirection, withParamOverrides, type DirectionTerm, type StyleDirection } from '@stylegpu/adapt';
 import { applyDirectionSliders } from './latent-edits.js';
 import { spreadAlong } from './direction-spread.js';
 import { sampleStatistics, type SampleStatistics } from './sample-statistics.js';
 import { ClipGuide, type ClipFiles, type ClipInfo } from './clip-guide.js';
 import { DEFAULT_CLIP } from './embedded-names.js';
 import { adaptToText, type AdaptOptions, type AdaptProgress, type AdaptResult } from './text-adaptation.js';
-import type { DirectionMethod, DirectionsInfo, Edits, ModelInfo, RenderedImages } from './protocol.js';
+import type { DirectionMethod, DirectionsInfo, DomainInfo, Edits, ModelInfo, RenderedImages } from './protocol.js';
 
 /** Seeds the statistics (slider units, GANSpace) are drawn from: far from the seeds people type. */
 export const STATISTICS_SEED = 1_000_000;
@@ -23,8 +24,10 @@ export class Engine {
   private G: Generator | null = null;
   /** What G was loaded from: text adaptation trains a fresh copy of it. */
   private source: string | Uint8Array | null = null;
-  /** G after text adaptation, shown when the edits ask for it. */
-  private adapted: Generator | null = null;
+  /** The generator the morph slider moves towards: a picked NADA model, or G after text adaptation. */
+  private domain: { label: string; G: Generator } | null = null;
+  /** StyleDomain directions (StyleSpace offsets), applied with one power slider each. */
+  private styleDirections: Array<{ label: string; direction: StyleDirection }> = [];
   private clip: ClipGuide | null = null;
   private info: ModelInfo | null = null;
   private stats: SampleStatistics | null = null;
@@ -120,8 +123,7 @@ export class Engine {
     const ws = this.rt.tensor(this.ws, [this.seeds.length, numWs, wDim]);
     try {
       const result = await adaptToText(this.rt, G, trainable, this.clip!, ws, options, progress);
-      this.adapted?.dispose();
-      this.adapted = trainable;
+      this.setDomain(`adapted in the page: "${options.source.trim()}" → "${options.target.trim()}"`, trainable);
       return result;
     } catch (e) {
       trainable.dispose();
@@ -131,9 +133,58 @@ export class Engine {
     }
   }
 
+  /** A fine-tuned generator (a NADA model: rosinality .pt, .pkl or .safetensors) of the loaded one, to morph towards. */
+  async loadDomain(bytes: Uint8Array, label: string): Promise<DomainInfo> {
+    const G = this.generator();
+    let D: Generator;
+    try {
+      D = await loadNadaGenerator(this.rt, bytes);
+    } catch (e) {
+      throw new Error(`${label}: ${(e as Error).message}`);
+    }
+    const differs = [...G.params].find(([name, t]) => {
+      const d = D.params.get(name);
+      return !d || d.shape.length !== t.shape.length || d.shape.some((x, i) => x !== t.shape[i]);
+    });
+    if (differs || D.params.size !== G.params.size) {
+      D.dispose();
+      throw new Error(`${label}: not a fine-tune of the loaded generator (${differs ? `they differ at '${differs[0]}'` : 'their parameters differ'}); morphing needs two generators of one configuration`);
+    }
+    return this.setDomain(label, D);
+  }
+
+  private setDomain(label: string, G: Generator): DomainInfo {
+    this.domain?.G.dispose();
+    this.domain = { label, G };
+    return { label };
+  }
+
+  /** A StyleDomain direction file (`models_*.pt`, s_delta heads) for the loaded generator; returns every direction's label. */
+  loadStyleDirection(bytes: Uint8Array, label: string): string[] {
+    const G = this.generator();
+    let direction: StyleDirection;
+    try {
+      direction = directionFromFile(readStyleDomainDirection(bytes, label), G, label);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new Error(message.startsWith(label) ? message : `${label}: ${message}`);
+    }
+    this.styleDirections.push({ label, direction });
+    return this.styleDirections.map((d) => d.label);
+  }
+
+  clearStyleDirections(): void {
+    this.styleDirections = [];
+  }
+
   async render(edits: Edits): Promise<RenderedImages> {
-    const G = edits.adapted && this.adapted ? this.adapted : this.generator();
+    const G = this.generator();
     if (!this.ws) throw new Error('render: no seeds yet; generate first');
+    const powers = edits.styleDirections ?? [];
+    if (powers.length > this.styleDirections.length) throw new Error(`render: ${powers.length} direction powers for ${this.styleDirections.length} StyleDomain directions`);
+    const terms: DirectionTerm[] = this.styleDirections.map((d, i) => ({ direction: d.direction, power: powers[i] ?? 0 })).filter((t) => t.power !== 0);
+    const morph = this.domain ? edits.morph : 0;
+    if (!(morph >= 0 && morph <= 1)) throw new Error(`render: the morph α must be in [0, 1], got ${morph}`);
     const started = performance.now();
     const { wDim, numWs, resolution, imgChannels } = this.info!;
     const n = this.seeds.length;
@@ -143,21 +194,28 @@ export class Engine {
     });
     const ws = applyDirectionSliders(this.ws, n, numWs, wDim, sliders);
     const channel = edits.channel;
+    const draw = (g: Generator) => {
+      const styles = directedStyles(g, this.rt.tensor(ws, [n, numWs, wDim]), terms);
+      if (channel && channel.delta !== 0) {
+        const s = styles.get(channel.layer);
+        if (!s) throw new Error(`render: the generator has no StyleSpace layer '${channel.layer}'`);
+        const C = s.shape[1];
+        if (!Number.isInteger(channel.channel) || channel.channel < 0 || channel.channel >= C) {
+          throw new Error(`render: layer ${channel.layer} has channels 0–${C - 1}, not ${channel.channel}`);
+        }
+        const offset = new Float32Array(C);
+        offset[channel.channel] = channel.delta * this.stats!.styleStd.get(channel.layer)![channel.channel];
+        styles.set(channel.layer, add(s, this.rt.tensor(offset, [1, C])));
+      }
+      return g.synthesisFromStyles(styles, { noiseMode: 'const' });
+    };
+    const domain = this.domain?.G;
     const img = this.rt.noGrad(() =>
       this.rt.tidy(() => {
-        const styles = G.styles(this.rt.tensor(ws, [n, numWs, wDim]));
-        if (channel && channel.delta !== 0) {
-          const s = styles.get(channel.layer);
-          if (!s) throw new Error(`render: the generator has no StyleSpace layer '${channel.layer}'`);
-          const C = s.shape[1];
-          if (!Number.isInteger(channel.channel) || channel.channel < 0 || channel.channel >= C) {
-            throw new Error(`render: layer ${channel.layer} has channels 0–${C - 1}, not ${channel.channel}`);
-          }
-          const offset = new Float32Array(C);
-          offset[channel.channel] = channel.delta * this.stats!.styleStd.get(channel.layer)![channel.channel];
-          styles.set(channel.layer, add(s, this.rt.tensor(offset, [1, C])));
-        }
-        return G.synthesisFromStyles(styles, { noiseMode: 'const' });
+        if (!domain || morph === 0) return draw(G);
+        if (morph === 1) return draw(domain);
+        // G + α·(domain − G) for every tensor (StyleDomain's morph_g_ema), then the same edits.
+        return withParamOverrides(G, morphedWeights(this.rt, domain, G, morph), () => draw(G));
       }),
     );
     try {
@@ -177,8 +235,9 @@ export class Engine {
   dispose(): void {
     this.G?.dispose();
     this.G = null;
-    this.adapted?.dispose();
-    this.adapted = null;
+    this.domain?.G.dispose();
+    this.domain = null;
+    this.styleDirections = [];
     this.source = null;
     this.info = null;
     this.stats = null;

@@ -48,6 +48,13 @@ async function handle(request: Request, id: number): Promise<unknown> {
       const s = request.source;
       return engine.loadClip(typeof s === 'string' ? s : { ...s, weights: new Uint8Array(s.weights), vocabulary: new Uint8Array(s.vocabulary) });
     }
+    case 'domain':
+      return engine.loadDomain(new Uint8Array(request.source), request.label);
+    case 'style-direction':
+      return { labels: engine.loadStyleDirection(new Uint8Array(request.source), request.label) };
+    case 'clear-style-directions':
+      engine.clearStyleDirections();
+      return { labels: [] };
     case 'adapt':
       return engine.adapt(request.options, (done, total, loss) => post({ id, kind: 'progress', done, total, note: `loss ${loss.toFixed(4)}` }));
   }

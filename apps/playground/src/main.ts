@@ -9,6 +9,7 @@ import { webGpuMissingMessage } from './webgpu-support.js';
 import { drawGrid } from './ui/grid-view.js';
 import { DirectionSliders } from './ui/direction-sliders.js';
 import { ChannelSlider } from './ui/channel-slider.js';
+import { DomainPanel } from './ui/domain-panel.js';
 import { SHAPE_NAMES } from '@stylegpu/world';
 import { pickClipFiles } from './clip-files.js';
 import type { DirectionMethod, ModelInfo, RenderedImages } from './protocol.js';
@@ -65,11 +66,12 @@ async function start(): Promise<void> {
     return;
   }
   const engine = new EngineClient(new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }));
-  const showAdapted = $<HTMLInputElement>('show-adapted');
-  const sliders = new DirectionSliders($('sliders'), () => scheduler.request().catch(shownAlready));
-  const channel = new ChannelSlider($('channel-layer'), $('channel-index'), $('channel-delta'), $('channel-value'), () => scheduler.request().catch(shownAlready));
+  const live = () => scheduler.request().catch(shownAlready);
+  const domains = new DomainPanel($('morph'), $('morph-value'), $('domain-info'), $('style-directions'), live);
+  const sliders = new DirectionSliders($('sliders'), live);
+  const channel = new ChannelSlider($('channel-layer'), $('channel-index'), $('channel-delta'), $('channel-value'), live);
   const scheduler = new RenderScheduler(
-    () => engine.request({ kind: 'render', edits: { adapted: showAdapted.checked, directions: sliders.current(), channel: channel.current() } }),
+    () => engine.request({ kind: 'render', edits: { ...domains.current(), directions: sliders.current(), channel: channel.current() } }),
     (images) => {
       drawGrid($('grid'), handle.seeds, images);
       handle.last = images;
@@ -109,8 +111,7 @@ async function start(): Promise<void> {
     try {
       const info = await engine.request({ kind: 'load', source, label }, undefined, typeof source === 'string' ? [] : [source]);
       handle.model = info;
-      showAdapted.checked = false;
-      showAdapted.disabled = true;
+      domains.clear();
       sliders.clear();
       channel.setLayers(info.layers);
       $('model-info').textContent =
@@ -167,8 +168,7 @@ async function start(): Promise<void> {
         `"${options.source.trim()}" → "${options.target.trim()}": ${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, directional loss ${r.firstLoss.toFixed(4)} → ${r.lastLoss.toFixed(4)}; ` +
         `CLIP score cos(img, target) − cos(img, source) on the shown seeds ${signed(r.scoreBefore)} → ${signed(r.scoreAfter)}`;
       handle.adapt = r;
-      showAdapted.disabled = false;
-      showAdapted.checked = true;
+      domains.setDomain(`adapted in the page: "${options.source.trim()}" → "${options.target.trim()}"`, 1);
       await scheduler.request();
     });
 
@@ -179,13 +179,38 @@ async function start(): Promise<void> {
     const files = [...((event.target as HTMLInputElement).files ?? [])];
     if (files.length) void loadClip(files);
   });
-  showAdapted.addEventListener('change', () => scheduler.request().catch(shownAlready));
+  $<HTMLInputElement>('domain-file').addEventListener('change', (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    void action(async () => {
+      const buffer = await file.arrayBuffer();
+      const info = await engine.request({ kind: 'domain', source: buffer, label: file.name }, undefined, [buffer]);
+      domains.setDomain(info.label, 1);
+      await scheduler.request();
+    });
+  });
+  $<HTMLInputElement>('direction-files').addEventListener('change', (event) => {
+    const files = [...((event.target as HTMLInputElement).files ?? [])];
+    if (!files.length) return;
+    void action(async () => {
+      for (const file of files) {
+        const buffer = await file.arrayBuffer();
+        domains.setDirections((await engine.request({ kind: 'style-direction', source: buffer, label: file.name }, undefined, [buffer])).labels);
+      }
+      await scheduler.request();
+    });
+  });
+  $('clear-directions').addEventListener('click', () =>
+    void action(async () => {
+      domains.setDirections((await engine.request({ kind: 'clear-style-directions' })).labels);
+      if (handle.model) await scheduler.request();
+    }));
   $('discover-sefa').addEventListener('click', () => void discover('sefa'));
   $('discover-ganspace').addEventListener('click', () => void discover('ganspace'));
   $('reset-sliders').addEventListener('click', () => {
     sliders.reset();
     channel.reset();
-    if (handle.model) scheduler.request().catch(shownAlready);
+    if (handle.model) void live();
   });
   $('load-embedded').addEventListener('click', () => void action(() => load(DEFAULT_MODEL, DEFAULT_MODEL)));
   $<HTMLInputElement>('model-file').addEventListener('change', (event) => {

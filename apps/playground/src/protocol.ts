@@ -41,8 +41,10 @@ export interface ChannelEdit {
 }
 
 export interface Edits {
-  /** Show the generator after text adaptation (when there is one) instead of the loaded one. */
-  adapted: boolean;
+  /** Morph α from the loaded generator (0) to the domain generator (1: a NADA model, or the page's adaptation). */
+  morph: number;
+  /** Power per loaded StyleDomain direction (0: off). */
+  styleDirections: number[];
   /** α per direction of each discovered set, in σ units. */
   directions: Partial<Record<DirectionMethod, number[]>>;
   channel: ChannelEdit | null;
@@ -65,7 +67,14 @@ export type Request =
   | { kind: 'discover'; method: DirectionMethod; components: number }
   | { kind: 'render'; edits: Edits }
   | { kind: 'clip'; source: string | ClipFileBuffers }
-  | { kind: 'adapt'; options: AdaptOptions };
+  | { kind: 'adapt'; options: AdaptOptions }
+  | { kind: 'domain'; source: ArrayBuffer; label: string }
+  | { kind: 'style-direction'; source: ArrayBuffer; label: string }
+  | { kind: 'clear-style-directions' };
+
+export interface DomainInfo {
+  label: string;
+}
 
 /** A picked CLIP: stylegpu `.safetensors` weights and the `.vocab.json` word vocabulary trained with them. */
 export interface ClipFileBuffers {
@@ -83,6 +92,9 @@ export interface ResultOf {
   render: RenderedImages;
   clip: ClipInfo;
   adapt: AdaptResult;
+  domain: DomainInfo;
+  'style-direction': { labels: string[] };
+  'clear-style-directions': { labels: string[] };
 }
 
 export type RequestMessage = { id: number } & Request;

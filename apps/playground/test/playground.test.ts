@@ -1,11 +1,12 @@
 /**
  * The playground in Debian's Chromium (WebGPU on SwiftShader here): the built page loads, says
- * clearly when the embedded generator is absent or a file is wrong, opens a generator from its
- * file picker (the 32-px rosinality fixture of @stylegpu/stylegan), and shows the image Node's
- * Dawn computes for the same seed and ψ; a SeFa slider and a StyleSpace channel slider then
- * change the image, as the same engine code computes it in Node.
+ * clearly when WebGPU is missing, the embedded generator is absent or a file is wrong, opens a
+ * generator from its file picker (the 32-px rosinality fixture of @stylegpu/stylegan), and shows
+ * the image Node's Dawn computes for the same seed and ψ; a SeFa slider and a StyleSpace channel
+ * slider then change the image as the same engine code computes it in Node; a few NADA steps run
+ * with a tiny random word CLIP; a NADA model is morphed towards and StyleDomain directions stacked.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { byteOf } from '../src/raster.js';
 import { APP_ROOT, buildAndServe, type ServedPage } from './built-page.js';
 import { chromiumMissing, launchChromium, type LaunchedChromium } from './chromium.js';
 import { writeTinyClip } from './tiny-clip.js';
+import { perturbedGenerator, randomStyleDirection } from './domain-files.js';
 import { ClipGuide } from '../src/clip-guide.js';
 import { clipScore } from '../src/text-adaptation.js';
 import type { Edits, RenderedImages } from '../src/protocol.js';
@@ -28,8 +30,9 @@ const PSI = 0.7;
 /**
  * Largest |page − Node| of an output float (images span about [−1, 1]). Both are float32 GPU
  * runs of the same WGSL on different software adapters (SwiftShader in Chromium, lavapipe under
- * Dawn), which may fuse multiply-adds differently. Measured here: 1.9e-6 (a few float32 ulps of
- * values near 1) for the plain image and both edits; the bound leaves 5× of that.
+ * Dawn), which may fuse multiply-adds differently. Measured here: 1.9e-6 to 2.2e-6 (a few float32
+ * ulps of values near 1) for the plain image, the slider edits, a morph and stacked directions;
+ * the bound leaves about 5× of that.
  */
 const FLOAT_TOLERANCE = 1e-5;
 
@@ -196,8 +199,8 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
       await engine.load(new Uint8Array(readFileSync(FIXTURE)), 'g32_rosinality.pt');
       await engine.setLatents([SEED], PSI);
       await engine.discover('sefa', 3);
-      const sefaOnly: Edits = { adapted: false, directions: { sefa: [3, 0, 0] }, channel: null };
-      const both: Edits = { adapted: false, directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
+      const sefaOnly: Edits = { morph: 0, styleDirections: [], directions: { sefa: [3, 0, 0] }, channel: null };
+      const both: Edits = { morph: 0, styleDirections: [], directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
       const nodeSefa = await engine.render(sefaOnly);
       const nodeBoth = await engine.render(both);
       for (const [what, shown, node] of [['SeFa', sefaEdited, nodeSefa], ['SeFa + channel', bothEdited, nodeBoth]] as const) {
@@ -241,7 +244,9 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     expect(await page.locator('#adapt-progress').evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max])).toEqual([3, 3]);
     expect(await page.locator('#adapt-step').textContent()).toMatch(/^step 3\/3, loss \d/);
     expect(await page.locator('#adapt-info').textContent()).toMatch(/"red" → "blue": 3 steps in [\d.]+ s, directional loss .* CLIP score cos\(img, target\) − cos\(img, source\) on the shown seeds [+−]\d\.\d{4} → [+−]\d\.\d{4}/);
-    expect(await page.locator('#show-adapted').isChecked()).toBe(true);
+    // The adapted generator is the morph target, shown at α = 1.
+    expect(await page.locator('#morph').inputValue()).toBe('1');
+    expect(await page.locator('#domain-info').textContent()).toBe('Morph target: adapted in the page: "red" → "blue"');
     const adapted = await lastRender(page);
     expect(meanAbsDiff(adapted.pixels, original.pixels)).toBeGreaterThan(0);
 
@@ -262,11 +267,72 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
       guide.dispose();
     }
 
-    // Unticking the box shows the loaded generator again.
-    const back = await renders(page);
-    await page.locator('#show-adapted').uncheck();
-    await waitForRender(page, back);
+    // Morph α = 0 is the loaded generator again, exactly; α = 0.5 lies between.
+    let count = await renders(page);
+    await moveSlider(page, '#morph', 0);
+    await waitForRender(page, count);
     expect(maxAbsDiff((await lastRender(page)).pixels, original.pixels)).toBe(0);
+    count = await renders(page);
+    await moveSlider(page, '#morph', 0.5);
+    await waitForRender(page, count);
+    const half = await lastRender(page);
+    expect(meanAbsDiff(half.pixels, original.pixels)).toBeGreaterThan(0);
+    expect(meanAbsDiff(half.pixels, adapted.pixels)).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('morphs towards a picked NADA model and stacks StyleDomain directions, as the engine does in Node', async () => {
+    const fixture = new Uint8Array(readFileSync(FIXTURE));
+    const nada = join(scratch, 'nada-model.pt');
+    writeFileSync(nada, perturbedGenerator(fixture, 11, 0.3));
+    const directions = [1, 2].map((k) => {
+      const file = join(scratch, `models_${k}.pt`);
+      writeFileSync(file, randomStyleDirection(fixture, 20 + k, 0.5));
+      return file;
+    });
+
+    // A file of another generator is refused, naming it.
+    await page.locator('#domain-file').setInputFiles({ name: 'other.pt', mimeType: 'application/octet-stream', buffer: readFileSync(join(APP_ROOT, '..', '..', 'packages', 'stylegan', 'fixtures', 'g16_rosinality.pt')) });
+    await page.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 30_000 });
+    expect(await page.locator('#message').textContent()).toMatch(/^other\.pt: not a fine-tune of the loaded generator \(they differ at '.*'\); morphing needs two generators of one configuration$/);
+
+    let count = await renders(page);
+    await page.locator('#domain-file').setInputFiles(nada);
+    await waitForRender(page, count);
+    expect(await page.locator('#domain-info').textContent()).toBe('Morph target: nada-model.pt');
+    count = await renders(page);
+    await moveSlider(page, '#morph', 0.25);
+    await waitForRender(page, count);
+    const morphed = await lastRender(page);
+
+    count = await renders(page);
+    await page.locator('#direction-files').setInputFiles(directions);
+    await waitForRender(page, count);
+    expect(await page.locator('#style-directions input[type=range]').count()).toBe(2);
+    count = await renders(page);
+    await moveSlider(page, '#style-directions input[data-index="1"]', -0.5);
+    await waitForRender(page, count);
+    const directed = await lastRender(page);
+
+    const engine = new Engine(rt);
+    try {
+      await engine.load(fixture, 'g32_rosinality.pt');
+      await engine.setLatents([SEED], PSI);
+      await engine.discover('sefa', 3);
+      await engine.loadDomain(new Uint8Array(readFileSync(nada)), 'nada-model.pt');
+      for (const f of directions) engine.loadStyleDirection(new Uint8Array(readFileSync(f)), f);
+      const edits: Edits = { morph: 0.25, styleDirections: [], directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } };
+      const nodeMorphed = await engine.render(edits);
+      const nodeDirected = await engine.render({ ...edits, styleDirections: [1, -0.5] });
+      for (const [what, shown, node] of [['morph 0.25', morphed, nodeMorphed], ['morph + 2 directions', directed, nodeDirected]] as const) {
+        const d = maxAbsDiff(shown.pixels, node.pixels);
+        console.log(`playground: ${what}, page vs Node: max |Δ| ${d.toExponential(2)}`);
+        expect(d, what).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+      }
+      expect(meanAbsDiff(directed.pixels, morphed.pixels)).toBeGreaterThan(0.01);
+    } finally {
+      engine.destroy();
+    }
     expect(pageErrors).toEqual([]);
   });
 });
