@@ -3,7 +3,7 @@
  * G, D, G_ema, Adam moments and counters, bit for bit — through the trainer's host state and the
  * training-state file, and through whole runs on disk (`trainStyleGan` with --resume). The run's
  * files are checked too (grids, snapshots that `Generator.load` reads, stats.jsonl), and the
- * refusals of bad resume inputs.
+ * refusals of bad resume inputs; a state's metadata read from its header alone equals the whole file's.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { networkConfig } from '../src/train/network-config.js';
 import { StyleGan2Trainer, type TrainerHostState } from '../src/train/trainer.js';
 import { parseTrainingState, trainingStateBytes } from '../src/train/training-state.js';
 import { trainStyleGan } from '../src/train/train-run.js';
+import { readTrainingStateMetadata } from '../src/train/read-training-state-metadata.js';
 import { Generator } from '../src/model/generator.js';
 
 const seed = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -182,5 +183,22 @@ describe('resume', () => {
     await expect(trainStyleGan(rt, { source, outdir: join(dir, 'c'), kimg: 0 })).rejects.toThrow(/--kimg must be a positive number/);
     await expect(trainStyleGan(rt, { source, outdir: join(dir, 'c'), kimg: 1, snap: 0 })).rejects.toThrow(/--snap must be a positive integer/);
     expect(existsSync(join(dir, 'c'))).toBe(false);
+  });
+
+  it('reads a state file\'s metadata from its header alone, as parseTrainingState reads it, and refuses the same bad files', async () => {
+    const state = join(dir, 'a', readdirSync(join(dir, 'a')).find((f) => f.startsWith('00000-'))!);
+    const last = join(state, readdirSync(state).filter((f) => f.startsWith('training-state')).sort().pop()!);
+    const whole = parseTrainingState(readFileSync(last));
+    const head = await readTrainingStateMetadata(last);
+    expect(head).toEqual({ configs: whole.configs, options: whole.options, counters: whole.counters, run: whole.run });
+    expect(head.options.seed).toBe(training.seed);
+    const net = join(state, readdirSync(state).find((f) => f.startsWith('network-snapshot'))!);
+    await expect(readTrainingStateMetadata(net)).rejects.toThrow(/network-snapshot.*not a stylegpu training state.*training-state-\*\.safetensors/);
+    const junk = join(dir, 'junk2.safetensors');
+    writeFileSync(junk, 'hello');
+    await expect(readTrainingStateMetadata(junk)).rejects.toThrow(/junk2\.safetensors: not a safetensors file \(file is 5 bytes/);
+    writeFileSync(junk, readFileSync(last).subarray(0, 100));
+    await expect(readTrainingStateMetadata(junk)).rejects.toThrow(/junk2\.safetensors: not a safetensors file \(header length \d+ runs past the end of the file \(92 bytes follow it\)\)/);
+    await expect(readTrainingStateMetadata(join(dir, 'missing'))).rejects.toThrow(/cannot read --resume .*missing/);
   });
 });

@@ -22,7 +22,15 @@ export {
   type TrainingCounters,
   type TrainingOptions,
 } from './trainer.js';
-export { TRAINING_STATE_FORMAT, networkSnapshotBytes, parseTrainingState, trainingStateBytes, type TrainingStateFile } from './training-state.js';
+export {
+  TRAINING_STATE_FORMAT,
+  networkSnapshotBytes,
+  parseTrainingState,
+  parseTrainingStateMetadata,
+  trainingStateBytes,
+  type TrainingStateFile,
+  type TrainingStateMetadata,
+} from './training-state.js';
 export { ImageArraySource, type ArraySourceOptions, type ImageSource } from './image-source.js';
 export { sampleGrid, toRasters, type SampleGridOptions } from './sample-grid.js';
 export { worldImageSource, type WorldLike, type WorldSourceOptions } from './world-source.js';

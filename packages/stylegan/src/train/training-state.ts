@@ -63,29 +63,7 @@ export function parseTrainingState(bytes: Uint8Array, what = 'training state'): 
     fail(`not a safetensors file (${(e as Error).message})`);
   }
   const { metadata, tensors } = file!;
-  if (metadata.format !== TRAINING_STATE_FORMAT) {
-    fail(
-      `not a stylegpu training state (metadata format '${metadata.format ?? '(none)'}', expected '${TRAINING_STATE_FORMAT}'); ` +
-        'resume from a training-state-*.safetensors file of a stylegpu training run',
-    );
-  }
-  if (metadata.version !== VERSION) fail(`training-state version '${metadata.version}' is not one this stylegpu reads (${VERSION})`);
-  const json = <T>(key: string): T => {
-    try {
-      return JSON.parse(metadata[key] ?? 'null') as T;
-    } catch (e) {
-      return fail(`metadata '${key}' is not valid JSON (${(e as Error).message})`);
-    }
-  };
-  const configs = json<NetworkConfigs>('configs');
-  const options = json<TrainingOptions>('options');
-  const counters = json<TrainingCounters>('counters');
-  const steps = json<Record<'G' | 'D', Record<string, number>>>('adam_steps');
-  const run = json<Record<string, unknown>>('run') ?? {};
-  if (!configs?.generator || !configs?.discriminator) fail('metadata has no network configs');
-  if (!options || typeof options.batch !== 'number') fail('metadata has no training options');
-  if (!counters || !Number.isInteger(counters.step) || !Number.isInteger(counters.nimg)) fail('metadata has no step/nimg counters');
-  if (!steps?.G || !steps?.D) fail('metadata has no Adam step counts');
+  const { configs, options, counters, steps, run } = parseMetadata(metadata, fail);
 
   const G = new Map<string, HostTensor>();
   const D = new Map<string, HostTensor>();
@@ -123,6 +101,52 @@ export function parseTrainingState(bytes: Uint8Array, what = 'training state'): 
     optD: optimizer('D'),
     run,
   };
+}
+
+/** What a training state's metadata holds: everything but the tensors. */
+export interface TrainingStateMetadata {
+  configs: NetworkConfigs;
+  options: TrainingOptions;
+  counters: TrainingCounters;
+  run: Record<string, unknown>;
+}
+
+/**
+ * A training state's metadata alone, from a safetensors `__metadata__` map (e.g. read from the file's header
+ * without its tensors: `readTrainingStateMetadata` in the Node entry); checked as `parseTrainingState` checks it.
+ */
+export function parseTrainingStateMetadata(metadata: Record<string, string>, what = 'training state'): TrainingStateMetadata {
+  const { configs, options, counters, run } = parseMetadata(metadata, (why: string): never => {
+    throw new Error(`${what}: ${why}`);
+  });
+  return { configs, options, counters: { step: counters.step, nimg: counters.nimg, plMean: counters.plMean ?? 0 }, run };
+}
+
+function parseMetadata(metadata: Record<string, string>, fail: (why: string) => never) {
+  if (metadata.format !== TRAINING_STATE_FORMAT) {
+    fail(
+      `not a stylegpu training state (metadata format '${metadata.format ?? '(none)'}', expected '${TRAINING_STATE_FORMAT}'); ` +
+        'resume from a training-state-*.safetensors file of a stylegpu training run',
+    );
+  }
+  if (metadata.version !== VERSION) fail(`training-state version '${metadata.version}' is not one this stylegpu reads (${VERSION})`);
+  const json = <T>(key: string): T => {
+    try {
+      return JSON.parse(metadata[key] ?? 'null') as T;
+    } catch (e) {
+      return fail(`metadata '${key}' is not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const configs = json<NetworkConfigs>('configs');
+  const options = json<TrainingOptions>('options');
+  const counters = json<TrainingCounters>('counters');
+  const steps = json<Record<'G' | 'D', Record<string, number>>>('adam_steps');
+  const run = json<Record<string, unknown>>('run') ?? {};
+  if (!configs?.generator || !configs?.discriminator) fail('metadata has no network configs');
+  if (!options || typeof options.batch !== 'number') fail('metadata has no training options');
+  if (!counters || !Number.isInteger(counters.step) || !Number.isInteger(counters.nimg)) fail('metadata has no step/nimg counters');
+  if (!steps?.G || !steps?.D) fail('metadata has no Adam step counts');
+  return { configs, options, counters, steps, run };
 }
 
 /**
