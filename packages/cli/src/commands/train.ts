@@ -20,7 +20,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createRuntime } from '@stylegpu/kernels';
 import { OVERPARAM_MODES, type OverparamMode, trainAsOverparam } from '@stylegpu/invert';
-import { DEFAULT_TRAINING_OPTIONS, type ImageSource, type RunOptions, type TrainingOptions, pngFolderSource, trainStyleGan, worldImageSource } from '@stylegpu/stylegan/node';
+import { DEFAULT_TRAINING_OPTIONS, type ImageSource, type RunOptions, type TrainingOptions, pngFolderSource, readTrainingStateMetadata, trainStyleGan, worldImageSource } from '@stylegpu/stylegan/node';
 import { loadWorld } from '@stylegpu/world';
 
 interface TrainFlags {
@@ -143,7 +143,10 @@ export async function runTrain(f: TrainFlags, cmd?: Command): Promise<void> {
       throw new Error(`train: --resume continues with the networks and training options stored in ${f.resume}; drop ${set.map(flag).join(', ')}`);
     }
   }
-  const source = await openSource(f, seed, mirror);
+  // The seed also orders the data: a resumed run opens its source with the seed it was started with (its
+  // --seed is refused above), read from the state's header, so it sees the images the uninterrupted run would.
+  const dataSeed = f.resume ? (await readTrainingStateMetadata(f.resume)).options.seed : seed;
+  const source = await openSource(f, dataSeed, mirror);
 
   const rt = await createRuntime();
   const bar = process.stderr.isTTY
