@@ -4,7 +4,7 @@
  * sliders their units. The page sends slider values; the engine composes ws, offsets a
  * StyleSpace channel if asked, synthesises and returns the floats.
  */
-import { add, type Runtime } from '@stylegpu/kernels';
+import { add, type RasterImage, type Runtime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discovery';
 import { directedStyles, directionFromFile, loadNadaGenerator, morphedWeights, readStyleDomainDirection, withParamOverrides, type DirectionTerm, type StyleDirection } from '@stylegpu/adapt';
@@ -13,6 +13,7 @@ import { spreadAlong } from './direction-spread.js';
 import { sampleStatistics, type SampleStatistics } from './sample-statistics.js';
 import { ClipGuide, type ClipFiles, type ClipInfo } from './clip-guide.js';
 import { DEFAULT_CLIP } from './embedded-names.js';
+import { invertImage, type InvertProgress, type InvertResult } from './image-inversion.js';
 import { adaptToText, type AdaptOptions, type AdaptProgress, type AdaptResult } from './text-adaptation.js';
 import type { DirectionMethod, DirectionsInfo, DomainInfo, Edits, ModelInfo, RenderedImages } from './protocol.js';
 
@@ -131,6 +132,11 @@ export class Engine {
     } finally {
       ws.dispose();
     }
+  }
+
+  /** Projects an image into the loaded generator's W+ (see image-inversion.ts). */
+  async invert(image: RasterImage, label: string, steps: number, progress: InvertProgress): Promise<InvertResult> {
+    return invertImage(this.rt, this.generator(), image, label, steps, progress);
   }
 
   /** A fine-tuned generator (a NADA model: rosinality .pt, .pkl or .safetensors) of the loaded one, to morph towards. */

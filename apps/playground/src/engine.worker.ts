@@ -5,6 +5,7 @@
 import { createRuntime, describeAdapter, type Runtime } from '@stylegpu/kernels';
 import { Engine } from './engine.js';
 import { webGpuMissingMessage } from './webgpu-support.js';
+import { decodeImageInBrowser } from './image-decoding.js';
 import type { Request, RequestMessage, ResponseMessage } from './protocol.js';
 
 let engine: Engine | null = null;
@@ -18,6 +19,7 @@ self.onmessage = (event: MessageEvent<RequestMessage>) => {
     try {
       const result = await handle(request as Request, id);
       const transfer = result && typeof result === 'object' && 'pixels' in result ? [(result.pixels as Float32Array).buffer] : [];
+      // (Inversion results are small; they are copied.)
       post({ id, kind: 'result', result }, transfer);
     } catch (e) {
       post({ id, kind: 'error', message: e instanceof Error ? e.message : String(e) });
@@ -55,6 +57,10 @@ async function handle(request: Request, id: number): Promise<unknown> {
     case 'clear-style-directions':
       engine.clearStyleDirections();
       return { labels: [] };
+    case 'invert': {
+      const image = await decodeImageInBrowser(new Uint8Array(request.source), request.label);
+      return engine.invert(image, request.label, request.steps, (done, total, loss) => post({ id, kind: 'progress', done, total, note: `MSE ${loss.toFixed(4)}` }));
+    }
     case 'adapt':
       return engine.adapt(request.options, (done, total, loss) => post({ id, kind: 'progress', done, total, note: `loss ${loss.toFixed(4)}` }));
   }

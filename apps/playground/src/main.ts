@@ -6,7 +6,7 @@ import { EngineClient } from './engine-client.js';
 import { RenderScheduler } from './render-scheduler.js';
 import { parseSeedList, parseTruncation } from './seed-list.js';
 import { webGpuMissingMessage } from './webgpu-support.js';
-import { drawGrid } from './ui/grid-view.js';
+import { drawGrid, drawImage } from './ui/grid-view.js';
 import { DirectionSliders } from './ui/direction-sliders.js';
 import { ChannelSlider } from './ui/channel-slider.js';
 import { DomainPanel } from './ui/domain-panel.js';
@@ -14,6 +14,7 @@ import { SHAPE_NAMES } from '@stylegpu/world';
 import { pickClipFiles } from './clip-files.js';
 import type { DirectionMethod, ModelInfo, RenderedImages } from './protocol.js';
 import type { AdaptResult } from './text-adaptation.js';
+import type { InvertResult } from './image-inversion.js';
 import { DEFAULT_CLIP, DEFAULT_MODEL } from './embedded-names.js';
 
 /** The embedded CLIP learnt "a <colour> <shape>" captions: NADA's ImageNet templates use words it never saw. */
@@ -26,6 +27,7 @@ export interface PlaygroundHandle {
   last: RenderedImages | null;
   model: ModelInfo | null;
   adapt: AdaptResult | null;
+  invert: InvertResult | null;
 }
 
 declare global {
@@ -35,7 +37,7 @@ declare global {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null, adapt: null };
+const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null, adapt: null, invert: null };
 window.stylegpuPlayground = handle;
 
 function setState(state: 'starting' | 'busy' | 'ready' | 'error' | 'no-webgpu'): void {
@@ -199,6 +201,40 @@ async function start(): Promise<void> {
       }
       await scheduler.request();
     });
+  });
+  const invert = (file: File) =>
+    action(async () => {
+      const steps = Number($<HTMLInputElement>('invert-steps').value);
+      const bar = $<HTMLProgressElement>('invert-progress');
+      bar.max = Math.max(1, steps);
+      bar.value = 0;
+      $('invert-step').textContent = 'preparing…';
+      const buffer = await file.arrayBuffer();
+      const r = await engine.request({ kind: 'invert', source: buffer, label: file.name, steps }, (done, total, note) => {
+        bar.value = done;
+        $('invert-step').textContent = `step ${done}/${total}, ${note}`;
+      }, [buffer]);
+      drawImage($<HTMLCanvasElement>('invert-target'), r.target, r.channels, r.resolution);
+      drawImage($<HTMLCanvasElement>('invert-result'), r.image, r.channels, r.resolution);
+      $('invert-info').textContent =
+        `${file.name}: ${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, MSE ${r.firstLoss.toFixed(4)} → ${r.lastLoss.toFixed(4)}, PSNR ${r.psnr.toFixed(2)} dB`;
+      handle.invert = r;
+    });
+  $<HTMLInputElement>('invert-file').addEventListener('change', (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (file) void invert(file);
+  });
+  const drop = $('invert-drop');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('dragging');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('dragging');
+    const file = event.dataTransfer?.files[0];
+    if (file) void invert(file);
   });
   $('clear-directions').addEventListener('click', () =>
     void action(async () => {

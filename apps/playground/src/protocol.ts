@@ -4,6 +4,7 @@
  */
 import type { ClipInfo } from './clip-guide.js';
 import type { AdaptOptions, AdaptResult } from './text-adaptation.js';
+import type { InvertResult } from './image-inversion.js';
 
 export type DirectionMethod = 'sefa' | 'ganspace';
 
@@ -70,7 +71,8 @@ export type Request =
   | { kind: 'adapt'; options: AdaptOptions }
   | { kind: 'domain'; source: ArrayBuffer; label: string }
   | { kind: 'style-direction'; source: ArrayBuffer; label: string }
-  | { kind: 'clear-style-directions' };
+  | { kind: 'clear-style-directions' }
+  | { kind: 'invert'; source: ArrayBuffer; label: string; steps: number };
 
 export interface DomainInfo {
   label: string;
@@ -95,6 +97,7 @@ export interface ResultOf {
   domain: DomainInfo;
   'style-direction': { labels: string[] };
   'clear-style-directions': { labels: string[] };
+  invert: InvertResult;
 }
 
 export type RequestMessage = { id: number } & Request;

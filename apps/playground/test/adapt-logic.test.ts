@@ -1,7 +1,8 @@
-/** The adaptation panel's checks without a GPU: picked CLIP files, NADA options, the CLIP score gap. */
+/** The adaptation and inversion panels' checks without a GPU: picked CLIP files, NADA options, the CLIP score gap, inversion steps. */
 import { describe, expect, it } from 'vitest';
 import { pickClipFiles } from '../src/clip-files.js';
 import { ADAPT_LIMITS, checkAdaptOptions, scoreGap, type AdaptOptions } from '../src/text-adaptation.js';
+import { invertImage, MAX_INVERT_STEPS } from '../src/image-inversion.js';
 
 const file = (name: string, text = name) => ({ name, arrayBuffer: async () => new TextEncoder().encode(text).buffer as ArrayBuffer });
 
@@ -43,5 +44,13 @@ describe('CLIP score gap', () => {
     expect(scoreGap(images, [2, 0], [0, 5], 2)).toBeCloseTo((1 - 0 + (Math.SQRT1_2 - Math.SQRT1_2)) / 2, 6);
     expect(scoreGap(Float32Array.from([0, 1]), [1, 0], [0, 1], 2)).toBeCloseTo(-1, 6);
     expect(() => scoreGap(new Float32Array(3), [1, 0], [0, 1], 2)).toThrow('scoreGap: 3 values are not rows of 2');
+  });
+});
+
+describe('inversion options', () => {
+  it('refuse a step count outside 1–MAX_INVERT_STEPS before any GPU work', async () => {
+    for (const steps of [0, 2.5, MAX_INVERT_STEPS + 1]) {
+      await expect(invertImage(null as never, null as never, null as never, 'x.png', steps, () => {})).rejects.toThrow(`Inversion: steps must be an integer in 1–${MAX_INVERT_STEPS}, got ${steps}`);
+    }
   });
 });

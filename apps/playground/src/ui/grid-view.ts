@@ -20,12 +20,14 @@ export function drawGrid(container: HTMLElement, seeds: readonly number[], image
       }),
     );
   }
-  seeds.forEach((_, i) => {
-    const canvas = container.children[i].querySelector('canvas')!;
-    if (canvas.width !== R || canvas.height !== R) {
-      canvas.width = R;
-      canvas.height = R;
-    }
-    canvas.getContext('2d')!.putImageData(new ImageData(toRgba(images.pixels, i, channels, R), R, R), 0, 0);
-  });
+  seeds.forEach((_, i) => drawImage(container.children[i].querySelector('canvas')!, images.pixels, channels, R, i));
+}
+
+/** Image `index` of NCHW floats onto a canvas of the image's own size. */
+export function drawImage(canvas: HTMLCanvasElement, pixels: Float32Array, channels: number, resolution: number, index = 0): void {
+  if (canvas.width !== resolution || canvas.height !== resolution) {
+    canvas.width = resolution;
+    canvas.height = resolution;
+  }
+  canvas.getContext('2d')!.putImageData(new ImageData(toRgba(pixels, index, channels, resolution), resolution, resolution), 0, 0);
 }
