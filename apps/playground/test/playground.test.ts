@@ -211,6 +211,15 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     } finally {
       engine.dispose();
     }
+    // GANSpace's sliders come beside SeFa's, labelled with explained-variance ratios.
+    await page.locator('#discover-ganspace').click();
+    await page.locator('#sliders [data-method="ganspace"] input[data-index="2"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#sliders [data-method="ganspace"] span').allTextContents()).toEqual([
+      expect.stringMatching(/^pc0 \(0\.\d{3}\)$/),
+      expect.stringMatching(/^pc1 \(0\.\d{3}\)$/),
+      expect.stringMatching(/^pc2 \(0\.\d{3}\)$/),
+    ]);
+
     const sefaChange = meanAbsDiff(sefaEdited.pixels, base.pixels);
     const channelChange = meanAbsDiff(bothEdited.pixels, sefaEdited.pixels);
     console.log(`playground: mean |Δ pixel| SeFa slider ${sefaChange.toFixed(4)}, channel slider ${channelChange.toFixed(4)}`);

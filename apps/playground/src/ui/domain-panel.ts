@@ -59,7 +59,7 @@ export class DomainPanel {
 
   /** A new generator: no domain, no directions. */
   clear(): void {
-    this.domainInfo.textContent = 'No morph target: adapt below, or open a NADA model of this generator.';
+    this.domainInfo.textContent = 'No morph target: adapt above, or open a NADA model of this generator.';
     this.morph.disabled = true;
     this.setMorph(0);
     this.powers = [];
