@@ -32,7 +32,10 @@ export class Engine {
   private clip: ClipGuide | null = null;
   private info: ModelInfo | null = null;
   private stats: SampleStatistics | null = null;
-  private seeds: number[] = [];
+  /** Images in the grid: the seeds' ws, or one projected latent. */
+  private count = 0;
+  /** The last inversion's W+ latent [1, numWs, wDim], to edit in the grid. */
+  private projection: Float32Array | null = null;
   /** [N, numWs, wDim] after truncation. */
   private ws: Float32Array | null = null;
   private readonly sets = new Map<DirectionMethod, DirectionSet>();
@@ -83,7 +86,7 @@ export class Engine {
     } finally {
       ws.dispose();
     }
-    this.seeds = seeds;
+    this.count = seeds.length;
     return seeds.length;
   }
 
@@ -121,7 +124,7 @@ export class Engine {
     if (!this.clip) await this.loadClip(DEFAULT_CLIP);
     const trainable = await Generator.load(this.rt, this.source!);
     const { numWs, wDim } = this.info!;
-    const ws = this.rt.tensor(this.ws, [this.seeds.length, numWs, wDim]);
+    const ws = this.rt.tensor(this.ws, [this.count, numWs, wDim]);
     try {
       const result = await adaptToText(this.rt, G, trainable, this.clip!, ws, options, progress);
       this.setDomain(`adapted in the page: "${options.source.trim()}" → "${options.target.trim()}"`, trainable);
@@ -136,7 +139,17 @@ export class Engine {
 
   /** Projects an image into the loaded generator's W+ (see image-inversion.ts). */
   async invert(image: RasterImage, label: string, steps: number, progress: InvertProgress): Promise<InvertResult> {
-    return invertImage(this.rt, this.generator(), image, label, steps, progress);
+    const result = await invertImage(this.rt, this.generator(), image, label, steps, progress);
+    this.projection = result.ws;
+    return result;
+  }
+
+  /** The grid shows the last projection alone, so every slider edits the inverted image. */
+  useProjection(): number {
+    if (!this.projection) throw new Error('no inversion yet: invert an image first');
+    this.ws = this.projection.slice();
+    this.count = 1;
+    return 1;
   }
 
   /** A fine-tuned generator (a NADA model: rosinality .pt, .pkl or .safetensors) of the loaded one, to morph towards. */
@@ -193,7 +206,7 @@ export class Engine {
     if (!(morph >= 0 && morph <= 1)) throw new Error(`render: the morph α must be in [0, 1], got ${morph}`);
     const started = performance.now();
     const { wDim, numWs, resolution, imgChannels } = this.info!;
-    const n = this.seeds.length;
+    const n = this.count;
     const sliders = [...this.sets].flatMap(([method, set]) => {
       const alphas = edits.directions[method];
       return alphas ? [{ ...set, alphas }] : [];
@@ -248,7 +261,8 @@ export class Engine {
     this.info = null;
     this.stats = null;
     this.ws = null;
-    this.seeds = [];
+    this.count = 0;
+    this.projection = null;
     this.sets.clear();
   }
 

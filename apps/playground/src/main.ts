@@ -23,7 +23,8 @@ export const DEFAULT_TEMPLATES = SHAPE_NAMES.map((shape) => `a {} ${shape}`).joi
 /** What tests (and the curious, from the console) can read of the page. */
 export interface PlaygroundHandle {
   renders: number;
-  seeds: number[];
+  /** Captions of the grid's images. */
+  labels: string[];
   last: RenderedImages | null;
   model: ModelInfo | null;
   adapt: AdaptResult | null;
@@ -37,7 +38,7 @@ declare global {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const handle: PlaygroundHandle = { renders: 0, seeds: [], last: null, model: null, adapt: null, invert: null };
+const handle: PlaygroundHandle = { renders: 0, labels: [], last: null, model: null, adapt: null, invert: null };
 window.stylegpuPlayground = handle;
 
 function setState(state: 'starting' | 'busy' | 'ready' | 'error' | 'no-webgpu'): void {
@@ -75,7 +76,7 @@ async function start(): Promise<void> {
   const scheduler = new RenderScheduler(
     () => engine.request({ kind: 'render', edits: { ...domains.current(), directions: sliders.current(), channel: channel.current() } }),
     (images) => {
-      drawGrid($('grid'), handle.seeds, images);
+      drawGrid($('grid'), handle.labels, images);
       handle.last = images;
       handle.renders++;
       $('render-info').textContent = `${images.count} image${images.count === 1 ? '' : 's'} of ${images.resolution} px in ${images.ms.toFixed(0)} ms (${adapter})`;
@@ -104,7 +105,7 @@ async function start(): Promise<void> {
     const seeds = parseSeedList($<HTMLInputElement>('seeds').value);
     const psi = parseTruncation($<HTMLInputElement>('psi').value);
     await engine.request({ kind: 'latents', seeds, psi });
-    handle.seeds = seeds;
+    handle.labels = seeds.map((s) => `seed ${s}`);
     await scheduler.request();
   };
 
@@ -115,6 +116,7 @@ async function start(): Promise<void> {
       handle.model = info;
       domains.clear();
       sliders.clear();
+      $<HTMLButtonElement>('invert-edit').disabled = true;
       channel.setLayers(info.layers);
       $('model-info').textContent =
         `${info.label}: ${info.resolution} px, z ${info.zDim}, w ${info.wDim}, ${info.numWs} ws, ${(info.parameters / 1e6).toFixed(2)} M parameters`;
@@ -219,7 +221,15 @@ async function start(): Promise<void> {
       $('invert-info').textContent =
         `${file.name}: ${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s, MSE ${r.firstLoss.toFixed(4)} → ${r.lastLoss.toFixed(4)}, PSNR ${r.psnr.toFixed(2)} dB`;
       handle.invert = r;
+      $<HTMLButtonElement>('invert-edit').disabled = false;
+      $<HTMLButtonElement>('invert-edit').dataset.label = `projection of ${file.name}`;
     });
+  $('invert-edit').addEventListener('click', () =>
+    void action(async () => {
+      await engine.request({ kind: 'use-projection' });
+      handle.labels = [$<HTMLButtonElement>('invert-edit').dataset.label!];
+      await scheduler.request();
+    }));
   $<HTMLInputElement>('invert-file').addEventListener('change', (event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (file) void invert(file);
@@ -246,6 +256,7 @@ async function start(): Promise<void> {
   $('reset-sliders').addEventListener('click', () => {
     sliders.reset();
     channel.reset();
+    domains.reset();
     if (handle.model) void live();
   });
   $('load-embedded').addEventListener('click', () => void action(() => load(DEFAULT_MODEL, DEFAULT_MODEL)));

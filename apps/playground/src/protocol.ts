@@ -72,7 +72,8 @@ export type Request =
   | { kind: 'domain'; source: ArrayBuffer; label: string }
   | { kind: 'style-direction'; source: ArrayBuffer; label: string }
   | { kind: 'clear-style-directions' }
-  | { kind: 'invert'; source: ArrayBuffer; label: string; steps: number };
+  | { kind: 'invert'; source: ArrayBuffer; label: string; steps: number }
+  | { kind: 'use-projection' };
 
 export interface DomainInfo {
   label: string;
@@ -98,6 +99,7 @@ export interface ResultOf {
   'style-direction': { labels: string[] };
   'clear-style-directions': { labels: string[] };
   invert: InvertResult;
+  'use-projection': { count: number };
 }
 
 export type RequestMessage = { id: number } & Request;

@@ -345,7 +345,7 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('inverts a dropped image into W+, with progress and PSNR, starting where Node starts', async () => {
+  it('inverts a dropped image into W+, with progress and PSNR, starting where Node starts, and edits the projection', async () => {
     // The target: the fixture generator's own image of seed 7 as a PNG (so a projection can reach it).
     const G = await Generator.load(rt, new Uint8Array(readFileSync(FIXTURE)));
     const zDim = G.config.zDim;
@@ -391,6 +391,22 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
       engine.destroy();
       G.dispose();
     }
+
+    // The projection in the grid, every slider back at 0: the image is the projection; a SeFa slider edits it.
+    let count = await renders(page);
+    await page.locator('#reset-sliders').click();
+    await waitForRender(page, count);
+    count = await renders(page);
+    await page.locator('#invert-edit').click();
+    await waitForRender(page, count);
+    const projected = await lastRender(page);
+    expect(projected.count).toBe(1);
+    expect(await page.locator('#grid figcaption').allTextContents()).toEqual(['projection of seed7.png']);
+    expect(maxAbsDiff(projected.pixels, shown.image)).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    count = await renders(page);
+    await moveSlider(page, '#sliders [data-method="sefa"] input[data-index="1"]', -2);
+    await waitForRender(page, count);
+    expect(meanAbsDiff((await lastRender(page)).pixels, projected.pixels)).toBeGreaterThan(0.01);
     expect(pageErrors).toEqual([]);
   });
 });

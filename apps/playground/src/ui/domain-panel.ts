@@ -57,6 +57,16 @@ export class DomainPanel {
     return { morph: this.morph.disabled ? 0 : Number(this.morph.value), styleDirections: [...this.powers] };
   }
 
+  /** Every slider back to no edit: α = 0, direction powers 0 (the directions stay loaded). */
+  reset(): void {
+    this.setMorph(0);
+    this.powers = this.powers.map(() => 0);
+    for (const input of this.directionList.querySelectorAll<HTMLInputElement>('input[type=range]')) {
+      input.value = '0';
+      input.nextElementSibling!.textContent = '0.00';
+    }
+  }
+
   /** A new generator: no domain, no directions. */
   clear(): void {
     this.domainInfo.textContent = 'No morph target: adapt above, or open a NADA model of this generator.';

@@ -1,26 +1,27 @@
-/** The image grid: one pixel-exact canvas per seed, enlarged by CSS (nearest neighbour). */
+/** The image grid: one pixel-exact canvas per image, enlarged by CSS (nearest neighbour). */
 import { toRgba } from '../raster.js';
 import type { RenderedImages } from '../protocol.js';
 
-export function drawGrid(container: HTMLElement, seeds: readonly number[], images: RenderedImages): void {
-  if (images.count !== seeds.length) throw new Error(`drawGrid: ${images.count} images for ${seeds.length} seeds`);
+/** One figure per image, captioned with `labels` ('seed 3', 'projection of cat.png'). */
+export function drawGrid(container: HTMLElement, labels: readonly string[], images: RenderedImages): void {
+  if (images.count !== labels.length) throw new Error(`drawGrid: ${images.count} images for ${labels.length} labels`);
   const { resolution: R, channels } = images;
-  // Reuse the canvases when the seeds are the same, so slider updates do not flicker.
-  const same = container.children.length === seeds.length && [...container.children].every((f, i) => (f as HTMLElement).dataset.seed === String(seeds[i]));
+  // Reuse the canvases when the images are the same, so slider updates do not flicker.
+  const same = container.children.length === labels.length && [...container.children].every((f, i) => (f as HTMLElement).dataset.label === labels[i]);
   if (!same) {
     container.replaceChildren(
-      ...seeds.map((seed) => {
+      ...labels.map((label) => {
         const figure = document.createElement('figure');
-        figure.dataset.seed = String(seed);
+        figure.dataset.label = label;
         const canvas = document.createElement('canvas');
         const caption = document.createElement('figcaption');
-        caption.textContent = `seed ${seed}`;
+        caption.textContent = label;
         figure.append(canvas, caption);
         return figure;
       }),
     );
   }
-  seeds.forEach((_, i) => drawImage(container.children[i].querySelector('canvas')!, images.pixels, channels, R, i));
+  labels.forEach((_, i) => drawImage(container.children[i].querySelector('canvas')!, images.pixels, channels, R, i));
 }
 
 /** Image `index` of NCHW floats onto a canvas of the image's own size. */
