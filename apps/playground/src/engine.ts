@@ -7,7 +7,7 @@
 import { add, type RasterImage, type Runtime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discovery';
-import { directedStyles, directionFromFile, loadNadaGenerator, morphedWeights, readStyleDomainDirection, withParamOverrides, type DirectionTerm, type StyleDirection } from '@stylegpu/adapt';
+import { directedStyles, directionFromFile, exportNadaGenerator, loadNadaGenerator, morphedWeights, readStyleDomainDirection, withParamOverrides, type DirectionTerm, type StyleDirection } from '@stylegpu/adapt';
 import { applyDirectionSliders } from './latent-edits.js';
 import { spreadAlong } from './direction-spread.js';
 import { sampleStatistics, type SampleStatistics } from './sample-statistics.js';
@@ -170,6 +170,12 @@ export class Engine {
       throw new Error(`${label}: not a fine-tune of the loaded generator (${differs ? `they differ at '${differs[0]}'` : 'their parameters differ'}); morphing needs two generators of one configuration`);
     }
     return this.setDomain(label, D);
+  }
+
+  /** The morph target as a rosinality `.pt` (the layout NADA releases and reads), e.g. to keep the page's adaptation. */
+  async exportDomain(): Promise<Uint8Array> {
+    if (!this.domain) throw new Error('nothing to save: adapt first, or open a NADA model');
+    return exportNadaGenerator(this.domain.G);
   }
 
   private setDomain(label: string, G: Generator): DomainInfo {

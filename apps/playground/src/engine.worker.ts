@@ -61,6 +61,8 @@ async function handle(request: Request, id: number): Promise<unknown> {
       const image = await decodeImageInBrowser(new Uint8Array(request.source), request.label);
       return engine.invert(image, request.label, request.steps, (done, total, loss) => post({ id, kind: 'progress', done, total, note: `MSE ${loss.toFixed(4)}` }));
     }
+    case 'export-domain':
+      return { bytes: await engine.exportDomain() };
     case 'use-projection':
       return { count: engine.useProjection() };
     case 'adapt':

@@ -70,7 +70,7 @@ async function start(): Promise<void> {
   }
   const engine = new EngineClient(new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' }));
   const live = () => scheduler.request().catch(shownAlready);
-  const domains = new DomainPanel($('morph'), $('morph-value'), $('domain-info'), $('style-directions'), live);
+  const domains = new DomainPanel($('morph'), $('morph-value'), $('domain-info'), $('style-directions'), $('save-domain'), live);
   const sliders = new DirectionSliders($('sliders'), live);
   const channel = new ChannelSlider($('channel-layer'), $('channel-index'), $('channel-delta'), $('channel-value'), live);
   const scheduler = new RenderScheduler(
@@ -246,6 +246,15 @@ async function start(): Promise<void> {
     const file = event.dataTransfer?.files[0];
     if (file) void invert(file);
   });
+  $('save-domain').addEventListener('click', () =>
+    void action(async () => {
+      const { bytes } = await engine.request({ kind: 'export-domain' });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      link.download = 'stylegpu-nada.pt';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    }));
   $('clear-directions').addEventListener('click', () =>
     void action(async () => {
       domains.setDirections((await engine.request({ kind: 'clear-style-directions' })).labels);

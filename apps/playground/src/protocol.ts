@@ -73,7 +73,8 @@ export type Request =
   | { kind: 'style-direction'; source: ArrayBuffer; label: string }
   | { kind: 'clear-style-directions' }
   | { kind: 'invert'; source: ArrayBuffer; label: string; steps: number }
-  | { kind: 'use-projection' };
+  | { kind: 'use-projection' }
+  | { kind: 'export-domain' };
 
 export interface DomainInfo {
   label: string;
@@ -100,6 +101,7 @@ export interface ResultOf {
   'clear-style-directions': { labels: string[] };
   invert: InvertResult;
   'use-projection': { count: number };
+  'export-domain': { bytes: Uint8Array };
 }
 
 export type RequestMessage = { id: number } & Request;

@@ -276,6 +276,25 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
       guide.dispose();
     }
 
+    // Saved as a NADA model (rosinality .pt), it renders in Node as the page shows it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save-domain').click()]);
+    expect(download.suggestedFilename()).toBe('stylegpu-nada.pt');
+    const saved = join(scratch, 'stylegpu-nada.pt');
+    await download.saveAs(saved);
+    const check = new Engine(rt);
+    try {
+      await check.load(new Uint8Array(readFileSync(FIXTURE)), 'g32_rosinality.pt');
+      await check.setLatents([SEED], PSI);
+      await check.discover('sefa', 3);
+      await check.loadDomain(new Uint8Array(readFileSync(saved)), 'stylegpu-nada.pt');
+      const node = await check.render({ morph: 1, styleDirections: [], directions: { sefa: [3, 0, 0] }, channel: { layer: 'b8.conv0', channel: 2, delta: -4 } });
+      const d = maxAbsDiff(adapted.pixels, node.pixels);
+      console.log(`playground: the saved adaptation rendered in Node vs the page: max |Δ| ${d.toExponential(2)}`);
+      expect(d).toBeLessThanOrEqual(FLOAT_TOLERANCE);
+    } finally {
+      check.destroy();
+    }
+
     // Morph α = 0 is the loaded generator again, exactly; α = 0.5 lies between.
     let count = await renders(page);
     await moveSlider(page, '#morph', 0);

@@ -11,6 +11,7 @@ export class DomainPanel {
     private readonly morphValue: HTMLOutputElement,
     private readonly domainInfo: HTMLElement,
     private readonly directionList: HTMLElement,
+    private readonly save: HTMLButtonElement,
     private readonly onChange: () => void,
   ) {
     morph.addEventListener('input', () => {
@@ -23,6 +24,7 @@ export class DomainPanel {
   setDomain(label: string, alpha: number): void {
     this.domainInfo.textContent = `Morph target: ${label}`;
     this.morph.disabled = false;
+    this.save.disabled = false;
     this.setMorph(alpha);
   }
 
@@ -71,6 +73,7 @@ export class DomainPanel {
   clear(): void {
     this.domainInfo.textContent = 'No morph target: adapt above, or open a NADA model of this generator.';
     this.morph.disabled = true;
+    this.save.disabled = true;
     this.setMorph(0);
     this.powers = [];
     this.directionList.replaceChildren();
