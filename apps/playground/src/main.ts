@@ -135,9 +135,9 @@ async function start(): Promise<void> {
       sliders.show(await engine.request({ kind: 'discover', method, components }));
     });
 
-  const loadClip = (picked: string | File[]) =>
+  const loadClip = (choice: string | File[]) =>
     action(async () => {
-      const source = typeof picked === 'string' ? picked : await pickClipFiles(picked);
+      const source = typeof choice === 'string' ? choice : await pickClipFiles(choice);
       const name = typeof source === 'string' ? source : source.weightsName;
       $('clip-info').textContent = `Loading ${name}…`;
       try {
@@ -180,11 +180,11 @@ async function start(): Promise<void> {
   $('adapt-run').addEventListener('click', () => void adapt());
   $('load-clip').addEventListener('click', () => void loadClip(DEFAULT_CLIP));
   $<HTMLInputElement>('clip-files').addEventListener('change', (event) => {
-    const files = [...((event.target as HTMLInputElement).files ?? [])];
+    const files = picked(event);
     if (files.length) void loadClip(files);
   });
   $<HTMLInputElement>('domain-file').addEventListener('change', (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
+    const [file] = picked(event);
     if (!file) return;
     void action(async () => {
       const buffer = await file.arrayBuffer();
@@ -194,7 +194,7 @@ async function start(): Promise<void> {
     });
   });
   $<HTMLInputElement>('direction-files').addEventListener('change', (event) => {
-    const files = [...((event.target as HTMLInputElement).files ?? [])];
+    const files = picked(event);
     if (!files.length) return;
     void action(async () => {
       for (const file of files) {
@@ -231,7 +231,7 @@ async function start(): Promise<void> {
       await scheduler.request();
     }));
   $<HTMLInputElement>('invert-file').addEventListener('change', (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
+    const [file] = picked(event);
     if (file) void invert(file);
   });
   const drop = $('invert-drop');
@@ -270,7 +270,7 @@ async function start(): Promise<void> {
   });
   $('load-embedded').addEventListener('click', () => void action(() => load(DEFAULT_MODEL, DEFAULT_MODEL)));
   $<HTMLInputElement>('model-file').addEventListener('change', (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
+    const [file] = picked(event);
     if (file) void action(async () => load(await file.arrayBuffer(), file.name));
   });
 
@@ -292,6 +292,14 @@ async function start(): Promise<void> {
     else await load(await fetchModel(model), decodeURIComponent(model.split('/').pop() || model));
   });
   if (adapter === '') setState('no-webgpu');
+}
+
+/** The files of a file input's change, after which the input is cleared (so picking the same file again is a change). */
+function picked(event: Event): File[] {
+  const input = event.target as HTMLInputElement;
+  const files = [...(input.files ?? [])];
+  input.value = '';
+  return files;
 }
 
 /** For live renders: their errors already went to the message line through the scheduler's onError. */
