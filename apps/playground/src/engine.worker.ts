@@ -4,7 +4,7 @@
  */
 import { createRuntime, describeAdapter, type Runtime } from '@stylegpu/kernels';
 import { Engine } from './engine.js';
-import { webGpuMissingMessage } from './webgpu-support.js';
+import { webGpuProblem } from './webgpu-support.js';
 import { decodeImageInBrowser } from './image-decoding.js';
 import type { Request, RequestMessage, ResponseMessage } from './protocol.js';
 
@@ -30,7 +30,7 @@ self.onmessage = (event: MessageEvent<RequestMessage>) => {
 async function handle(request: Request, id: number): Promise<unknown> {
   if (request.kind === 'open') {
     if (engine) return { adapter: describeAdapter(engine.rt.gpu.adapter) };
-    const missing = webGpuMissingMessage((self as unknown as { navigator?: { gpu?: GPU } }).navigator?.gpu);
+    const missing = await webGpuProblem((self as unknown as { navigator?: { gpu?: GPU } }).navigator?.gpu);
     if (missing) throw new Error(missing);
     const rt: Runtime = await createRuntime();
     engine = new Engine(rt);

@@ -5,7 +5,7 @@
 import { EngineClient } from './engine-client.js';
 import { RenderScheduler } from './render-scheduler.js';
 import { parseSeedList, parseTruncation } from './seed-list.js';
-import { webGpuMissingMessage } from './webgpu-support.js';
+import { webGpuProblem } from './webgpu-support.js';
 import { drawGrid, drawImage } from './ui/grid-view.js';
 import { DirectionSliders } from './ui/direction-sliders.js';
 import { ChannelSlider } from './ui/channel-slider.js';
@@ -61,7 +61,7 @@ const allButtons = [...modelButtons, ...otherButtons];
 let adapter = '';
 
 async function start(): Promise<void> {
-  const missing = webGpuMissingMessage(navigator.gpu);
+  const missing = await webGpuProblem(navigator.gpu);
   if (missing) {
     setState('no-webgpu');
     status('WebGPU unavailable');

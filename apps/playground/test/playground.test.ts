@@ -139,6 +139,20 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     }
   });
 
+  it('says what to do when WebGPU offers no adapter', async () => {
+    const bare = await browser.context.newPage();
+    try {
+      await bare.addInitScript(() => {
+        GPU.prototype.requestAdapter = async () => null;
+      });
+      await bare.goto(served.url);
+      await bare.waitForFunction(() => document.body.dataset.state === 'no-webgpu', undefined, { timeout: 30_000 });
+      expect(await bare.locator('#message').textContent()).toMatch(/^This browser has WebGPU but offers no adapter: its GPU may be blocklisted or WebGPU switched off\./);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('refuses a file that is not a generator, naming it', async () => {
     await page.locator('#model-file').setInputFiles({ name: 'broken.pt', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a checkpoint') });
     await page.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 30_000 });
