@@ -1,7 +1,8 @@
 /**
  * Model files read on the CPU with errors that name the flag and the path: StyleGAN2 checkpoints,
- * CLIP checkpoints (files, folders, or embedded names) and the tokenizer that belongs to each CLIP. Commands read their models through these before they open
- * the GPU, so a wrong file fails fast, with one line, and before anything is written.
+ * CLIP checkpoints (files, folders, or embedded names) and the tokenizer that belongs to each CLIP.
+ * Commands read their models through these before they open the GPU, so a wrong file fails fast,
+ * with one line, and before anything is written.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +84,7 @@ export function clipPath(what: string, path: string): string {
   for (const file of [weights, vocabulary]) {
     if (!existsSync(file)) throw new CliError(what, path, `${file} is not there: no such file ${where}`, embeddedClipTodo(weights, vocabulary));
   }
-  return fileURLToPath(urls.weights);
+  return weights;
 }
 
 /** A CLIP checkpoint: a file, a Hugging Face folder, or an embedded name (`embedded:shapes32-clip`). */
