@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createRuntime, decodePng, encodePng, type Runtime } from '@stylegpu/kernels';
-import { Generator, randomStateRandn, toRasters } from '@stylegpu/stylegan';
+import { Generator, parseStyleGanCheckpoint, randomStateRandn, saveStyleGanCheckpoint, toRasters } from '@stylegpu/stylegan';
 import { Engine } from '../src/engine.js';
 import { byteOf } from '../src/raster.js';
 import { APP_ROOT, buildAndServe, type ServedPage } from './built-page.js';
@@ -153,10 +153,23 @@ describe.skipIf(missing !== null)('playground in Chromium', () => {
     }
   });
 
-  it('refuses a file that is not a generator, naming it', async () => {
+  it('opens NVIDIA .pkl and stylegpu .safetensors files, and refuses a file that is not a generator, naming it', async () => {
+    const pkl = join(APP_ROOT, '..', '..', 'packages', 'stylegan', 'fixtures', 'g16_nvidia.pkl');
+    const safetensors = join(scratch, 'g16.safetensors');
+    writeFileSync(safetensors, saveStyleGanCheckpoint(parseStyleGanCheckpoint(new Uint8Array(readFileSync(pkl)))));
+    for (const file of [pkl, safetensors]) {
+      const before = await renders(page);
+      await page.locator('#model-file').setInputFiles(file);
+      await waitForRender(page, before);
+      expect(await page.locator('#model-info').textContent()).toMatch(new RegExp(`^${file.split('/').pop()!.replace('.', '\\.')}: 16 px, z 32, w 32, 6 ws`));
+      expect((await lastRender(page)).resolution).toBe(16);
+    }
+
     await page.locator('#model-file').setInputFiles({ name: 'broken.pt', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a checkpoint') });
     await page.waitForFunction(() => document.body.dataset.state === 'error', undefined, { timeout: 30_000 });
     expect(await page.locator('#message').textContent()).toMatch(/^broken\.pt: loadStyleGanCheckpoint: cannot read the file as a PyTorch checkpoint/);
+    // The generator loaded before stays.
+    expect(await page.evaluate(() => window.stylegpuPlayground!.model!.label)).toBe('g16.safetensors');
   });
 
   it("generates from a picked file the image Node computes for the same seed and ψ", async () => {
