@@ -1,15 +1,20 @@
 // The README's screenshot: the built page in Debian's Chromium (the flags of test/chromium.ts),
 // on embedded:shapes32 or the generator file given, seeds 0–7 at ψ 0.7, SeFa found and its first
-// slider moved. Usage: node scripts/screenshot.mjs [generator file] [out.png]
+// slider moved; with --adapt-steps N, first N NADA steps "red" → "blue" with the embedded CLIP.
+// Usage: node scripts/screenshot.mjs [--generator file] [--out png] [--adapt-steps N]
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [generator, out = join(root, 'screenshot.png')] = process.argv.slice(2);
+const { values: args } = parseArgs({ options: { generator: { type: 'string' }, out: { type: 'string' }, 'adapt-steps': { type: 'string', default: '0' } } });
+const generator = args.generator;
+const out = resolve(args.out ?? join(root, 'screenshot.png'));
+const adaptSteps = Number(args['adapt-steps']);
 const executablePath = process.env.STYLEGPU_CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(executablePath)) throw new Error(`screenshot: ${executablePath} not found; install Debian's Chromium (sudo bash scripts/setup-chromium.sh)`);
 
@@ -37,6 +42,15 @@ try {
   }
   const state = await page.evaluate(() => document.body.dataset.state);
   if (state !== 'ready') throw new Error(`screenshot: the page did not load a generator: ${await page.locator('#message').textContent()}`);
+  if (adaptSteps > 0) {
+    await page.locator('#adapt-steps').fill(String(adaptSteps));
+    await page.locator('#adapt-run').click();
+    await page.waitForFunction(() => document.body.dataset.state === 'busy', undefined, { timeout: 10_000 }).catch(() => {});
+    await settled();
+    const message = await page.locator('#message').textContent();
+    if (message) throw new Error(`screenshot: adaptation failed: ${message}`);
+    console.log(await page.locator('#adapt-info').textContent());
+  }
   await page.locator('#discover-sefa').click();
   await page.locator('#sliders [data-method="sefa"] input[data-index="0"]').waitFor({ timeout: 60_000 });
   const before = await page.evaluate(() => window.stylegpuPlayground.renders);
