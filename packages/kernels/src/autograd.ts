@@ -16,48 +16,14 @@
  * then: the returned gradients' graphs hold it (the caller's scope frees it).
  */
 import { Tensor, formatShape } from './tensor.js';
-// A cycle (ops attach to autograd; autograd accumulates with ops), harmless: both sides only
-// use the other at call time, never while modules load.
+import type { BackwardContext } from './grad-node.js';
 import { onesLike, zerosLike } from './ops/creation.js';
 import { add, binaryRaw } from './ops/elementwise.js';
 import { reshape } from './ops/shape.js';
 
-/** What a backward function is told besides the output's gradient. */
-export interface BackwardContext {
-  /** Per input: whether its gradient is wanted at all (a backward may skip computing the others). */
-  readonly needs: readonly boolean[];
-  /**
-   * True under `grad(…, { createGraph: true })`: recording is on, so the returned gradients must
-   * come from differentiable ops (a raw kernel's output would carry no graph).
-   */
-  readonly createGraph: boolean;
-}
-
-export type GradFn = (grad: Tensor, ctx: BackwardContext) => ReadonlyArray<Tensor | null | undefined>;
-
-export interface GradNode {
-  readonly op: string;
-  readonly inputs: readonly Tensor[];
-  readonly backward: GradFn;
-  /** The backward is itself differentiable (built from recorded ops) under `createGraph`. */
-  readonly higherOrder: boolean;
-}
-
-export interface AttachOptions {
-  /** Set when `backward` records a correct graph of its own under `createGraph` (see the file comment). */
-  higherOrder?: boolean;
-}
-
-/**
- * Called by every differentiable op after it computed `out`: records how to get the inputs'
- * gradients, if any input needs one and recording is on. Returns `out`.
- */
-export function attach(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradFn, opts: AttachOptions = {}): Tensor {
-  if (!out.rt.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
-  out.requiresGrad = true;
-  out.gradFn = { op, inputs, backward, higherOrder: opts.higherOrder ?? false };
-  return out;
-}
+// What an op records (GradNode, `attach`) lives in grad-node.ts, below the ops, because this pass
+// runs on ops; re-exported, so this module exports what it always did.
+export { attach, type AttachOptions, type BackwardContext, type GradFn, type GradNode } from './grad-node.js';
 
 /**
  * Backpropagates from `root` (a one-element tensor, or any tensor with an explicit `grad` of its

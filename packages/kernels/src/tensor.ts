@@ -4,7 +4,7 @@
  * Ops live in `ops/`; this file only knows storage and lifetime. A reshape is a new Tensor on the
  * same storage (the storage counts its tensors and goes back to the pool with the last one).
  */
-import type { GradNode } from './autograd.js';
+import type { GradNode } from './grad-node.js';
 import type { Runtime } from './runtime.js';
 
 /**

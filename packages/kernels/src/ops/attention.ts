@@ -23,7 +23,7 @@
  *   dv = Pᵀ g,  dP = g vᵀ,  dS = P ⊙ (dP − Σ_j dP⊙P),  dq = scale · dS k,  dk = scale · dSᵀ q.
  * Masked entries have P = 0, so dS is 0 there without a second mask.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';

@@ -16,10 +16,10 @@
  * the reference's `Tensor.clamp` has zero gradient. The bias gradient is the x gradient summed
  * over every axis but `dim`.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, kernel, type Kernel, type Uniform } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
-import { sum } from './reduce.js';
+import { sum } from './broadcast.js';
 import { reshape } from './shape.js';
 
 const WG = 256;

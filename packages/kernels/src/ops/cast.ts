@@ -11,7 +11,7 @@
  * Every other kernel refuses f16 tensors by name before dispatching (the runtime checks each
  * dispatch); cast to f32 first. Values beyond ±65504 do not fit in f16.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 

@@ -39,10 +39,10 @@
  * gather: stride 1 padding 1, 32 ch 32 px 122 → 34 ms, 32 ch 16 px 35 → 17 ms, 128 ch 32 px
  * 2.12 → 1.03 s; stride 2, 32 ch 16 → 33 px 105 → 15 ms, 128 ch 1.26 → 0.40 s.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
-import { sum } from './reduce.js';
+import { sum } from './broadcast.js';
 import { tiledCorrelation, tiledGrid } from './conv-tiled.js';
 import { flipTransposeWeight, phaseTaps } from './conv-flip-weight.js';
 

@@ -7,11 +7,11 @@
  * the incoming gradient. Binary ops have a same-shape fast path and a rank-specialised
  * broadcasting path (strides of 0 on broadcast axes).
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { zerosLike } from './creation.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './broadcast.js';
 
 const WG = 256;
 

@@ -11,7 +11,7 @@
  * gives each (first position, column) pair one invocation that walks its chain, so every table
  * row is written by exactly one invocation per column: O(N·D) adds in total.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { zeros } from './creation.js';

@@ -3,6 +3,7 @@
 export * from './creation.js';
 export * from './cast.js';
 export * from './elementwise.js';
+export * from './broadcast.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './matmul.js';

@@ -16,7 +16,7 @@
  * Nothing is saved from the forward: the row kernel of the backward recomputes mean and rstd (one
  * extra read of x) and hands them to the column kernel, so the graph holds no hidden tensors.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';

@@ -19,11 +19,11 @@
  * Both read out-of-range rows/columns through clamped indices and mask at the store, so edges
  * cost no branches in the inner loop.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { f32, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
-import { sum, sumTo } from './reduce.js';
+import { sum, sumTo } from './broadcast.js';
 import { reshape } from './shape.js';
 import { mulScalar } from './elementwise.js';
 

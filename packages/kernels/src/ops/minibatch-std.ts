@@ -18,10 +18,12 @@
  *   dx = g[:, :C] + S[j, f]/(c·H·W) · (x − μ)/(G·σ),
  * one reduction kernel for S and one elementwise kernel (a thread per group element) for dx.
  */
-import { attach, grad } from '../autograd.js';
+import { grad } from '../autograd.js';
+import { attach } from '../grad-node.js';
+import { expand } from './broadcast.js';
 import { addScalar, sqrt, square, sub } from './elementwise.js';
 import { mean } from './reduce.js';
-import { concat, expand, reshape } from './shape.js';
+import { concat, reshape } from './shape.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 

@@ -58,7 +58,7 @@
  * `modulatedConv2dUnfused` is the textbook route for comparison (benchmarks): it materialises
  * w'·d for every sample and runs a per-sample (grouped) convolution with the same kernel.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { add } from './elementwise.js';

@@ -11,11 +11,11 @@
  * channels (and over the batch when the noise is shared), dnoise = G · strength and
  * dstrength = Σ G · noise. G is one kernel (a thread per noise pixel); the rest is two small ops.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
 import { Tensor, formatShape } from '../tensor.js';
 import { mul, mulScalar } from './elementwise.js';
-import { sum } from './reduce.js';
+import { sum } from './broadcast.js';
 import { reshape } from './shape.js';
 
 const OP = 'addNoise';

@@ -15,11 +15,11 @@
  * The last two are compositions of existing ops (a handful of small dispatches on [B, 512]
  * features); at an exactly zero vector the gradient of ‖·‖ is NaN, where torch reports 0.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, i32, kernel, type Uniform } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { add, clampMin, div, mul, sqrt, square } from './elementwise.js';
-import { sum } from './reduce.js';
+import { sum } from './broadcast.js';
 import { normAxis, reshape } from './shape.js';
 
 const WG = 256;

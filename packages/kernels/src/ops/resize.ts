@@ -21,7 +21,7 @@
  * (mode, sizes, flags) and cached per runtime (also their transposes, which are the backward).
  * One kernel applies a CSR matrix along an axis: out[o, r, i] = Σ_p w_p · x[o, col_p, i].
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';

@@ -6,17 +6,17 @@
  *   scatter: out[offset + Σ_d coord_d(i) · stride_d] = x[i]    (coords of i in x's shape)
  *
  * A permutation, a broadcast (stride 0), a slice (an offset and the parent's strides) are all
- * just strides; their backwards are the other kernel, or a sum for broadcasts.
+ * just strides; their backwards are the other kernel, or a sum for broadcasts (`expand`, with that
+ * sum, is in broadcast.ts).
  *
  * Slices and concatenations that are a few contiguous runs (rows of a batch, channel blocks of
  * NCHW) are buffer copies instead (`boxRuns`): on lavapipe a copy moves 25–38 GB/s, the scatter
  * kernel, which divides per element to find its coordinates, about 1.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
 import { BYTES_PER_ELEMENT, Tensor, formatShape, shapeSize } from '../tensor.js';
 import { zeros } from './creation.js';
-import { sumTo } from './reduce.js';
 
 const WG = 256;
 /** Every shape op's backward is shape ops again (or a sum), so each supports a double backward. */
@@ -170,22 +170,6 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   const j = normAxis('transpose', b, x.rank);
   [perm[i], perm[j]] = [perm[j], perm[i]];
   return permute(x, perm);
-}
-
-/** Broadcasts to `shape` (NumPy rules), materialised. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  x.assertLive('expand');
-  const r = shape.length;
-  if (x.rank > r) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  const strides = new Array<number>(r).fill(0);
-  const cs = contiguousStrides(x.shape);
-  for (let i = 0; i < x.rank; i++) {
-    const o = r - x.rank + i;
-    if (x.shape[i] !== shape[o] && x.shape[i] !== 1) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
-    strides[o] = x.shape[i] === 1 ? 0 : cs[i];
-  }
-  const out = stridedGather(x, shape, strides, 0, 'expand');
-  return attach(out, 'expand', [x], (g) => [sumTo(g, x.shape)], HIGHER_ORDER);
 }
 
 /** out = x[start_0:end_0, start_1:end_1, …]; axes not given are kept whole. Negative indices count from the end. */

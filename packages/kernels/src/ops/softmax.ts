@@ -15,7 +15,7 @@
  *   softmax:    dx = y ⊙ (g − Σ g⊙y)
  *   logSoftmax: dx = g − exp(y) · Σ g
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';

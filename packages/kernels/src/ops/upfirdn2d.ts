@@ -27,7 +27,7 @@
  * filter flipped, padding [fw−px0−1, iw·upx − ow·downx + px0 − upx + 1, …]. The filter is a
  * constant: it gets no gradient.
  */
-import { attach } from '../autograd.js';
+import { attach } from '../grad-node.js';
 import { bindings, f32, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
