@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EMBEDDED_GENERATORS, type StyleGanCheckpoint, embeddedGeneratorUrl, isEmbeddedName, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
+import { EMBEDDED_PREDICTORS, embeddedPredictorUrl } from '@stylegpu/world/predictor';
 import {
   type ClipTokenizer,
   type ClipTokenizerChoice,
@@ -41,6 +42,16 @@ export function styleGanPath(what: string, path: string): string {
   if (!names.includes(path)) throw new CliError(what, path, 'no such embedded generator', `use ${names.join(' or ')}, or give a checkpoint file`);
   const file = fileURLToPath(embeddedGeneratorUrl(path));
   if (!existsSync(file)) throw new CliError(what, path, `${file} is not in this copy of @stylegpu/stylegan`, 'train it as its embedded/README.md says, or give a checkpoint file');
+  return file;
+}
+
+/** `embedded:<name>` → the factor predictor file it names inside @stylegpu/world (or STYLEGPU_EMBEDDED_DIR); other paths as they are. */
+export function predictorPath(what: string, path: string): string {
+  if (!isEmbeddedName(path)) return path;
+  const names = Object.keys(EMBEDDED_PREDICTORS).map((n) => `embedded:${n}`);
+  if (!names.includes(path)) throw new CliError(what, path, 'no such embedded predictor', `use ${names.join(' or ')}, or give a predictor.safetensors file`);
+  const file = fileURLToPath(embeddedPredictorUrl(path));
+  if (!existsSync(file)) throw new CliError(what, path, `${file} is not in this copy of @stylegpu/world`, 'train it as its embedded/README.md says, or give a predictor file');
   return file;
 }
 

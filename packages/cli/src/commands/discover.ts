@@ -51,7 +51,7 @@ import { CliError } from '../cli-error.js';
 import { checkOutputFile, checkOutputFolder, readInput } from '../file-checks.js';
 import { OutputFolder } from '../output-folder.js';
 import { progress } from '../progress.js';
-import { readClip, readStyleGan, reason } from '../read-models.js';
+import { predictorPath, readClip, readStyleGan, reason } from '../read-models.js';
 import { parseSeeds } from '../seeds.js';
 
 interface CommonOptions {
@@ -120,7 +120,7 @@ export function discoverCommand(): Command {
   cmd.addCommand(
     common(new Command('table'))
       .description('Navigator (fixed, ada, prototype) vs GANSpace vs SeFa against a factor predictor: table.md, table.json')
-      .requiredOption('--predictor <file>', '@stylegpu/world factor predictor (.safetensors)')
+      .requiredOption('--predictor <file>', '@stylegpu/world factor predictor (.safetensors), or embedded:shapes32-predictor')
       .requiredOption('--outdir <dir>', 'where to write the table and every method\'s directions')
       .option('--directions <k>', 'directions per method', '10')
       .option('--steps <n>', 'navigator training steps', '1000')
@@ -400,8 +400,9 @@ async function runTable(o: CommonOptions & Record<string, string>): Promise<void
   for (const m of methods) if (!(METHODS as readonly string[]).includes(m)) throw new CliError(`${what} --methods`, `'${o.methods}'`, `'${m}' is not a method`, `choose from ${METHODS.join(', ')}`);
   parseSensorKind(o.sensor);
   await checkOutputFolder(`${what} --outdir`, o.outdir);
-  const predictorBytes = await readInput(`${what} --predictor`, o.predictor);
-  checkPredictorFile(what, o.predictor, predictorBytes);
+  const predictorFile = predictorPath(`${what} --predictor`, o.predictor);
+  const predictorBytes = await readInput(`${what} --predictor`, predictorFile);
+  checkPredictorFile(what, predictorFile, predictorBytes);
   const ckpt = await readStyleGan(`${what} --network`, o.network);
   const cfg = ckpt.config.generator;
   if (K > cfg.wDim) throw new CliError(`${what} --directions`, String(K), `the network's w has ${cfg.wDim} dimensions`, `give at most ${cfg.wDim}`);

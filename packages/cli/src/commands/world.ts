@@ -31,7 +31,7 @@ import {
 import { CliError } from '../cli-error.js';
 import { checkOutputFolder, readInput } from '../file-checks.js';
 import { progress } from '../progress.js';
-import { readStyleGan, reason } from '../read-models.js';
+import { predictorPath, readStyleGan, reason } from '../read-models.js';
 import { nonNegativeIntegerFlag, positiveIntegerFlag, positiveNumberFlag } from './flag-numbers.js';
 
 interface TrainFlags {
@@ -241,8 +241,8 @@ export async function runPredictorEval(f: EvalFlags): Promise<void> {
   const seed = nonNegativeIntegerFlag(`${what} --seed`, f.seed, 'give the first z seed, for example 0');
   const psi = Number(f.trunc);
   if (f.trunc.trim() === '' || !Number.isFinite(psi)) throw new CliError(`${what} --trunc`, `'${f.trunc}'`, 'not a finite number', 'give the truncation psi, for example 1');
-  const predictorBytes = f.predictor.startsWith('embedded:') ? null : await readInput(`${what} --predictor`, f.predictor);
-  if (predictorBytes && safeMetadata(predictorBytes)?.format !== PREDICTOR_FORMAT) {
+  const predictorBytes = await readInput(`${what} --predictor`, predictorPath(`${what} --predictor`, f.predictor));
+  if (safeMetadata(predictorBytes)?.format !== PREDICTOR_FORMAT) {
     throw new CliError(`${what} --predictor`, f.predictor, 'is not a factor predictor file', 'give the predictor.safetensors written by stylegpu world predictor train');
   }
   const ckpt = await readStyleGan(`${what} --network`, f.network);
@@ -254,7 +254,7 @@ export async function runPredictorEval(f: EvalFlags): Promise<void> {
   let G: Generator | null = null;
   try {
     try {
-      predictor = await loadPredictor(rt, predictorBytes ?? f.predictor);
+      predictor = await loadPredictor(rt, predictorBytes);
     } catch (e) {
       throw new CliError(`${what} --predictor`, f.predictor, reason(e), 'give a predictor.safetensors or an embedded predictor name');
     }
