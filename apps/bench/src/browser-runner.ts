@@ -12,20 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RunSuitesOptions, RuntimeRun } from './run-suites.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '@stylegpu/kernels/testing';
 
-export const CHROMIUM = process.env.STYLEGPU_CHROMIUM ?? '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-gpu-watchdog',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 function findPageEntry(): string {
   // src/browser-runner.ts (tests) or dist/cli.js (bundled): the page source is src/browser/page.ts.

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '@stylegpu/kernels/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { generator: { type: 'string' }, out: { type: 'string' }, 'adapt-steps': { type: 'string', default: '0' } } });
 const generator = args.generator;
 const out = resolve(args.out ?? join(root, 'screenshot.png'));
 const adaptSteps = Number(args['adapt-steps']);
-const executablePath = process.env.STYLEGPU_CHROMIUM ?? '/usr/bin/chromium';
+const executablePath = CHROMIUM;
 if (!existsSync(executablePath)) throw new Error(`screenshot: ${executablePath} not found; install Debian's Chromium (sudo bash scripts/setup-chromium.sh)`);
 
 const outDir = mkdtempSync(join(tmpdir(), 'stylegpu-playground-shot-'));
@@ -27,7 +28,7 @@ const browser = await chromium.launchPersistentContext(profile, {
   executablePath,
   headless: true,
   viewport: { width: 1280, height: 900 },
-  args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-gpu-watchdog'],
+  args: CHROMIUM_ARGS,
 });
 try {
   const page = browser.pages()[0] ?? (await browser.newPage());

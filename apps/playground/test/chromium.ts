@@ -1,25 +1,14 @@
 /**
  * Debian's Chromium driven by playwright-core (never a downloaded browser), headless, with the
- * flags apps/bench's browser runner uses on a GPU-less machine (WebGPU then runs on SwiftShader).
+ * flags shared with apps/bench (@stylegpu/kernels/testing) that give WebGPU on a GPU-less machine (SwiftShader).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '@stylegpu/kernels/testing';
 
-export const CHROMIUM = process.env.STYLEGPU_CHROMIUM ?? '/usr/bin/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-gpu-watchdog',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** Why the browser tests cannot run here, or null when Chromium is installed. */
 export function chromiumMissing(): string | null {

@@ -3,3 +3,4 @@
  */
 export * from './fuzz.js';
 export * from './random-matrices.js';
+export { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
