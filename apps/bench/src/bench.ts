@@ -2,7 +2,7 @@
  * One benchmark run: our suites in Node, the peers on the same work, our suites in Chromium,
  * then results/latest.json, results/latest.svg and BENCHMARKS.md (generated from the JSON).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './harness.js';
@@ -175,9 +175,19 @@ export function writeReport(report: BenchReport, outDir: string, markdownPath: s
   writeFileSync(svg, renderSvg(report) + '\n');
   if (markdownPath) {
     const rel = (p: string) => relative(dirname(markdownPath), p).split('\\').join('/');
-    writeFileSync(markdownPath, renderMarkdown(report, rel(svg), rel(json)));
+    writeFileSync(markdownPath, renderMarkdown(report, rel(svg), rel(json), readMethodTables(outDir)));
   }
   return { json, svg };
+}
+
+/** The hand-run method tables: results/methods/*.md in name order (none when the folder is absent). */
+export function readMethodTables(outDir: string): string[] {
+  const dir = join(outDir, 'methods');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
 /** Regenerates the SVG and Markdown from a saved JSON report. */

@@ -84,7 +84,12 @@ function bestOf(results: readonly CaseResult[], group: string, runtime: string):
     .sort((a, b) => a.wallMs!.median - b.wallMs!.median)[0];
 }
 
-export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath: string): string {
+/**
+ * `methodTables`: Markdown sections measured by the method scripts (StyleDomain parameterisations, inversion spaces,
+ * discovery metrics), kept as files in results/methods/ beside latest.json and placed before the chart, so a
+ * regenerated report keeps them.
+ */
+export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath: string, methodTables: readonly string[] = []): string {
   const m = report.machine;
   const L: string[] = [];
   L.push('# stylegpu benchmarks', '');
@@ -210,6 +215,7 @@ export function renderMarkdown(report: BenchReport, chartPath: string, jsonPath:
     }
   }
 
+  for (const t of methodTables) L.push('', t.trim());
   L.push('', '## Chart', '', `![GFLOP/s per case and runtime](${chartPath})`, '');
   if (report.skipped.length) {
     L.push('## Not run', '');
