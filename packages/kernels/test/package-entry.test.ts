@@ -1,10 +1,36 @@
 // The built package, as a user imports it (dist through the `exports` map), not the sources:
-// bundling can drop code the sources keep (it once dropped autograd's wiring).
+// bundling can drop code the sources keep (it once dropped autograd's wiring). Also its two
+// testing entries: the pure one must not pull in vitest, the vitest one must share the library's modules.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as pkg from '@stylegpu/kernels';
+import * as testing from '@stylegpu/kernels/testing';
+import * as testingVitest from '@stylegpu/kernels/testing/vitest';
 
 let rt: pkg.Runtime | null = null;
-afterAll(() => rt?.destroy());
+afterAll(() => {
+  rt?.destroy();
+  testingVitest.destroyTestRuntime();
+});
+
+const packageJsonPath = () => createRequire(import.meta.url).resolve('@stylegpu/kernels/package.json');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const packageJson = async (): Promise<any> => JSON.parse(await readFile(packageJsonPath(), 'utf8'));
+
+/** Every file `entry` (a path in the package) reaches through relative imports, with its source. */
+async function reachable(entry: string): Promise<Map<string, string>> {
+  const dir = packageJsonPath().replace(/package\.json$/, '');
+  const seen = new Map<string, string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    const src = await readFile(file, 'utf8');
+    seen.set(file, src);
+    for (const m of src.matchAll(/from\s*['"](\.\.?\/[^'"]+)['"]/g)) await visit(new URL(m[1], `file://${file}`).pathname);
+  };
+  await visit(dir + entry.replace(/^\.\//, ''));
+  return seen;
+}
 
 describe('@stylegpu/kernels as installed', () => {
   it('trains a linear layer one step through the built entry', async () => {
@@ -26,22 +52,42 @@ describe('@stylegpu/kernels as installed', () => {
   });
 
   it('exposes the browser entry without the Node binding', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const { createRequire } = await import('node:module');
-    const req = createRequire(import.meta.url);
-    const pkgJson = JSON.parse(await readFile(req.resolve('@stylegpu/kernels/package.json'), 'utf8'));
+    const pkgJson = await packageJson();
     expect(pkgJson.exports['.'].browser).toMatch(/index\.browser\.js$/);
-    const dir = req.resolve('@stylegpu/kernels/package.json').replace(/package\.json$/, '');
-    const seen = new Set<string>();
-    const visit = async (file: string): Promise<void> => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const src = await readFile(file, 'utf8');
-      // Neither the Node WebGPU binding nor the Node-only image codecs (zlib, Buffer) reach a browser bundle.
-      expect(src, `${file} imports a Node-only module`).not.toMatch(/from\s*['"](webgpu|pngjs|jpeg-js|node:[a-z]+)['"]/);
-      for (const m of src.matchAll(/from\s*['"](\.\/[^'"]+)['"]/g)) await visit(new URL(m[1], `file://${file}`).pathname);
-    };
-    await visit(dir + pkgJson.exports['.'].browser.replace(/^\.\//, ''));
-    expect(seen.size).toBeGreaterThan(0);
+    const files = await reachable(pkgJson.exports['.'].browser);
+    // Neither the Node WebGPU binding nor the Node-only image codecs (zlib, Buffer) reach a browser bundle.
+    for (const [file, src] of files) expect(src, `${file} imports a Node-only module`).not.toMatch(/from\s*['"](webgpu|pngjs|jpeg-js|node:[a-z]+)['"]/);
+    expect(files.size).toBeGreaterThan(0);
+  });
+
+  it('testing: the pure helpers load without vitest or a GPU', async () => {
+    const pkgJson = await packageJson();
+    // vitest is an optional peer, never a dependency users install with the library.
+    expect(pkgJson.dependencies).not.toHaveProperty('vitest');
+    expect(pkgJson.peerDependenciesMeta.vitest.optional).toBe(true);
+    const files = await reachable(pkgJson.exports['./testing'].import);
+    for (const [file, src] of files) expect(src, `${file} imports vitest or webgpu`).not.toMatch(/from\s*['"](vitest|webgpu)['"]/);
+    // The seeded stream is mulberry32: its first draw from seed 1 is fixed.
+    expect(testing.mulberry32(1)()).toBeCloseTo(0.6270739405881613, 15);
+    expect(testing.relError([1, 2.5], [1, 2])).toBe(0.25);
+    expect(testing.relError([1, NaN], [1, 2])).toBe(Infinity);
+    expect(testing.TOLERANCE.forward).toBeLessThan(testing.TOLERANCE.backward);
+  });
+
+  it('testing/vitest: checkOp runs on the library\'s own runtime and catches a wrong reference', async () => {
+    const trt = await testingVitest.testRuntime();
+    // The subpath shares the library's modules (code splitting), so its runtime is the library's class.
+    expect(trt).toBeInstanceOf(pkg.Runtime);
+    const rng = testing.makeRng();
+    const op = (ref: (x: number) => number): testingVitest.OpCase => ({
+      label: 'square',
+      inputs: [{ shape: [3, 5], data: testing.randn(rng, 15) }],
+      shape: [3, 5],
+      gpu: (_rt, [x]) => pkg.square(x),
+      ref: ([x]) => x.map(ref),
+    });
+    await testingVitest.checkOp(op((v) => v * v));
+    await expect(testingVitest.checkOp(op((v) => v * v + 1))).rejects.toThrow(/square forward: relative error/);
   });
 });
+

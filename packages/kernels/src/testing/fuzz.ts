@@ -7,18 +7,7 @@
  * `npm run fuzz` runs every target with STYLEGPU_FUZZ_CASES (default 10 000) cases; the normal test
  * suite runs a quick subset. STYLEGPU_FUZZ_SEED fixes the seed; failures print it with the case index.
  */
-
-/** mulberry32: small, fast and seedable. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './seeded-random.js';
 
 const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
@@ -151,7 +140,7 @@ export function accidentalReason(err: unknown): string | undefined {
 }
 
 export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
-  const rng = seededRng(opts.seed);
+  const rng = mulberry32(opts.seed);
   const budget = opts.budgetMs ?? 5000;
   const report: FuzzReport = { target: opts.target, seed: opts.seed, cases: 0, accepted: 0, refused: 0, failures: [], slowestMs: 0 };
   for (let i = 0; i < opts.cases; i++) {
