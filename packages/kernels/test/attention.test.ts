@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, finiteDifferenceGrads, makeRng, randn, testRuntime } from './check-op.js';
+import { finiteDifferenceGrads, makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 import { type AttentionDims, attentionGradRef, attentionRef } from './reference/attention.js';
 
 afterAll(destroyTestRuntime);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, uniform } from './check-op.js';
+import { makeRng, randn, uniform } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 import { ACT_REF, biasActGradRef, biasActRef, type BiasActRefOptions } from './reference/bias-act.js';
 
 afterAll(destroyTestRuntime);

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import type { Runtime } from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, withVariant } from './check-op.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime, withVariant } from '../src/testing/vitest/index.js';
 import {
   conv2dGradRef,
   conv2dOutShape,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { dawnWaitActive } from '../src/dawn-wait.js';
 import * as K from '../src/index.node.js';
-import { destroyTestRuntime, testRuntime } from './check-op.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDevice, describeAdapter, kernel, bindings, flatMain, f32, DESIGN_LIMITS } from '../src/index.node.js';
-import { destroyTestRuntime, makeRng, testRuntime, uniform } from './check-op.js';
+import { makeRng, uniform } from '../src/testing/index.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

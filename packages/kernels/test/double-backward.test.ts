@@ -11,7 +11,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import type { Runtime, Tensor } from '../src/index.node.js';
-import { SEED, TOLERANCE, destroyTestRuntime, finiteDifferenceGrads, makeRng, randn, relError, testRuntime, uniform } from './check-op.js';
+import { SEED, TOLERANCE, finiteDifferenceGrads, makeRng, randn, relError, uniform } from '../src/testing/index.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 import { type ConvRefGeometry, conv2dGradRef, conv2dOutShape, conv2dRef, convTranspose2dGradRef, convTranspose2dOutShape, convTranspose2dRef } from './reference/conv2d.js';
 import { biasActGradRef, biasActRef, type BiasActRefOptions } from './reference/bias-act.js';
 import { upfirdn2dRef } from './reference/upfirdn2d.js';

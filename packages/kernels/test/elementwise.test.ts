@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime, uniform } from './check-op.js';
-import { broadcastRef } from './reference.js';
+import { makeRng, randn, uniform } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { broadcastRef } from './reference/elementwise.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();

@@ -1,27 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { embeddingGradRef, embeddingRef } from './reference/embedding.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-/** Row lookup in float64; ids outside [0, V) give zero rows. */
-function embeddingRef(ids: number[], table: Float64Array, V: number, D: number): Float64Array {
-  const out = new Float64Array(ids.length * D);
-  ids.forEach((id, n) => {
-    if (id >= 0 && id < V) for (let c = 0; c < D; c++) out[n * D + c] = table[id * D + c];
-  });
-  return out;
-}
-
-/** Scatter-add of the output gradient into the table rows (the exact backward). */
-function embeddingGradRef(ids: number[], g: Float64Array, V: number, D: number): Float64Array {
-  const dt = new Float64Array(V * D);
-  ids.forEach((id, n) => {
-    if (id >= 0 && id < V) for (let c = 0; c < D; c++) dt[id * D + c] += g[n * D + c];
-  });
-  return dt;
-}
 
 const cases: Array<{ idShape: number[]; V: number; D: number; outOfRange?: boolean; fd: boolean }> = [
   { idShape: [], V: 3, D: 5, fd: true }, // a single id

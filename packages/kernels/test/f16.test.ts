@@ -8,8 +8,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime, withVariant } from './check-op.js';
-import { broadcastRef, matmulRef } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { destroyTestRuntime, expectClose, testRuntime, withVariant } from '../src/testing/vitest/index.js';
+import { broadcastRef } from './reference/elementwise.js';
+import { matmulRef } from './reference/matmul.js';
 
 afterAll(() => destroyTestRuntime());
 const rng = makeRng();

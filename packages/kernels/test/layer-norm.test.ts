@@ -1,24 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
-import { size } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { size } from './row-major.js';
+import { layerNormRef } from './reference/layer-norm.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-/** torch.nn.LayerNorm over the last dim in float64: biased variance, eps inside the root. */
-function layerNormRef(x: Float64Array, D: number, w: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let base = 0; base < x.length; base += D) {
-    let mean = 0;
-    for (let r = 0; r < D; r++) mean += x[base + r] / D;
-    let v = 0;
-    for (let r = 0; r < D; r++) v += (x[base + r] - mean) ** 2 / D;
-    const rstd = 1 / Math.sqrt(v + eps);
-    for (let r = 0; r < D; r++) out[base + r] = (x[base + r] - mean) * rstd * (w ? w[r] : 1) + (b ? b[r] : 0);
-  }
-  return out;
-}
 
 const shapes = [[5], [1, 3, 7], [4, 10], [2, 3, 13], [3, 130]];
 const affine: Array<[boolean, boolean]> = [[true, true], [false, false], [true, false], [false, true]];

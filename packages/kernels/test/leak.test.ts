@@ -6,7 +6,8 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

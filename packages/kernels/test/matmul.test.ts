@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
-import { matmulRef } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { matmulGradRef, matmulRef } from './reference/matmul.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
@@ -26,32 +27,6 @@ const cases: Case[] = [
   { batchA: 2, batchB: 2, M: 130, N: 3, K: 5, bias: true },
   { batchA: 1, batchB: 1, M: 21, N: 133, K: 36, transB: true }, // Bᵀ read as vec4 along k; two workgroups across N
 ];
-
-/** dA, dB, dbias of alpha·op(A)·op(B) + beta·bias for output gradient g, summed over broadcast batches. */
-function matmulGradRef(a: Float64Array, b: Float64Array, g: Float64Array, c: Case, alpha: number, beta: number) {
-  const { M, N, K } = c;
-  const batch = Math.max(c.batchA, c.batchB);
-  const da = new Float64Array(a.length);
-  const db = new Float64Array(b.length);
-  const dbias = new Float64Array(N);
-  for (let p = 0; p < batch; p++) {
-    const ab = c.batchA === 1 ? 0 : p * M * K;
-    const bb = c.batchB === 1 ? 0 : p * K * N;
-    for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        const gij = g[p * M * N + i * N + j];
-        dbias[j] += beta * gij;
-        for (let k = 0; k < K; k++) {
-          const ia = c.transA ? ab + k * M + i : ab + i * K + k;
-          const ib = c.transB ? bb + j * K + k : bb + k * N + j;
-          da[ia] += alpha * gij * b[ib];
-          db[ib] += alpha * gij * a[ia];
-        }
-      }
-    }
-  }
-  return c.bias ? [da, db, dbias] : [da, db];
-}
 
 for (const variant of ['shuffle', 'regblock', 'tiled'] as const) {
   describe(`matmul (${variant})`, () => {

@@ -1,48 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { minibatchStdStepwiseRef } from './reference/minibatch-std.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-/**
- * MinibatchStdLayer in float64, step by step as the official forward: view x as [G, n, F, c, H, W],
- * subtract the group mean, mean of squares over the group, sqrt(· + 1e-8), mean over c, H, W,
- * repeat over the group and the pixels, concatenate as channels.
- */
-function minibatchStdRef(x: Float64Array, [N, C, H, W]: number[], groupSize: number | null, F: number): Float64Array {
-  const G = groupSize === null ? N : Math.min(groupSize, N);
-  const n = N / G;
-  const c = C / F;
-  const P = H * W;
-  const at = (g: number, j: number, f: number, cc: number, p: number) => x[((g * n + j) * C + f * c + cc) * P + p];
-  const stat = new Float64Array(n * F);
-  for (let j = 0; j < n; j++) {
-    for (let f = 0; f < F; f++) {
-      let acc = 0;
-      for (let cc = 0; cc < c; cc++) {
-        for (let p = 0; p < P; p++) {
-          let mean = 0;
-          for (let g = 0; g < G; g++) mean += at(g, j, f, cc, p);
-          mean /= G;
-          let v = 0;
-          for (let g = 0; g < G; g++) v += (at(g, j, f, cc, p) - mean) ** 2;
-          acc += Math.sqrt(v / G + 1e-8);
-        }
-      }
-      stat[j * F + f] = acc / (c * P);
-    }
-  }
-  const out = new Float64Array(N * (C + F) * P);
-  for (let s = 0; s < N; s++) {
-    for (let ch = 0; ch < C + F; ch++) {
-      for (let p = 0; p < P; p++) {
-        out[(s * (C + F) + ch) * P + p] = ch < C ? x[(s * C + ch) * P + p] : stat[(s % n) * F + (ch - C)];
-      }
-    }
-  }
-  return out;
-}
 
 const cases: Array<{ shape: number[]; groupSize?: number | null; numChannels?: number }> = [
   { shape: [4, 5, 4, 4] }, // defaults: group 4, one channel
@@ -64,7 +27,7 @@ describe('minibatchStd', () => {
         inputs: [{ shape: c.shape, data: randn(rng, N * C * H * W) }],
         shape: [N, C + F, H, W],
         gpu: (_rt, [x]) => K.minibatchStd(x, { groupSize: c.groupSize, numChannels: c.numChannels }),
-        ref: ([x]) => minibatchStdRef(x, c.shape, c.groupSize === undefined ? 4 : c.groupSize, F),
+        ref: ([x]) => minibatchStdStepwiseRef(x, c.shape, c.groupSize === undefined ? 4 : c.groupSize, F),
       });
     });
   }

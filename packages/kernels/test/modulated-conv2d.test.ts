@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import type { ModulatedConv2dVariant } from '../src/ops/modulated-conv2d.js';
-import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE, uniform, withVariant } from './check-op.js';
+import { makeRng, randn, TOLERANCE, uniform } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, expectClose, testRuntime, withVariant } from '../src/testing/vitest/index.js';
 import { modulatedConv2dRef, setupFilterRef } from './reference/modulated-conv2d.js';
 
 afterAll(destroyTestRuntime);

@@ -1,21 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { addNoiseRef } from './reference/noise.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-/** x + noise·strength, noise [M, 1, H, W] broadcast over channels (and over the batch when M = 1). */
-function addNoiseRef(x: Float64Array, noise: Float64Array, strength: number, N: number, C: number, P: number): Float64Array {
-  const M = noise.length / P;
-  const out = new Float64Array(x.length);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      for (let p = 0; p < P; p++) out[(n * C + c) * P + p] = x[(n * C + c) * P + p] + noise[(M === 1 ? 0 : n) * P + p] * strength;
-    }
-  }
-  return out;
-}
 
 const cases = [
   { N: 3, C: 5, H: 4, W: 5, M: 3 },

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE } from './check-op.js';
+import { makeRng, randn, TOLERANCE } from '../src/testing/index.js';
+import { destroyTestRuntime, expectClose, testRuntime } from '../src/testing/vitest/index.js';
 import { adamRefStep, newAdamRefState, sgdRefStep, type AdamRefHyper, type SgdRefHyper, type SgdRefState } from './reference/optim.js';
 
 afterAll(destroyTestRuntime);

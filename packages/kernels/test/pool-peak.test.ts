@@ -4,7 +4,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { sizeClass } from '../src/pool.js';
-import { destroyTestRuntime, testRuntime } from './check-op.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { destroyTestRuntime, testRuntime } from './check-op.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

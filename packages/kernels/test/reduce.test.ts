@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
-import { reduceRef, size } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { reduceRef } from './reference/reduce.js';
+import { size } from './row-major.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE } from './check-op.js';
+import { makeRng, randn, TOLERANCE } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, expectClose, testRuntime } from '../src/testing/vitest/index.js';
 import { type Mode, resizeRef } from './reference/resize.js';
 
 afterAll(destroyTestRuntime);

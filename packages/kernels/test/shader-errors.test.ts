@@ -8,7 +8,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import * as K from '../src/index.node.js';
 import { bindings, flatMain, kernel, type Kernel } from '../src/kernel.js';
-import { destroyTestRuntime, makeRng, randn, SEED, testRuntime } from './check-op.js';
+import { makeRng, randn, SEED } from '../src/testing/index.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

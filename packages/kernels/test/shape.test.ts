@@ -1,23 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
-import { size, stridesOf } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { size, stridesOf } from './row-major.js';
+import { permuteRef, sliceRef } from './reference/shape.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-function permuteRef(x: Float64Array, shape: number[], perm: number[]): Float64Array {
-  const out = new Float64Array(x.length);
-  const outShape = perm.map((p) => shape[p]);
-  const xs = stridesOf(shape);
-  const os = stridesOf(outShape);
-  for (let i = 0; i < x.length; i++) {
-    let j = 0;
-    for (let d = 0; d < perm.length; d++) j += (Math.floor(i / os[d]) % outShape[d]) * xs[perm[d]];
-    out[i] = x[j];
-  }
-  return out;
-}
 
 describe('shape ops', () => {
   it('reshape shares storage and infers -1', async () => {
@@ -74,13 +63,6 @@ describe('shape ops', () => {
   });
 
   // Up to 64 contiguous runs are buffer copies, more go to the strided kernels: both, forward and backward.
-  const sliceRef = (full: number[], ranges: Array<[number, number] | null>) => (x: Float64Array) => {
-    const cs = [full[1] * full[2], full[2], 1];
-    const [r0, r1, r2] = full.map((d, i) => ranges[i] ?? [0, d]);
-    const out: number[] = [];
-    for (let a = r0[0]; a < r0[1]; a++) for (let b = r1[0]; b < r1[1]; b++) for (let c = r2[0]; c < r2[1]; c++) out.push(x[a * cs[0] + b * cs[1] + c]);
-    return Float64Array.from(out);
-  };
   for (const [label, full, ranges] of [
     ['70 runs (the strided kernel)', [70, 3, 4], [null, [1, 3]]],
     ['64 runs (copies)', [64, 3, 5], [null, [2, 3], [1, 4]]],

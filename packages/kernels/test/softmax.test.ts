@@ -1,28 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
-import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
-import { size } from './reference.js';
+import { makeRng, randn } from '../src/testing/index.js';
+import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
+import { size } from './row-major.js';
+import { softmaxRef } from './reference/softmax.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
-
-/** Float64 softmax / log-softmax along `axis`, the textbook way (max-subtracted). */
-function softmaxRef(x: Float64Array, shape: number[], axis: number, log: boolean): Float64Array {
-  const R = shape[axis];
-  const inner = size(shape.slice(axis + 1));
-  const out = new Float64Array(x.length);
-  for (let o = 0; o < x.length / (R * inner); o++) {
-    for (let i = 0; i < inner; i++) {
-      const at = (r: number) => o * R * inner + r * inner + i;
-      let m = -Infinity;
-      for (let r = 0; r < R; r++) m = Math.max(m, x[at(r)]);
-      let s = 0;
-      for (let r = 0; r < R; r++) s += Math.exp(x[at(r)] - m);
-      for (let r = 0; r < R; r++) out[at(r)] = log ? x[at(r)] - m - Math.log(s) : Math.exp(x[at(r)] - m) / s;
-    }
-  }
-  return out;
-}
 
 const cases: Array<[number[], number]> = [
   [[7], 0],

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen, topEigenvectors } from '../src/linalg/index.js';
 import { fromEigen, randomOrthogonal } from '../src/testing/index.js';
-import { makeRng, randn, SEED } from './check-op.js';
+import { makeRng, randn, SEED } from '../src/testing/index.js';
 
 function randomSymmetric(n: number, rng: () => number): Float64Array {
   const g = randn(rng, n * n);

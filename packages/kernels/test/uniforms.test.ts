@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { bindings, kernel } from '../src/kernel.js';
 import { uniformStruct, vec4u } from '../src/uniforms.js';
-import { destroyTestRuntime, testRuntime } from './check-op.js';
+import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 
 afterAll(destroyTestRuntime);
 

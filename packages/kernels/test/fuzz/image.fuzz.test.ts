@@ -6,20 +6,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeJpeg, decodePng, encodeJpeg, encodePng, type Channels, type RasterImage } from '../../src/io/image-codec.js';
-import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, seededRng } from '../../src/testing/fuzz.js';
+import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '../../src/testing/index.js';
 import { pngChunk, pngFile, repairPngCrcs, scanlines } from '../io/png-chunks.js';
 import { deflateSync } from 'node:zlib';
 
 const QUICK = 300;
 
 function randomImage(width: number, height: number, channels: Channels, seed: number): RasterImage {
-  const next = seededRng(seed);
+  const next = mulberry32(seed);
   return { width, height, channels, data: Uint8Array.from({ length: width * height * channels }, () => Math.floor(next() * 256)) };
 }
 
 /** A palette PNG: PLTE of `colours` entries, a tRNS for the first few, indices packed at `bitDepth`. */
 function palettePng(width: number, height: number, bitDepth: 4 | 8, seed: number): Uint8Array {
-  const next = seededRng(seed);
+  const next = mulberry32(seed);
   const colours = bitDepth === 4 ? 16 : 40;
   const plte = Uint8Array.from({ length: colours * 3 }, () => Math.floor(next() * 256));
   const rowBytes = Math.ceil((width * bitDepth) / 8);

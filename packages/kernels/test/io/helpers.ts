@@ -1,4 +1,4 @@
-/** Shared helpers for the io tests: fixture loading, expected values, a seeded random source. */
+/** Shared helpers for the io tests: fixture loading and expected values (seeded data comes from src/testing). */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,18 +25,6 @@ export function expectTensor(t: HostTensor | undefined, desc: TensorDesc, label:
   expect(t, label).toBeDefined();
   expect({ label, dtype: t!.dtype, shape: t!.shape }).toEqual({ label, dtype: desc.dtype, shape: desc.shape });
   expect(toNumbers(t!), label).toEqual(desc.values);
-}
-
-/** mulberry32: small, seeded, good enough to make test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every prefix length in `cuts` (negative counts from the end) of `bytes`. */

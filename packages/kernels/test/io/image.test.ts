@@ -12,11 +12,12 @@ import {
 import { imageGrid } from '../../src/io/image-grid.js';
 import jpeg from 'jpeg-js';
 import { deflateSync } from 'node:zlib';
-import { expected, fixture, rng } from './helpers.js';
+import { mulberry32 } from '../../src/testing/index.js';
+import { expected, fixture } from './helpers.js';
 import { pngFile, scanlines } from './png-chunks.js';
 
 function randomImage(width: number, height: number, channels: Channels, seed: number): RasterImage {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   return { width, height, channels, data: Uint8Array.from({ length: width * height * channels }, () => Math.floor(next() * 256)) };
 }
 

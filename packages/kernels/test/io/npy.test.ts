@@ -2,7 +2,8 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { type HostTensor } from '../../src/io/host-tensor.js';
 import { readNpy, readNpz, writeNpy } from '../../src/io/npy.js';
-import { expectTensor, expected, fixture, rng, truncations } from './helpers.js';
+import { mulberry32 } from '../../src/testing/index.js';
+import { expectTensor, expected, fixture, truncations } from './helpers.js';
 
 describe('npy', () => {
   const names = Object.keys(expected.npy);
@@ -22,7 +23,7 @@ describe('npy', () => {
   });
 
   it('round-trips random data of odd shapes', () => {
-    const next = rng(11);
+    const next = mulberry32(11);
     const cases: HostTensor[] = [
       { dtype: 'f32', shape: [3, 1, 7], data: Float32Array.from({ length: 21 }, () => next() * 2 - 1) },
       { dtype: 'f64', shape: [13], data: Float64Array.from({ length: 13 }, () => next() * 1e6) },

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { PickledObject, unpickle, type GlobalHandlers } from '../../src/io/torch/pickle.js';
 import { torchGlobals } from '../../src/io/torch/torch-globals.js';
 import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { fixture, rng } from './helpers.js';
+import { mulberry32 } from '../../src/testing/index.js';
+import { fixture } from './helpers.js';
 import { PickleAsm } from './pickle-asm.js';
 
 const globals = torchGlobals({ loadNested: () => null });
@@ -221,7 +222,7 @@ describe('pickle VM: hostile pickles are refused, clearly and quickly, and nothi
     expect(read(long4(payload))).toBe((1n << BigInt(8 * n - 1)) - 1n);
     expect(read(long4(new Uint8Array(n).fill(0xff)))).toBe(-1);
     // Random bytes against a straightforward reference (shift-and-or, fine at this size).
-    const next = rng(7);
+    const next = mulberry32(7);
     const random = Uint8Array.from({ length: 300 }, () => Math.floor(next() * 256));
     let want = 0n;
     for (let i = random.length - 1; i >= 0; i--) want = (want << 8n) | BigInt(random[i]);

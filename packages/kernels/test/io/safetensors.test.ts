@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { allocHostData, numberToFloat16Bits, type DType, type HostTensor } from '../../src/io/host-tensor.js';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { expectTensor, expected, fixture, rng, truncations } from './helpers.js';
+import { mulberry32 } from '../../src/testing/index.js';
+import { expectTensor, expected, fixture, truncations } from './helpers.js';
 
 function header(json: object, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const text = new TextEncoder().encode(JSON.stringify(json));
@@ -37,7 +38,7 @@ describe('safetensors', () => {
   });
 
   it('round-trips random tensors of odd shapes and all dtypes, with aligned data', () => {
-    const next = rng(7);
+    const next = mulberry32(7);
     const tensors = new Map<string, HostTensor>([
       ['a.f32', randomTensor('f32', [3, 5, 7], next)],
       ['b.f64', randomTensor('f64', [1, 13], next)],

@@ -1,7 +1,8 @@
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ZipArchive } from '../../src/io/zip.js';
-import { fixture, rng } from './helpers.js';
+import { mulberry32 } from '../../src/testing/index.js';
+import { fixture } from './helpers.js';
 
 const centralEntries = (bytes: Uint8Array): number[] => {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -21,7 +22,7 @@ describe('ZipArchive', () => {
   });
 
   it('inflates random data of awkward sizes exactly, across chunk boundaries', () => {
-    const next = rng(3);
+    const next = mulberry32(3);
     for (const n of [0, 1, 65535, 65536, 65537, 300_001]) {
       // Half-random bytes: compressible enough to be deflated, not so much that chunks stay tiny.
       const data = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? Math.floor(next() * 256) : i & 0xff));

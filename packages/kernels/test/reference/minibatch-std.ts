@@ -60,3 +60,43 @@ export function minibatchStdGradRef(x: Float64Array, g: Float64Array, [N, C, H, 
   }
   return dx;
 }
+
+/**
+ * MinibatchStdLayer in float64, step by step as the official forward: view x as [G, n, F, c, H, W],
+ * subtract the group mean, mean of squares over the group, sqrt(· + 1e-8), mean over c, H, W,
+ * repeat over the group and the pixels, concatenate as channels. groupSize null means the whole batch.
+ * A second, independent formulation of the one above (minibatch-std.test.ts checks the kernel against it).
+ */
+export function minibatchStdStepwiseRef(x: Float64Array, [N, C, H, W]: number[], groupSize: number | null, F: number): Float64Array {
+  const G = groupSize === null ? N : Math.min(groupSize, N);
+  const n = N / G;
+  const c = C / F;
+  const P = H * W;
+  const at = (g: number, j: number, f: number, cc: number, p: number) => x[((g * n + j) * C + f * c + cc) * P + p];
+  const stat = new Float64Array(n * F);
+  for (let j = 0; j < n; j++) {
+    for (let f = 0; f < F; f++) {
+      let acc = 0;
+      for (let cc = 0; cc < c; cc++) {
+        for (let p = 0; p < P; p++) {
+          let mean = 0;
+          for (let g = 0; g < G; g++) mean += at(g, j, f, cc, p);
+          mean /= G;
+          let v = 0;
+          for (let g = 0; g < G; g++) v += (at(g, j, f, cc, p) - mean) ** 2;
+          acc += Math.sqrt(v / G + 1e-8);
+        }
+      }
+      stat[j * F + f] = acc / (c * P);
+    }
+  }
+  const out = new Float64Array(N * (C + F) * P);
+  for (let s = 0; s < N; s++) {
+    for (let ch = 0; ch < C + F; ch++) {
+      for (let p = 0; p < P; p++) {
+        out[(s * (C + F) + ch) * P + p] = ch < C ? x[(s * C + ch) * P + p] : stat[(s % n) * F + (ch - C)];
+      }
+    }
+  }
+  return out;
+}
