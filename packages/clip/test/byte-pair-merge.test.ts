@@ -1,3 +1,4 @@
+import { mulberry32 } from '@stylegpu/kernels/testing';
 import { describe, expect, it } from 'vitest';
 import { bytePairMerge } from '../src/byte-pair-merge.js';
 
@@ -20,16 +21,6 @@ function referenceMerge(word: readonly string[], ranks: ReadonlyMap<string, numb
     }
     symbols = out;
   }
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random merges over a small alphabet, each joining tokens that exist by then (as real BPE files do). */
@@ -58,7 +49,7 @@ function word(next: () => number, alphabet: readonly string[], length: number): 
 describe('bytePairMerge', () => {
   it('matches the textbook merge loop on random vocabularies and words (fresh seed each run)', () => {
     const seed = Math.floor(Math.random() * 2 ** 31);
-    const next = rng(seed);
+    const next = mulberry32(seed);
     // Few letters and many merges, so new pairs that outrank the current one, runs of equal symbols
     // and competing overlaps all occur often.
     for (let trial = 0; trial < 300; trial++) {
@@ -83,7 +74,7 @@ describe('bytePairMerge', () => {
   });
 
   it('does O(n) rank look-ups, not O(n²): a 200 000-symbol word', () => {
-    const next = rng(7);
+    const next = mulberry32(7);
     const alphabet = 'abcdefghijklmnopqrstuvwxyz'.split('');
     const ranks = randomMerges(next, alphabet, 2000);
     let lookups = 0;

@@ -10,6 +10,7 @@ import {
   writeSafetensors,
   type HostTensor,
 } from '@stylegpu/kernels';
+import { relError } from '@stylegpu/kernels/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   clipWeightShapes,
@@ -78,17 +79,6 @@ function expectSameWeights(a: Map<string, HostTensor>, b: Map<string, HostTensor
   }
 }
 
-function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  expect(actual.length).toBe(expected.length);
-  return err / scale;
-}
-
 /** Serialise OpenAI-named tensors as a plain safetensors file (some users save OpenAI state dicts this way). */
 function openaiSafetensors(weights: Map<string, HostTensor>): Uint8Array {
   return writeSafetensors(weights);
@@ -154,12 +144,12 @@ describe('loadClipCheckpoint on the clip-tiny-a fixture', () => {
     const { config, weights } = reference;
     const pixels = toFloat32(expected.get('pixels')!);
     const image = encodeImage(weights, config, pixels, 2);
-    expect(maxRelError(image, toFloat32(expected.get('image_features')!))).toBeLessThan(1e-5);
+    expect(relError(image, toFloat32(expected.get('image_features')!))).toBeLessThan(1e-5);
     const tokens = expected.get('tokens')!;
     expect(tokens.dtype).toBe('i32');
     expect(Array.from(tokens.data as Int32Array)).toEqual(meta(tinyA).tokens.flat());
     const text = encodeText(weights, config, tokens.data as Int32Array, 3);
-    expect(maxRelError(text, toFloat32(expected.get('text_features')!))).toBeLessThan(1e-5);
+    expect(relError(text, toFloat32(expected.get('text_features')!))).toBeLessThan(1e-5);
   });
 
   it('the fixture tokens are what ClipTokenizer gives on the hf-tiny vocabulary', async () => {
@@ -193,9 +183,9 @@ describe('loadClipCheckpoint on the clip-tiny-b fixture (HF, f16 safetensors)', 
     expect(loaded.config).toEqual(expectedConfig(meta(tinyB).config));
     const expected = readSafetensors(bytes(path.join(tinyB, 'expected.safetensors'))).tensors;
     const image = encodeImage(loaded.weights, loaded.config, toFloat32(expected.get('pixels')!), 2);
-    expect(maxRelError(image, toFloat32(expected.get('image_features')!))).toBeLessThan(1e-5);
+    expect(relError(image, toFloat32(expected.get('image_features')!))).toBeLessThan(1e-5);
     const text = encodeText(loaded.weights, loaded.config, expected.get('tokens')!.data as Int32Array, 3);
-    expect(maxRelError(text, toFloat32(expected.get('text_features')!))).toBeLessThan(1e-5);
+    expect(relError(text, toFloat32(expected.get('text_features')!))).toBeLessThan(1e-5);
   });
 });
 

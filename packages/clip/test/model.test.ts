@@ -22,6 +22,7 @@ import {
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';
+import { relError } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClipCheckpoint } from '../src/checkpoint/node.js';
 import { ClipModel, loadClip, loadTokenizer, preprocessGenerated, preprocessImage, type ClipConfig } from '../src/node.js';
@@ -61,18 +62,6 @@ function readExpected(dir: string): Expected {
     loss: toFloat32(get('loss'))[0],
     gradImages: toFloat32(get('grad_images')),
   };
-}
-
-/** max |actual − expected| / max |expected|. */
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  return err / scale;
 }
 
 /** The smallest cosine between corresponding rows of length `dim`. */

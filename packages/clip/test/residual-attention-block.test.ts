@@ -4,33 +4,19 @@
  * w.r.t. x (what flows back to the pixels) against central finite differences of the reference.
  */
 import { backward, createRuntime, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { finiteDifferenceGrads, mulberry32, relError, SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipTowerConfig } from '../src/checkpoint/index.js';
 import { residualAttentionBlock, type ResidualAttentionBlockWeights } from '../src/model/residual-attention-block.js';
 import { residualBlockRef, type BlockParams } from './reference/residual-block.js';
 
-const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** mulberry32 centred on zero: uniform in [-0.5, 0.5). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = mulberry32(seed);
+  return () => next() - 0.5;
 }
 /** f32-representable random values, so both sides see the same numbers. */
 const rand = (r: () => number, n: number, scale: number, offset = 0) => Float64Array.from(Float32Array.from({ length: n }, () => offset + scale * 2 * r()));
-
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 let rt: Runtime;
 beforeAll(async () => {
@@ -82,20 +68,8 @@ describe('residualAttentionBlock', () => {
       const err = relError(y, ref(x));
       expect(err, `forward relative error ${err.toExponential(2)} (seed ${SEED})`).toBeLessThan(2e-5);
       // Central differences of the float64 reference: Σ gOut · ∂y/∂x_j.
-      const fd = new Float64Array(x.length);
-      const h = 1e-5;
-      for (let j = 0; j < x.length; j++) {
-        const keep = x[j];
-        x[j] = keep + h;
-        const yp = ref(x);
-        x[j] = keep - h;
-        const ym = ref(x);
-        x[j] = keep;
-        let s = 0;
-        for (let i = 0; i < gOut.length; i++) s += gOut[i] * (yp[i] - ym[i]);
-        fd[j] = s / (2 * h);
-      }
-      const gerr = relError(dx, fd);
+      const [fd] = finiteDifferenceGrads(([xs]) => ref(xs), [x], gOut);
+      const gerr = relError(dx, fd!);
       expect(gerr, `dx relative error ${gerr.toExponential(2)} (seed ${SEED})`).toBeLessThan(2e-4);
     });
   }

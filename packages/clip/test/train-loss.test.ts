@@ -6,6 +6,7 @@
  * run; the seed is in every failure message (STYLEGPU_TEST_SEED fixes it).
  */
 import { backward, createRuntime, type Runtime } from '@stylegpu/kernels';
+import { mulberry32, randn, SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   classificationAccuracy,
@@ -21,8 +22,8 @@ import {
   zeroShotPredict,
   type ClipConfig,
 } from '../src/index.js';
+import { lossF64 } from './reference/contrastive-loss.js';
 
-const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const FORWARD_TOLERANCE = 2e-5;
 const BACKWARD_TOLERANCE = 2e-4;
 
@@ -32,42 +33,12 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.destroy());
 
-/** Symmetric InfoNCE in float64, written out from the definition (no shared code with the GPU path). */
-function lossF64(img: Float64Array, txt: Float64Array, s: number, N: number, E: number): number {
-  const norm = (x: Float64Array, r: number) => Math.sqrt(Array.from({ length: E }, (_, i) => x[r * E + i] ** 2).reduce((a, b) => a + b));
-  const logits: number[][] = [];
-  for (let i = 0; i < N; i++) {
-    logits.push([]);
-    for (let j = 0; j < N; j++) {
-      let dot = 0;
-      for (let k = 0; k < E; k++) dot += img[i * E + k] * txt[j * E + k];
-      logits[i].push((Math.exp(s) * dot) / (norm(img, i) * norm(txt, j)));
-    }
-  }
-  let total = 0;
-  for (let i = 0; i < N; i++) {
-    const row = logits[i];
-    const col = logits.map((r) => r[i]);
-    const lse = (v: number[]) => {
-      const m = Math.max(...v);
-      return m + Math.log(v.reduce((a, x) => a + Math.exp(x - m), 0));
-    };
-    total += lse(row) - logits[i][i] + (lse(col) - logits[i][i]);
-  }
-  return total / (2 * N);
-}
-
-function randn(seed: number, n: number, scale = 1): Float64Array {
-  const r = seededRandom(seed);
-  return Float64Array.from({ length: n }, () => scale * r.normal());
-}
-
 describe('clipContrastiveLoss', () => {
   // Awkward sizes: N not a power of two, embed not a multiple of 4; a batch of one (loss 0).
   for (const [N, E] of [[5, 7], [3, 16], [1, 6]] as const) {
     it(`matches float64 and finite differences at N=${N}, embed=${E} (seed ${SEED})`, async () => {
-      const img = randn(SEED, N * E);
-      const txt = randn(SEED + 1, N * E);
+      const img = randn(mulberry32(SEED), N * E);
+      const txt = randn(mulberry32(SEED + 1), N * E);
       const s = CLIP_LOGIT_SCALE_INIT * (0.3 + 0.7 * seededRandom(SEED + 2).uniform());
       const expected = lossF64(img, txt, s, N, E);
       const [pi, pt, ps] = [rt.parameter(Float32Array.from(img), [N, E]), rt.parameter(Float32Array.from(txt), [N, E]), rt.parameter([s], [])];

@@ -5,6 +5,7 @@
  * through the ordinary checkpoint path with identical features.
  */
 import { backward, createRuntime, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClipModel,
@@ -18,7 +19,6 @@ import {
   type ClipConfig,
 } from '../src/index.js';
 
-const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 const CAPTIONS = [
   'a red circle', 'a blue circle', 'a green square', 'a red square',

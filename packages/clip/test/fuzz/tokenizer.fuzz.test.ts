@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, seededRng } from '@stylegpu/kernels/testing';
+import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '@stylegpu/kernels/testing';
 import { gunzipSync, gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer, CLIP_CONTEXT_LENGTH } from '../../src/index.js';
@@ -100,7 +100,7 @@ function utf16le(text: string): Uint8Array {
 function textOf(bytes: Uint8Array): string {
   let hash = 2166136261;
   for (const b of bytes) hash = Math.imul(hash ^ b, 16777619);
-  const next = seededRng(hash >>> 0);
+  const next = mulberry32(hash >>> 0);
   let text = '';
   for (let i = 0; i + 1 < bytes.length; i += 2) text += String.fromCharCode(bytes[i] | (bytes[i + 1] << 8));
   for (let k = Math.floor(next() * 4); k > 0; k--) {
