@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { relError } from '@stylegpu/kernels/testing';
 import {
   type HostTensor,
   type Runtime,
@@ -36,17 +37,10 @@ function expectedArrays(name: string): (key: string) => Float32Array {
 }
 const EXPECTED = { g16: expectedArrays('g16'), g32: expectedArrays('g32') };
 
-/** Float32 agreement: max |a − b| relative to max |b|. */
+/** Float32 agreement (relError: max |a − b| relative to max |b|), against a reference that is not all zeros. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(scale).toBeGreaterThan(0);
-  return err / scale;
+  expect(Math.max(...Array.from(b, Math.abs))).toBeGreaterThan(0);
+  return relError(a, b);
 }
 
 /** Logits: float32 vs the float64 reference, relative to their scale. */

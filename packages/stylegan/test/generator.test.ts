@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relError } from '@stylegpu/kernels/testing';
 import { type Runtime, backward, createRuntime, mul, readSafetensors, sum, toFloat32 } from '@stylegpu/kernels';
 import { Generator } from '../src/model/generator.js';
 import { loadStyleGanCheckpoint } from '../src/checkpoint/load.js';
@@ -18,18 +19,6 @@ const exp = (k: string): Float32Array => {
   if (!t) throw new Error(`fixture has no ${k}`);
   return toFloat32(t);
 };
-
-/** Float32 agreement: max |a − b| relative to max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(a.length).toBe(b.length);
-  return err / scale;
-}
 
 let rt: Runtime;
 let G: Generator;
@@ -48,7 +37,7 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
   it('z for seed s is NumPy RandomState(s).randn(1, z_dim)', () => {
     for (const seed of manifest.seeds as number[]) {
       const z = randomStateRandn(seed, G.config.zDim);
-      expect(relErr(Float32Array.from(z), exp(`seed${seed}.z`))).toBeLessThan(1e-7);
+      expect(relError(Float32Array.from(z), exp(`seed${seed}.z`))).toBeLessThan(1e-7);
     }
   });
 
@@ -61,7 +50,7 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
         ['psi0.7.cutoff4', { truncationPsi: 0.7, truncationCutoff: 4 }],
       ] as const) {
         const ws = await rt.tidy(() => G.mapping(z, opts)).read();
-        expect(relErr(ws, exp(`seed${seed}.ws.${key}`)), key).toBeLessThan(TOL);
+        expect(relError(ws, exp(`seed${seed}.ws.${key}`)), key).toBeLessThan(TOL);
       }
       z.dispose();
     });
@@ -75,15 +64,15 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
         // Our S is the affine output itself (rosinality's `modulation`, what StyleDomain edits); the
         // reference stores NVIDIA's ToRGB styles, already multiplied by the weight gain 1/√C_in.
         const gain = name.endsWith('torgb') ? 1 / Math.sqrt(s.shape[1]) : 1;
-        expect(relErr((await s.read()).map((v) => v * gain), exp(`seed0.styles.${name}`)), name).toBeLessThan(TOL);
+        expect(relError((await s.read()).map((v) => v * gain), exp(`seed0.styles.${name}`)), name).toBeLessThan(TOL);
       }
-      expect(relErr(await G.synthesis(ws1, { noiseMode: 'const' }).read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
-      expect(relErr(await G.synthesis(ws1, { noiseMode: 'none' }).read(), exp('seed0.img.psi1.none'))).toBeLessThan(TOL);
+      expect(relError(await G.synthesis(ws1, { noiseMode: 'const' }).read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+      expect(relError(await G.synthesis(ws1, { noiseMode: 'none' }).read(), exp('seed0.img.psi1.none'))).toBeLessThan(TOL);
       const ws7 = rt.tensor(exp('seed0.ws.psi0.7'), [1, G.numWs, G.config.wDim]);
-      expect(relErr(await G.synthesis(ws7).read(), exp('seed0.img.psi0.7.const'))).toBeLessThan(TOL);
+      expect(relError(await G.synthesis(ws7).read(), exp('seed0.img.psi0.7.const'))).toBeLessThan(TOL);
       for (const seed of [1, 2]) {
         const img = G.forward(rt.tensor(exp(`seed${seed}.z`), [1, G.config.zDim]), { noiseMode: 'const' });
-        expect(relErr(await img.read(), exp(`seed${seed}.img.psi1.const`)), `seed ${seed}`).toBeLessThan(TOL);
+        expect(relError(await img.read(), exp(`seed${seed}.img.psi1.const`)), `seed ${seed}`).toBeLessThan(TOL);
       }
     });
   });
@@ -93,9 +82,9 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
       const ws = rt.tensor(exp('seed0.ws.psi1'), [1, G.numWs, G.config.wDim]);
       ws.requiresGrad = true;
       const loss = sum(mul(G.synthesis(ws, { noiseMode: 'const' }), rt.tensor(exp('grad.image_weights'), [1, 3, 16, 16])));
-      expect(relErr([await loss.item()], exp('grad.loss'))).toBeLessThan(TOL);
+      expect(relError([await loss.item()], exp('grad.loss'))).toBeLessThan(TOL);
       backward(loss);
-      expect(relErr(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
+      expect(relError(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
     });
   });
 
@@ -106,10 +95,10 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
         const ws = rt.tensor(exp('seed0.ws.psi1'), [1, G.numWs, G.config.wDim]);
         ws.requiresGrad = true;
         const img = G.synthesis(ws, { noiseMode: 'const' });
-        expect(relErr(await img.read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+        expect(relError(await img.read(), exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
         const loss = sum(mul(img, rt.tensor(exp('grad.image_weights'), [1, 3, 16, 16])));
         backward(loss);
-        expect(relErr(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
+        expect(relError(await ws.grad!.read(), exp('grad.seed0.ws.psi1.const'))).toBeLessThan(1e-4);
       });
     } finally {
       rt.variants = {};
@@ -150,9 +139,9 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
         const whole = await run(rt.gpu.limits.maxStorageBufferBindingSize);
         // 8 channels × 16² × 4 bytes: one sample per part, and the 17² up-conv intermediate split over channels.
         const split = await run(8 * 16 * 16 * 4);
-        for (let i = 0; i < whole.length; i++) expect(relErr(split[i], whole[i]), `output ${i}`).toBeLessThan(1e-6);
+        for (let i = 0; i < whole.length; i++) expect(relError(split[i], whole[i]), `output ${i}`).toBeLessThan(1e-6);
         // And the split run still matches the reference images.
-        for (const s of [0, 1, 2]) expect(relErr(split[0].subarray(s * 768, (s + 1) * 768), exp(`seed${s}.img.psi1.const`))).toBeLessThan(TOL);
+        for (const s of [0, 1, 2]) expect(relError(split[0].subarray(s * 768, (s + 1) * 768), exp(`seed${s}.img.psi1.const`))).toBeLessThan(TOL);
         // The split run really ran in parts (more, smaller dispatches).
         expect(counts[1]).toBeGreaterThan(2 * counts[0]);
       } finally {
@@ -166,7 +155,7 @@ describe('StyleGAN2 generator vs the PyTorch reference (g16, NVIDIA pickle)', ()
     const R = await Generator.load(rt, join(fixtures, 'g16_rosinality.pt'));
     try {
       const img = await rt.tidy(() => R.synthesis(rt.tensor(exp('seed0.ws.psi1'), [1, R.numWs, R.config.wDim]), { noiseMode: 'const' })).read();
-      expect(relErr(img, exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
+      expect(relError(img, exp('seed0.img.psi1.const'))).toBeLessThan(TOL);
     } finally {
       R.dispose();
     }

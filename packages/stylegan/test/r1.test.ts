@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relError } from '@stylegpu/kernels/testing';
 import { type Runtime, type Tensor, backward, createRuntime, mean, readSafetensors, toFloat32, zeroGrad } from '@stylegpu/kernels';
 import { Discriminator } from '../src/model/discriminator.js';
 import { r1Penalty } from '../src/train/r1.js';
@@ -18,18 +19,6 @@ function fixture(key: string): { data: Float32Array; shape: number[] } {
   const t = expected.get(key);
   if (!t) throw new Error(`r1.safetensors has no ${key}`);
   return { data: toFloat32(t), shape: [...t.shape] };
-}
-
-/** max |a − b| / max |b|: the agreement the brief asks of each parameter tensor. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
 }
 
 /** Weight gradients: a second-order pass through every layer in f32 (reference float64). */
@@ -65,7 +54,7 @@ for (const c of [
           return p;
         });
         expect(penalty.shape).toEqual([reals.shape[0]]);
-        const pe = relErr(await penalty.read(), fixture(`${c.net}.penalty`).data);
+        const pe = relError(await penalty.read(), fixture(`${c.net}.penalty`).data);
         expect(pe, `penalties: relative error ${pe.toExponential(2)}`).toBeLessThanOrEqual(PENALTY_TOL);
         penalty.dispose();
         let checked = 0;
@@ -80,7 +69,7 @@ for (const c of [
             continue;
           }
           expect(p.grad, `${name} got no gradient`).not.toBeNull();
-          const e = relErr(await p.grad!.read(), ref);
+          const e = relError(await p.grad!.read(), ref);
           expect(e, `${name}: relative error ${e.toExponential(2)} over ${GRAD_TOL}`).toBeLessThanOrEqual(GRAD_TOL);
           checked++;
           worst = Math.max(worst, e);

@@ -6,6 +6,7 @@
  * from --cbase/--cmax; NVIDIA's initialisation statistics; and bad options.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32, SEED } from '@stylegpu/kernels/testing';
 import { type Runtime, backward, createRuntime, sum } from '@stylegpu/kernels';
 import { discriminatorFakeLoss, discriminatorRealLoss, generatorLoss } from '../src/train/losses.js';
 import { softplus } from '../src/train/softplus.js';
@@ -18,15 +19,9 @@ import { stepSeed, stepUniform } from '../src/train/step-random.js';
 import { DEFAULT_TRAINING_OPTIONS, StyleGan2Trainer, checkTrainingOptions } from '../src/train/trainer.js';
 import { Generator } from '../src/model/generator.js';
 
-const seed = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-let state = seed;
-/** mulberry32: the test's own inputs. */
-function rand(): number {
-  state = (state + 0x6d2b79f5) | 0;
-  let t = Math.imul(state ^ (state >>> 15), 1 | state);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-}
+const seed = SEED;
+/** The test's own inputs. */
+const rand = mulberry32(seed);
 const sp64 = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sigmoid64 = (x: number) => 1 / (1 + Math.exp(-x));
 

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED } from '@stylegpu/kernels/testing';
 import { type HostTensor, type RasterImage, type Runtime, createRuntime, decodePng } from '@stylegpu/kernels';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { networkConfig } from '../src/train/network-config.js';
@@ -18,7 +19,7 @@ import { trainStyleGan } from '../src/train/train-run.js';
 import { readTrainingStateMetadata } from '../src/train/read-training-state-metadata.js';
 import { Generator } from '../src/model/generator.js';
 
-const seed = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = SEED;
 let rt: Runtime;
 let dir: string;
 

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relError } from '@stylegpu/kernels/testing';
 import { type HostTensor, type Runtime, type Tensor, createRuntime, readSafetensors, toFloat32 } from '@stylegpu/kernels';
 import { networkConfig } from '../src/train/network-config.js';
 import { type PhaseDraws, type TrainerHostState, StyleGan2Trainer, DEFAULT_TRAINING_OPTIONS } from '../src/train/trainer.js';
@@ -68,14 +69,6 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** max |a − b| / max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let e = 0;
-  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
-  return e / Math.max(maxAbs(b), 1e-30);
-}
-
 async function read(t: Tensor): Promise<Float32Array> {
   return (await t.read()) as Float32Array;
 }
@@ -120,7 +113,7 @@ describe('one training iteration against the float64 reference', () => {
       const st = trainer.optG.stateOf(p);
       expect(st, name).toBeDefined();
       expect(st!.step).toBe(1);
-      const err = relErr(await read(st!.m), arr(`grad.G.${name}`));
+      const err = relError(await read(st!.m), arr(`grad.G.${name}`));
       expect(err, name).toBeLessThan(2e-4);
     }
   });
@@ -129,7 +122,7 @@ describe('one training iteration against the float64 reference', () => {
     for (const [name, p] of trainer.D.params) {
       const st = trainer.optD.stateOf(p);
       expect(st, name).toBeDefined();
-      const err = relErr(await read(st!.m), arr(`grad.D.${name}`));
+      const err = relError(await read(st!.m), arr(`grad.D.${name}`));
       expect(err, name).toBeLessThan(2e-4);
     }
   });
@@ -150,7 +143,7 @@ describe('one training iteration against the float64 reference', () => {
   });
 
   it('moves w_avg by both training-mode mapping calls', async () => {
-    expect(relErr(await read(trainer.G.params.get('mapping.w_avg')!), arr('out.G.mapping.w_avg'))).toBeLessThan(1e-5);
+    expect(relError(await read(trainer.G.params.get('mapping.w_avg')!), arr('out.G.mapping.w_avg'))).toBeLessThan(1e-5);
   });
 
   it('updates G_ema as lerp(G, G_ema, β) and copies the buffers', async () => {
@@ -158,7 +151,7 @@ describe('one training iteration against the float64 reference', () => {
     for (const [name, p] of trainer.Gema.params) {
       const want = arr(`out.Gema.${name}`);
       if (name === 'mapping.w_avg' || name.endsWith('noise_const')) {
-        expect(relErr(await read(p), want), name).toBeLessThan(1e-5);
+        expect(relError(await read(p), want), name).toBeLessThan(1e-5);
       } else {
         const ours = await read(trainer.optG.stateOf(trainer.G.params.get(name)!)!.m);
         expectUpdated(`Gema.${name}`, await read(p), want, arr(`grad.G.${name}`), ours, GLR, 1 - beta);
@@ -213,7 +206,7 @@ describe('the same iteration with R1 on (γ 2): Dreg runs at step 0', () => {
         expect(maxAbs(got), name).toBe(0);
         continue;
       }
-      const err = relErr(got, want);
+      const err = relError(got, want);
       worst = Math.max(worst, err);
       // The R1 gradient is a gradient of a gradient: r1.test.ts measures up to 6.3e-4 on biases.
       expect(err, name).toBeLessThan(1e-3);
