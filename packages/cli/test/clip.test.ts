@@ -22,6 +22,7 @@ import {
   writeNpy,
   type Runtime,
 } from '@stylegpu/kernels';
+import { relError } from '@stylegpu/kernels/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../src/program.js';
 
@@ -113,17 +114,6 @@ async function libraryImageFeatures(texts?: string[]): Promise<{ features: Float
   }
 }
 
-function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
-
 describe('stylegpu clip encode', () => {
   it('--text writes float32 [N, embed] matching the fixture text features', async () => {
     const out = path.join(dir, 'text.npy');
@@ -133,7 +123,7 @@ describe('stylegpu clip encode', () => {
     expect(emb.dtype).toBe('f32');
     expect(emb.shape).toEqual([3, 24]);
     const expected = readSafetensors(new Uint8Array(readFileSync(path.join(fixtures, 'clip-tiny-a', 'expected.safetensors')))).tensors;
-    expect(maxRelError(emb.data as Float32Array, toFloat32(expected.get('text_features')!))).toBeLessThan(2e-5);
+    expect(relError(emb.data as Float32Array, toFloat32(expected.get('text_features')!))).toBeLessThan(2e-5);
   });
 
   it('--image (PNG, .npy HWC, .npy NCHW with 2 images) matches the library on the same pixels; --normalize gives unit rows', async () => {
@@ -143,7 +133,7 @@ describe('stylegpu clip encode', () => {
     expect(emb.shape).toEqual([4, 24]);
     const { features } = await libraryImageFeatures();
     const got = emb.data as Float32Array;
-    for (let row = 0; row < 4; row++) expect(maxRelError(got.subarray(row * 24, row * 24 + 24), features.subarray(row * 24, row * 24 + 24)), `row ${row}`).toBeLessThan(1e-5);
+    for (let row = 0; row < 4; row++) expect(relError(got.subarray(row * 24, row * 24 + 24), features.subarray(row * 24, row * 24 + 24)), `row ${row}`).toBeLessThan(1e-5);
 
     const unit = path.join(dir, 'unit.npy');
     await run('clip', 'encode', '--model', MODEL, '--vocab', VOCAB, '--image', nchwFile, '--out', unit, '--normalize');
@@ -168,7 +158,7 @@ it('--image JPEG (grey replicated to RGB, as convert("RGB")) matches the library
     const f = rt.noGrad(() => rt.tidy(() => model.encodeImage(preprocessImage(rt.tensor(nchw(rgb.data, 33, 35), [1, 3, 33, 35]), { size: 32 }))));
     const expected = (await f.read()) as Float32Array;
     f.dispose();
-    expect(maxRelError(readNpy(new Uint8Array(readFileSync(out))).data as Float32Array, expected)).toBeLessThan(1e-5);
+    expect(relError(readNpy(new Uint8Array(readFileSync(out))).data as Float32Array, expected)).toBeLessThan(1e-5);
   } finally {
     model.dispose();
   }

@@ -3,6 +3,7 @@
  * so the intermediate maps are the tower's own), and discriminator features (the last map finished
  * by D's epilogue equals Discriminator.forward). Both pass gradients to the images.
  */
+import { relError } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backward, biasAct, createRuntime, linear, minibatchStd, reshape, sum, square, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { preprocessGenerated } from '@stylegpu/clip';
@@ -19,16 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.destroy());
 
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
-
 describe(`sensors (seed ${seed})`, () => {
   it('CLIP tokens: maps [N, width, g, g] after the chosen blocks; finished, they equal encodeImage', async () => {
     const sensor = randomClipSensor(rt, { imageSize: 16, patchSize: 4, width: 32, layers: 3, seed: seed % 100, blocks: [0, 2] });
@@ -38,7 +29,7 @@ describe(`sensors (seed ${seed})`, () => {
       const { maps, final } = sensor.tokensAndFinal(images);
       expect(maps.map((m) => m.shape)).toEqual([[2, 32, 4, 4], [2, 32, 4, 4]]);
       const ref = sensor.clip.encodeImage(preprocessGenerated(images, { size: 16 }));
-      expect(maxRel(await final.read(), await ref.read())).toBeLessThan(1e-5);
+      expect(relError(await final.read(), await ref.read())).toBeLessThan(1e-5);
       expect(sensor.features(images).length).toBe(2);
       expect(sensor.name).toBe('clip-tokens[0,2]');
       // Gradient to the images.
@@ -66,7 +57,7 @@ describe(`sensors (seed ${seed})`, () => {
       x = conv('b4.conv', x, { act: 'lrelu' });
       x = biasAct(linear(reshape(x, [2, -1]), D.params.get('b4.fc.weight')!, undefined, { equalized: true }), D.params.get('b4.fc.bias')!, { act: 'lrelu' });
       const logits = linear(x, D.params.get('b4.out.weight')!, D.params.get('b4.out.bias')!, { equalized: true });
-      expect(maxRel(await logits.read(), await D.forward(images).read())).toBeLessThan(1e-5);
+      expect(relError(await logits.read(), await D.forward(images).read())).toBeLessThan(1e-5);
       expect(discriminatorSensor(D, { layers: [1] }).features(images).length).toBe(1);
       expect(() => discriminatorSensor(D, { layers: [3] })).toThrow(/layer 3 is not one of D's 3 feature maps/);
       expect(() => discriminatorSensor(D).features(rt.tensor(new Float32Array(3 * 8 * 8), [1, 3, 8, 8]))).toThrow(/images must be \[N, 3, 16, 16\], got \[1, 3, 8, 8\]/);

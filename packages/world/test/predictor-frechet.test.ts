@@ -5,12 +5,11 @@
  * (tr √M = √(tr M + 2√det M) for 2×2 M with positive eigenvalues), and statistics of sampled features. Fresh random inputs on every run;
  * the seed is in every failure message (STYLEGPU_TEST_SEED fixes it).
  */
-import { fromEigen, randomOrthogonal } from '@stylegpu/kernels/testing';
+import { fromEigen, randomOrthogonal, SEED } from '@stylegpu/kernels/testing';
 import { describe, expect, it } from 'vitest';
 import { featureStatistics, frechetDistance, frechetDistanceFromStatistics } from '../src/predictor/index.js';
 import { Rng } from '../src/random.js';
 
-const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 function normals(rng: Rng, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform()));

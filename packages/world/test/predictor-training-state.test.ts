@@ -4,11 +4,11 @@
  * loss and weights; files of another kind are refused by name.
  */
 import { createRuntime, readSafetensors, writeSafetensors, type Runtime } from '@stylegpu/kernels';
+import { SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPredictorConfig, FactorPredictor, PredictorTrainer, resumePredictorTraining, savePredictorTrainingState } from '../src/predictor/index.js';
 import { loadWorld } from '../src/index.js';
 
-const SEED = Number(process.env.STYLEGPU_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
 let rt: Runtime;
 beforeAll(async () => {
   rt = await createRuntime();
