@@ -1,25 +1,7 @@
 /**
  * Float64 CPU references for the overparameterised and spatially varying modulated convolutions, written
- * from their definitions (direct sums over taps, no shared code with the GPU path), and the helpers the
- * layer tests use: a seeded normal generator and central finite differences.
+ * from their definitions (direct sums over taps, no shared code with the GPU path).
  */
-
-export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randn(rng: () => number, n: number, scale = 1, offset = 0): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = offset + scale * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-  return out;
-}
 
 export interface ConvCase {
   N: number;
@@ -144,17 +126,4 @@ export function spatialConvRef(x: Float64Array, weight: Float64Array, styleMap: 
         }
   }
   return out;
-}
-
-export function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-/** max |a − b| / max(|b|∞, floor). */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m / Math.max(maxAbs(b), floor);
 }
