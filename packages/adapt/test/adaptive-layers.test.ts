@@ -1,7 +1,8 @@
 import { synthesisLayers } from '@stylegpu/stylegan';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { destroyTestRuntime, expectClose, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { adaptiveLayerFilter, layersForWIndices, topIndices, wPlusChange } from '../src/index.js';
-import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime } from './helpers.js';
 import { generatorConfig, parameterNames } from './layout.js';
 
 afterAll(destroyTestRuntime);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { directionalClipLoss, imageDirectionIsZero } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { directionalRef, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -14,7 +15,7 @@ describe('directionalClipLoss', () => {
   ] as const) {
     it(`B=${B}, text direction [${dirRows}, ${D}]: forward and backward`, async () => {
       const rng = makeRng();
-      await checkCase({
+      await checkOp({
         label: `directional B=${B} dir=${dirRows}`,
         inputs: [
           { shape: [B, D], data: randn(rng, B * D) },
@@ -32,7 +33,7 @@ describe('directionalClipLoss', () => {
     const rng = makeRng();
     const B = 2;
     const src = randn(rng, B * D);
-    await checkCase({
+    await checkOp({
       label: 'directional zero direction + nudge',
       inputs: [
         { shape: [B, D], data: src, grad: false },
@@ -49,7 +50,7 @@ describe('directionalClipLoss', () => {
   it('a non-zero direction ignores the nudged embeddings', async () => {
     const rng = makeRng();
     const B = 2;
-    await checkCase({
+    await checkOp({
       label: 'directional nonzero + nudge',
       inputs: [
         { shape: [B, D], data: randn(rng, B * D) },

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
 import { type Runtime, type Tensor, createRuntime, decodePng, randomNormal } from '@stylegpu/kernels';
 import { Generator, type StyleSpace } from '@stylegpu/stylegan';
 import {
@@ -17,7 +18,6 @@ import {
   sparsifyDirection,
   stripPng,
 } from '../src/node.js';
-import { makeRng, randn } from './helpers.js';
 
 const pkgs = join(import.meta.dirname, '..', '..');
 const G16 = join(pkgs, 'stylegan', 'fixtures', 'g16_nvidia.pkl');

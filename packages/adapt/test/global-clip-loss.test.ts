@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { globalClipLoss, globalClipText } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { globalRef, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -14,7 +15,7 @@ describe('globalClipLoss', () => {
   ] as const) {
     it(`B=${B}, T=${T}, logitScale ${scale}: forward and backward`, async () => {
       const rng = makeRng();
-      await checkCase({
+      await checkOp({
         label: `global B=${B} T=${T} s=${scale}`,
         inputs: [
           { shape: [B, D], data: randn(rng, B * D) },

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { imageDirection } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { imageDirectionRef, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -13,7 +14,7 @@ describe('imageDirection', () => {
   ] as const) {
     it(`${Ns} generated, ${Nt} target embeddings: forward and backward`, async () => {
       const rng = makeRng();
-      await checkCase({
+      await checkOp({
         label: `imageDirection ${Ns}/${Nt}`,
         inputs: [
           { shape: [Ns, D], data: randn(rng, Ns * D) },

@@ -1,8 +1,8 @@
 import { type Tensor } from '@stylegpu/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
+import { finiteDifferenceGrads, makeRng, randn, SEED } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, expectClose, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { LatentMapper, createLatentMapper, embeddingNormLoss, latentL2Loss, mapperGroups } from '../src/index.js';
-import { SEED, checkCase, destroyTestRuntime, expectClose, makeRng, randn, testRuntime } from './helpers.js';
-import { finiteDifferenceGrads } from '../../kernels/test/check-op.js';
 import { type MapperGroupRef, mapperDeltaBackwardRef, mapperDeltaRef } from './reference/latent-mapper.js';
 
 afterAll(destroyTestRuntime);
@@ -99,7 +99,7 @@ describe('latent mapper', () => {
   });
 
   it('w + 0.1·M(w) at 16 px (6 ws, empty fine group), tiny width: forward and backward in w and every parameter', async () => {
-    await checkCase(mapperCase(2, 6, 3, [true, true, true], true));
+    await checkOp(mapperCase(2, 6, 3, [true, true, true], true));
   });
 
   it('the float64 reference backward agrees with central differences of the float64 forward', () => {
@@ -124,7 +124,7 @@ describe('latent mapper', () => {
   });
 
   it('1024-px split (18 ws: 4/4/10), batch 1, medium disabled: forward and backward', async () => {
-    await checkCase(mapperCase(1, 18, 2, [true, false, true], true));
+    await checkOp(mapperCase(1, 18, 2, [true, false, true], true));
   });
 
   it('createLatentMapper: official names and shapes, N(0,1)/0.01 weights, zero biases; shapes through the edit', async () => {
@@ -156,7 +156,7 @@ describe('latent mapper', () => {
 
   it('latent L2 = mean((0.1·M(w))²) and the embedding-norm loss: forward and backward', async () => {
     const rng = makeRng();
-    await checkCase({
+    await checkOp({
       label: 'latentL2Loss',
       inputs: [{ shape: [2, 3, 5], data: randn(rng, 30) }],
       shape: [],
@@ -165,7 +165,7 @@ describe('latent mapper', () => {
     });
     const norms = (e: Float64Array, B: number, D: number) => Array.from({ length: B }, (_, b) => Math.hypot(...e.subarray(b * D, (b + 1) * D)));
     for (const B of [1, 3]) {
-      await checkCase({
+      await checkOp({
         label: `embeddingNormLoss B=${B}`,
         inputs: [
           { shape: [B, 7], data: randn(rng, B * 7) },

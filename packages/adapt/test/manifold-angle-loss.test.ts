@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { manifoldAngleLoss } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { manifoldRef, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -10,7 +11,7 @@ describe('manifoldAngleLoss', () => {
   for (const B of [1, 3]) {
     it(`B=${B}: forward and backward`, async () => {
       const rng = makeRng();
-      await checkCase({
+      await checkOp({
         label: `manifold B=${B}`,
         inputs: [
           { shape: [B, D], data: randn(rng, B * D) },

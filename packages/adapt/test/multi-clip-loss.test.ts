@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { globalClipLoss, multiClipLoss } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { globalRef, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -9,7 +10,7 @@ describe('multiClipLoss', () => {
   it('weighted sum of two models: forward and backward', async () => {
     const rng = makeRng();
     const [B, Da, Db] = [2, 5, 7];
-    await checkCase({
+    await checkOp({
       label: 'multi',
       inputs: [
         { shape: [B, Da], data: randn(rng, B * Da) },

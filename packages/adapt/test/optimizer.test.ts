@@ -1,7 +1,8 @@
 import { type Tensor } from '@stylegpu/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { destroyTestRuntime, expectClose, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { createNadaOptimizer, nadaAdamOptions } from '../src/index.js';
-import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime } from './helpers.js';
 
 afterAll(destroyTestRuntime);
 

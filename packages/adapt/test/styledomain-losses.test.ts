@@ -4,6 +4,8 @@
  * (central differences of the float64 reference); plus the objective registry's refusals.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import {
   buildObjectives,
   clipRefLoss,
@@ -15,7 +17,6 @@ import {
   parseObjectiveList,
   ttDirectionLoss,
 } from '../src/index.js';
-import { checkCase, destroyTestRuntime, makeRng, randn, testRuntime } from './helpers.js';
 import { dot, normalize, rows } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -28,7 +29,7 @@ describe('StyleDomain losses vs float64', () => {
   it('indomain: 2/(B(B−1))·Σ_{i>j}(cos s_i s_j − cos t_i t_j)², B = 3 and 4', async () => {
     for (const B of [3, 4]) {
       const rng = makeRng(11 + B);
-      await checkCase({
+      await checkOp({
         label: `indomain B=${B}`,
         inputs: [
           { shape: [B, D], data: randn(rng, B * D) },
@@ -50,7 +51,7 @@ describe('StyleDomain losses vs float64', () => {
   it('tt_direction: mean_{i<j} 1 − cos(t_i − t_j, d_i − d_j) on normalised embeddings', async () => {
     const B = 3;
     const rng = makeRng(21);
-    await checkCase({
+    await checkOp({
       label: 'tt_direction',
       inputs: [
         { shape: [B, D], data: randn(rng, B * D) },
@@ -72,7 +73,7 @@ describe('StyleDomain losses vs float64', () => {
   it('clip_within: mean 1 − cos(t̂_b − r̂, ŝ_b − r̂_src)', async () => {
     const B = 3;
     const rng = makeRng(31);
-    await checkCase({
+    await checkOp({
       label: 'clip_within',
       inputs: [
         { shape: [B, D], data: randn(rng, B * D) },
@@ -94,7 +95,7 @@ describe('StyleDomain losses vs float64', () => {
 
   it('clip_ref: mean 1 − cos(E(G_tgt(w_style)), E(style))', async () => {
     const rng = makeRng(41);
-    await checkCase({
+    await checkOp({
       label: 'clip_ref',
       inputs: [
         { shape: [2, D], data: randn(rng, 2 * D) },
@@ -110,7 +111,7 @@ describe('StyleDomain losses vs float64', () => {
     const rng = makeRng(51);
     const shape = [2, 3, 3, 5];
     const n = 90;
-    await checkCase({
+    await checkOp({
       label: 'l2_rec',
       inputs: [
         { shape, data: randn(rng, n) },
@@ -126,7 +127,7 @@ describe('StyleDomain losses vs float64', () => {
     const rng = makeRng(61);
     const a = randn(rng, 5).map((v) => (Math.abs(v) < 0.05 ? v + 0.2 : v)); // away from |x|'s kink for the differences
     const b = randn(rng, 3).map((v) => (Math.abs(v) < 0.05 ? v + 0.2 : v));
-    await checkCase({
+    await checkOp({
       label: 'offsets_l1',
       inputs: [
         { shape: [1, 5], data: a },
@@ -136,7 +137,7 @@ describe('StyleDomain losses vs float64', () => {
       gpu: (_rt, xs) => offsetL1Loss(xs),
       ref: ([x, y]) => Float64Array.of(x.reduce((s, v) => s + Math.abs(v), 0) / 5 + y.reduce((s, v) => s + Math.abs(v), 0) / 3),
     });
-    await checkCase({
+    await checkOp({
       label: 'offsets_l2',
       inputs: [
         { shape: [1, 5], data: a },

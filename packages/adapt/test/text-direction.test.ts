@@ -1,7 +1,8 @@
 import { type Tensor } from '@stylegpu/kernels';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, randn } from '@stylegpu/kernels/testing';
+import { checkOp, destroyTestRuntime, expectClose, testRuntime } from '@stylegpu/kernels/testing/vitest';
 import { IMAGENET_TEMPLATES, classTextEmbedding, classTextEmbeddingFromEmbeddings, composeWithTemplates, textDirection, textDirectionFromEmbeddings } from '../src/index.js';
-import { checkCase, destroyTestRuntime, expectClose, makeRng, randn, testRuntime } from './helpers.js';
 import { classEmbeddingRef, rows, textDirectionRef } from './reference/losses.js';
 
 afterAll(destroyTestRuntime);
@@ -25,7 +26,7 @@ describe('textDirection', () => {
   ] as const) {
     it(`from template embeddings [${T}, ${D}]: forward and backward`, async () => {
       const rng = makeRng();
-      await checkCase({
+      await checkOp({
         label: `textDirection T=${T} D=${D}`,
         inputs: [
           { shape: [T, D], data: randn(rng, T * D) },
@@ -40,7 +41,7 @@ describe('textDirection', () => {
 
   it('class embedding (set_text_features): forward and backward', async () => {
     const rng = makeRng();
-    await checkCase({
+    await checkOp({
       label: 'classTextEmbedding',
       inputs: [{ shape: [4, 7], data: randn(rng, 28) }],
       shape: [1, 7],
