@@ -5,18 +5,14 @@
  * take minutes): the same input at two batch sizes must give the same output.
  */
 import type { HostTensor, Runtime } from '@stylegpu/kernels';
+import { mulberry32 } from '@stylegpu/kernels/testing';
 import type { CheckResult } from './types.js';
 
 /** Seeded standard normal floats (mulberry32 + Box–Muller). */
 export function randn(n: number, seed: number, std = 1): Float32Array {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  // Shifted by half a step so the logarithm never sees 0.
+  const uniform = (): number => next() + 0.5 / 4294967296;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(uniform()));

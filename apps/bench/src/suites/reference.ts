@@ -1,18 +1,11 @@
 /** Seeded inputs and sampled float64 checks shared by the suites. */
+import { mulberry32 } from '@stylegpu/kernels/testing';
 import type { CheckResult } from './types.js';
 
 /** mulberry32 → uniform [-1, 1) f32 data; a fixed seed keeps runs comparable. */
 export function randomData(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
 /** `count` indices spread over [0, n): both ends, then a stride that is coprime-ish with row lengths. */
