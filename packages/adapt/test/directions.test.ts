@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, type Tensor, createRuntime, decodePng, randomNormal } from '@stylegpu/kernels';
+import { decodePng } from '@stylegpu/io';
+import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import { Generator, type StyleSpace } from '@stylegpu/stylegan';
 import {
   type StyleDirection,

@@ -9,7 +9,7 @@
  * differences of S computed from those first-order references.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import type { Runtime, Tensor } from '../src/index.node.js';
 import { SEED, TOLERANCE, destroyTestRuntime, finiteDifferenceGrads, makeRng, randn, relError, testRuntime, uniform } from './check-op.js';
 import { type ConvRefGeometry, conv2dGradRef, conv2dOutShape, conv2dRef, convTranspose2dGradRef, convTranspose2dOutShape, convTranspose2dRef } from './reference/conv2d.js';

@@ -7,7 +7,7 @@
  * be correctly rounded).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import { destroyTestRuntime, expectClose, makeRng, randn, testRuntime, withVariant } from './check-op.js';
 import { broadcastRef, matmulRef } from './reference.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import { checkOp, destroyTestRuntime, makeRng, randn, testRuntime } from './check-op.js';
 import { size } from './reference.js';
 

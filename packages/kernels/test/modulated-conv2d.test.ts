@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import type { ModulatedConv2dVariant } from '../src/ops/modulated-conv2d.js';
 import { checkOp, destroyTestRuntime, expectClose, makeRng, randn, testRuntime, TOLERANCE, uniform, withVariant } from './check-op.js';
 import { modulatedConv2dRef, setupFilterRef } from './reference/modulated-conv2d.js';

@@ -9,16 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type HostTensor, readSafetensors, toFloat32 } from '@stylegpu/io';
 import {
-  type HostTensor,
   type Runtime,
   type Tensor,
   backward,
   concat,
   createRuntime,
-  readSafetensors,
   sum,
-  toFloat32,
   zeroGrad,
 } from '@stylegpu/kernels';
 import { Discriminator } from '../src/model/discriminator.js';

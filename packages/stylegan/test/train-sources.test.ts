@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type RasterImage, encodePng } from '@stylegpu/kernels';
+import { type RasterImage, encodePng } from '@stylegpu/io';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { pngFolderSource } from '../src/train/png-folder-source.js';
 import { type WorldLike, worldImageSource } from '../src/train/world-source.js';

@@ -1,6 +1,5 @@
 /**
  * `@stylegpu/kernels/testing`: helpers the packages' tests share (no GPU needed).
  */
-export * from './fuzz.js';
 export * from './random-matrices.js';
 export { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';

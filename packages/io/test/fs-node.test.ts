@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileBytes, writeFileAtomic } from '../../src/io/fs-node.js';
+import { readFileBytes, writeFileAtomic } from '../src/fs-node.js';
 
 describe('fs-node', () => {
   it('writes atomically: the target gets the new bytes and no temp file is left', async () => {

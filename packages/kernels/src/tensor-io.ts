@@ -1,5 +1,5 @@
 /**
- * Between CPU HostTensors (what the io readers produce) and GPU Tensors.
+ * Between CPU HostTensors (what the @stylegpu/io readers produce) and GPU Tensors.
  *
  * The GPU holds f32, i32 and u32 only, so `fromHost` converts on upload:
  * - f16, bf16 decode exactly, f64 rounds to nearest f32 (as torch's `.float()`);
@@ -8,10 +8,10 @@
  * - i16, i8 widen to i32; u16, u8 and bool widen to u32.
  * `toHost` reads a tensor back as a HostTensor of the same dtype, ready for the io writers.
  */
-import { encodeF16 } from '../f16.js';
-import type { Runtime } from '../runtime.js';
-import { formatShape, type DType as GpuDType, type Tensor } from '../tensor.js';
-import { numel, toFloat32, type DType as HostDType, type HostTensor } from './host-tensor.js';
+import { numel, toFloat32, type HostDType, type HostTensor } from '@stylegpu/io';
+import { encodeF16 } from './f16.js';
+import type { Runtime } from './runtime.js';
+import { formatShape, type DType as GpuDType, type Tensor } from './tensor.js';
 
 /** The GPU dtype each host dtype is uploaded as. */
 export const GPU_DTYPE_OF: Readonly<Record<HostDType, Exclude<GpuDType, 'f16'>>> = {

@@ -1,8 +1,8 @@
 /** Fuzz readNpz: mutated .npz archives (stored and deflated) must be read or refused with an `npz`/`npy` Error. */
 import { zipSync } from 'fflate';
 import { describe, it } from 'vitest';
-import { readNpz, writeNpy } from '../../src/io/npy.js';
-import { fixture } from '../io/helpers.js';
+import { readNpz, writeNpy } from '../../src/npy.js';
+import { fixture } from '../helpers.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialise } from './helpers.js';
 
 describe('fuzz: npz', () => {

@@ -1,6 +1,6 @@
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { ZipArchive } from '../../src/io/zip.js';
+import { ZipArchive } from '../src/zip.js';
 import { fixture, rng } from './helpers.js';
 
 const centralEntries = (bytes: Uint8Array): number[] => {

@@ -3,8 +3,8 @@
  * harness's report, and "use the result the way a loader would" (flatten, then convert every tensor).
  */
 import { expect } from 'vitest';
-import { toFloat32, type HostTensor } from '../../src/io/host-tensor.js';
-import { flattenStateDict } from '../../src/io/torch/state-dict.js';
+import { toFloat32, type HostTensor } from '../../src/host-tensor.js';
+import { flattenStateDict } from '../../src/torch/state-dict.js';
 import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, type FuzzOptions } from '../../src/testing/fuzz.js';
 
 /** Cases per target in the normal suite; `STYLEGPU_FUZZ_CASES=10000 npx vitest run fuzz` runs the full size. */

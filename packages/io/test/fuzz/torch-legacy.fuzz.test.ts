@@ -1,8 +1,8 @@
 /** Fuzz legacy (non-zip) torch.save files: five pickles in a row, then raw storages. */
 import { describe, it } from 'vitest';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { fixture } from '../io/helpers.js';
-import { legacyFile, rebuildTensor } from '../io/pickle-asm.js';
+import { readTorchCheckpoint } from '../../src/torch/checkpoint.js';
+import { fixture } from '../helpers.js';
+import { legacyFile, rebuildTensor } from '../pickle-asm.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialiseTree } from './helpers.js';
 
 describe('fuzz: legacy torch.save files', () => {

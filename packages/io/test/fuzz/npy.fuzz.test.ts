@@ -1,7 +1,7 @@
 /** Fuzz readNpy: mutated .npy files must be read or refused with an `npy:` Error, quickly. */
 import { describe, it } from 'vitest';
-import { readNpy, writeNpy } from '../../src/io/npy.js';
-import { fixture } from '../io/helpers.js';
+import { readNpy, writeNpy } from '../../src/npy.js';
+import { fixture } from '../helpers.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialise } from './helpers.js';
 
 const FIXTURES = ['f2.npy', 'f4.npy', 'f4_v2.npy', 'f4_v3.npy', 'f8.npy', 'i4.npy', 'i8.npy', 'u1.npy', 'unicode.npy', 'scalar_f4.npy', 'empty_f4.npy', 'fortran.npy'];

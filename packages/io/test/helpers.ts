@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { toNumbers, type HostTensor } from '../../src/io/host-tensor.js';
+import { toNumbers, type HostTensor } from '../src/host-tensor.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/io');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
 export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(FIXTURES, name)));

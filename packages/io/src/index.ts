@@ -1,6 +1,7 @@
 /**
- * Public surface of the CPU-side I/O layer, safe for browsers and Node alike. The Node-only file helpers
- * (`readFileBytes`, `writeFileAtomic`) are deliberately not here: the Node entry point re-exports `./fs-node.js`.
+ * The runtime-independent surface of @stylegpu/io, safe for browsers and Node alike: plain data, no GPU.
+ * The two entry points add what differs: Node's adds the file helpers (`readFileBytes`, `writeFileAtomic`),
+ * the PNG/JPEG codecs and reading embedded files from disk; the browser's fetches embedded files.
  */
 
 export {
@@ -62,5 +63,4 @@ export {
   type TorchSaveValue,
   type WriteTorchOptions,
 } from './torch/write-checkpoint.js';
-export { GPU_DTYPE_OF, fromHost, fromHostMap, toHost, type FromHostOptions } from './tensor-io.js';
 export { EMBEDDED_PREFIX, embeddedFileUrl, embeddedFolder, isEmbeddedName, missingEmbeddedFile } from './embedded-files.js';

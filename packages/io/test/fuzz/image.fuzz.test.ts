@@ -5,9 +5,9 @@
  * STYLEGPU_FUZZ_CASES=10000 npx vitest run fuzz  runs the full size.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeJpeg, decodePng, encodeJpeg, encodePng, type Channels, type RasterImage } from '../../src/io/image-codec.js';
+import { decodeJpeg, decodePng, encodeJpeg, encodePng, type Channels, type RasterImage } from '../../src/image-codec.js';
 import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, seededRng } from '../../src/testing/fuzz.js';
-import { pngChunk, pngFile, repairPngCrcs, scanlines } from '../io/png-chunks.js';
+import { pngChunk, pngFile, repairPngCrcs, scanlines } from '../png-chunks.js';
 import { deflateSync } from 'node:zlib';
 
 const QUICK = 300;

@@ -1,11 +1,11 @@
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { toFloat32, type HostTensor } from '../../src/io/host-tensor.js';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { PickledObject, pickledAttributes } from '../../src/io/torch/pickle.js';
-import { flattenStateDict } from '../../src/io/torch/state-dict.js';
-import { gatherStrided, TorchStorage, TorchTensor } from '../../src/io/torch/storage.js';
-import { NumpyDtype, PersistentModule } from '../../src/io/torch/torch-globals.js';
+import { toFloat32, type HostTensor } from '../src/host-tensor.js';
+import { readTorchCheckpoint } from '../src/torch/checkpoint.js';
+import { PickledObject, pickledAttributes } from '../src/torch/pickle.js';
+import { flattenStateDict } from '../src/torch/state-dict.js';
+import { gatherStrided, TorchStorage, TorchTensor } from '../src/torch/storage.js';
+import { NumpyDtype, PersistentModule } from '../src/torch/torch-globals.js';
 import { expectTensor, expected, fixture, truncations } from './helpers.js';
 import { legacyFile, PickleAsm, rebuildArgs, rebuildTensor, torchZipWithView } from './pickle-asm.js';
 

@@ -1,5 +1,5 @@
 /**
- * Node-only file helpers (everything else in io/ takes and returns Uint8Array so it also runs in browsers).
+ * Node-only file helpers (everything else in @stylegpu/io takes and returns Uint8Array so it also runs in browsers).
  *
  * `writeFileAtomic` never leaves a half-written file under the target name: it writes a temporary file in the same
  * folder (rename is only atomic within one file system), flushes it to disk with fsync, then renames it over the

@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { type HostTensor } from '../../src/io/host-tensor.js';
-import { readNpy, readNpz, writeNpy } from '../../src/io/npy.js';
+import { type HostTensor } from '../src/host-tensor.js';
+import { readNpy, readNpz, writeNpy } from '../src/npy.js';
 import { expectTensor, expected, fixture, rng, truncations } from './helpers.js';
 
 describe('npy', () => {

@@ -8,8 +8,8 @@ import {
   encodePng,
   type Channels,
   type RasterImage,
-} from '../../src/io/image-codec.js';
-import { imageGrid } from '../../src/io/image-grid.js';
+} from '../src/image-codec.js';
+import { imageGrid } from '../src/image-grid.js';
 import jpeg from 'jpeg-js';
 import { deflateSync } from 'node:zlib';
 import { expected, fixture, rng } from './helpers.js';

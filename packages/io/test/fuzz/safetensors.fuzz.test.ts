@@ -1,7 +1,7 @@
 /** Fuzz readSafetensors: mutated files must be read or refused with a `safetensors:` Error. */
 import { describe, it } from 'vitest';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
-import { fixture } from '../io/helpers.js';
+import { readSafetensors, writeSafetensors } from '../../src/safetensors.js';
+import { fixture } from '../helpers.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialise } from './helpers.js';
 
 describe('fuzz: safetensors', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allocHostData, numberToFloat16Bits, type DType, type HostTensor } from '../../src/io/host-tensor.js';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors.js';
+import { allocHostData, numberToFloat16Bits, type DType, type HostTensor } from '../src/host-tensor.js';
+import { readSafetensors, writeSafetensors } from '../src/safetensors.js';
 import { expectTensor, expected, fixture, rng, truncations } from './helpers.js';
 
 function header(json: object, data: Uint8Array = new Uint8Array(0)): Uint8Array {
@@ -162,7 +162,7 @@ describe('safetensors', () => {
 
 describe('Node Buffers as input', () => {
   it('reads tensors from a pooled Buffer (whose slice is a view, not a copy)', async () => {
-    const { writeSafetensors: write, readSafetensors: read } = await import('../../src/io/safetensors.js');
+    const { writeSafetensors: write, readSafetensors: read } = await import('../src/safetensors.js');
     const values = Float32Array.from([1.5, -2.25, 3.125, 4]);
     const bytes = write(new Map([['x', { dtype: 'f32' as const, shape: [4], data: values }]]));
     // A Buffer carved out of a larger pool, at an offset, as readFileSync often returns.

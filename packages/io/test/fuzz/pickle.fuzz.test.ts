@@ -3,9 +3,9 @@
  * blobs, hand-written hostile ones), read as a checkpoint and then used as a loader would.
  */
 import { describe, it } from 'vitest';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { fixture } from '../io/helpers.js';
-import { PickleAsm } from '../io/pickle-asm.js';
+import { readTorchCheckpoint } from '../../src/torch/checkpoint.js';
+import { fixture } from '../helpers.js';
+import { PickleAsm } from '../pickle-asm.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialiseTree } from './helpers.js';
 
 const FIXTURES = [

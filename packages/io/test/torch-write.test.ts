@@ -4,10 +4,10 @@
  */
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { type HostTensor } from '../../src/io/host-tensor.js';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { flattenStateDict } from '../../src/io/torch/state-dict.js';
-import { PyFloat, PyOrderedDict, crc32, writeTorchCheckpoint } from '../../src/io/torch/write-checkpoint.js';
+import { type HostTensor } from '../src/host-tensor.js';
+import { readTorchCheckpoint } from '../src/torch/checkpoint.js';
+import { flattenStateDict } from '../src/torch/state-dict.js';
+import { PyFloat, PyOrderedDict, crc32, writeTorchCheckpoint } from '../src/torch/write-checkpoint.js';
 
 const t = (dtype: HostTensor['dtype'], shape: number[], data: HostTensor['data']): HostTensor => ({ dtype, shape, data });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { NumpyArray, torchGlobals } from '../../src/io/torch/torch-globals.js';
-import { type HostTensor } from '../../src/io/host-tensor.js';
-import { unpickle } from '../../src/io/torch/pickle.js';
+import { readTorchCheckpoint } from '../src/torch/checkpoint.js';
+import { NumpyArray, torchGlobals } from '../src/torch/torch-globals.js';
+import { type HostTensor } from '../src/host-tensor.js';
+import { unpickle } from '../src/torch/pickle.js';
 import { expectTensor, expected, fixture } from './helpers.js';
 import { PickleAsm } from './pickle-asm.js';
 

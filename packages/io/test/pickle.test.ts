@@ -1,8 +1,8 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { PickledObject, unpickle, type GlobalHandlers } from '../../src/io/torch/pickle.js';
-import { torchGlobals } from '../../src/io/torch/torch-globals.js';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
+import { PickledObject, unpickle, type GlobalHandlers } from '../src/torch/pickle.js';
+import { torchGlobals } from '../src/torch/torch-globals.js';
+import { readTorchCheckpoint } from '../src/torch/checkpoint.js';
 import { fixture, rng } from './helpers.js';
 import { PickleAsm } from './pickle-asm.js';
 

@@ -4,9 +4,9 @@
  */
 import { unzipSync, zipSync } from 'fflate';
 import { describe, it } from 'vitest';
-import { readTorchCheckpoint } from '../../src/io/torch/checkpoint.js';
-import { fixture } from '../io/helpers.js';
-import { torchZipWithView } from '../io/pickle-asm.js';
+import { readTorchCheckpoint } from '../../src/torch/checkpoint.js';
+import { fixture } from '../helpers.js';
+import { torchZipWithView } from '../pickle-asm.js';
 import { expectFuzzClean, FUZZ_TIMEOUT_MS, materialiseTree } from './helpers.js';
 
 const read = (bytes: Uint8Array) => {
