@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type HostTensor } from '@stylegpu/io';
+import type { HostTensor } from '@stylegpu/io';
 import { createRuntime } from '@stylegpu/kernels';
 import { type TrainingStateFile, parseTrainingState, trainStyleGan, worldImageSource } from '@stylegpu/stylegan/node';
 import { loadWorld } from '@stylegpu/world';

@@ -20,7 +20,7 @@
  * Parameters are GPU tensors named as in `D.state_dict()` (`b16.fromrgb.weight`, `b4.fc.bias`, …).
  * Forward is differentiable in the image and in every parameter marked trainable.
  */
-import { type HostTensor } from '@stylegpu/io';
+import type { HostTensor } from '@stylegpu/io';
 import {
   type FirFilter,
   type Runtime,
