@@ -12,9 +12,10 @@ const packages = fs
 
 /**
  * The packages' layers (README's packages table): a package may import only packages of a lower
- * layer, so the kernels never depend on a model and the models never on the tools built on them.
+ * layer, so the file formats never depend on the GPU, the kernels never on a model and the models
+ * never on the tools built on them.
  */
-const LAYERS = [['kernels'], ['stylegan', 'clip', 'world'], ['adapt', 'invert', 'discovery'], ['cli']];
+const LAYERS = [['io'], ['kernels'], ['stylegan', 'clip', 'world'], ['adapt', 'invert', 'discovery'], ['cli']];
 const layerOf = new Map(LAYERS.flatMap((names, layer) => names.map((name) => [name, layer])));
 
 describe('findCycles', () => {

@@ -5,7 +5,7 @@ export default defineConfig({
   // A missing file is a 404, never the page itself (an absent embedded model must read as absent).
   appType: 'mpa',
   resolve: {
-    // pngjs (in @stylegpu/kernels' image io) ships a browser build it does not declare.
+    // pngjs (in @stylegpu/io's image codecs) ships a browser build it does not declare.
     alias: { pngjs: 'pngjs/browser.js' },
   },
   worker: { format: 'es' },

@@ -1,7 +1,7 @@
 // Pictures for the demo: nearest-neighbour enlargement of small rasters (32-px images are too small to
-// see), and PNG files of generator output. Tiling is the kernels' imageGrid; pixels are stylegan's toRasters.
+// see), and PNG files of generator output. Tiling is @stylegpu/io's imageGrid; pixels are stylegan's toRasters.
 import { writeFileSync } from 'node:fs';
-import { encodePng, imageGrid } from '@stylegpu/kernels';
+import { encodePng, imageGrid } from '@stylegpu/io';
 import { toRasters } from '@stylegpu/stylegan';
 
 /** An HWC uint8 raster enlarged `factor` times by repeating each pixel into a factor × factor block. */

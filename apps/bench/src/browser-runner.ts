@@ -34,7 +34,7 @@ export async function bundlePage(): Promise<string> {
     target: 'es2022',
     conditions: ['browser'],
     logLevel: 'silent',
-    // pngjs (used by @stylegpu/kernels' image io) ships a browserified build at pngjs/browser.js
+    // pngjs (used by @stylegpu/io's image codecs) ships a browserified build at pngjs/browser.js
     // but does not declare it in its package.json "browser" field: point bundlers at it.
     alias: { pngjs: 'pngjs/browser.js' },
     // @stylegpu/stylegan's loader imports fs/promises lazily, only to read a checkpoint from a path; the model suites never do.

@@ -4,7 +4,8 @@
  * sliders their units. The page sends slider values; the engine composes ws, offsets a
  * StyleSpace channel if asked, synthesises and returns the floats.
  */
-import { add, type RasterImage, type Runtime } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
+import { add, type Runtime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { ganspaceFromSamples, sefa, type DirectionSet } from '@stylegpu/discovery';
 import { directedStyles, directionFromFile, exportNadaGenerator, loadNadaGenerator, morphedWeights, readStyleDomainDirection, withParamOverrides, type DirectionTerm, type StyleDirection } from '@stylegpu/adapt';

@@ -3,7 +3,7 @@
  * whatever it reads), in the worker through createImageBitmap and an OffscreenCanvas. Large images
  * are refused before decoding their pixels.
  */
-import type { RasterImage } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
 
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
 

@@ -4,7 +4,8 @@
  * own constant noise kept (at small resolutions the projector's noise regulariser outweighs the
  * pixel loss). The target is prepared as NVIDIA's projector does: centre crop, Lanczos resize.
  */
-import type { RasterImage, Runtime } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
+import type { Runtime } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
 import { project, projectionTarget, psnr, toUint8 } from '@stylegpu/invert';
 

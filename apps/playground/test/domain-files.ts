@@ -3,7 +3,7 @@
  * fixture's weights with seeded perturbations, written as rosinality `.pt` (as NADA releases
  * them), and seeded StyleSpace offsets written in StyleDomain's `models_*.pt` layout.
  */
-import { hostTensor } from '@stylegpu/kernels';
+import { hostTensor } from '@stylegpu/io';
 import { exportRosinality, parseStyleGanCheckpoint, NumpyRandomState } from '@stylegpu/stylegan';
 import { generatorLayout, writeStyleDomainDirection, zeroDirection } from '@stylegpu/adapt';
 

@@ -1,6 +1,6 @@
 // @stylegpu/adapt/node: everything in the main entry plus whole runs on disk.
 export * from './index.js';
-// PNG strips need the kernels' Node-only PNG encoder.
+// PNG strips need @stylegpu/io's Node-only PNG encoder.
 export * from './directions/strips.js';
 export {
   readNadaInputs,

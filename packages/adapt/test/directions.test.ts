@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng } from '@stylegpu/io';
+import { type Runtime, type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import { makeRng, randn } from '@stylegpu/kernels/testing';
-import { type Runtime, type Tensor, createRuntime, decodePng, randomNormal } from '@stylegpu/kernels';
 import { Generator, type StyleSpace } from '@stylegpu/stylegan';
 import {
   type StyleDirection,

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@stylegpu/kernels';
+import { writeFileAtomic } from '@stylegpu/io';
 import { CliError, fsReason } from './cli-error.js';
 
 export class OutputFolder {

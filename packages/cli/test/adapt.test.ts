@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodePng, readSafetensors, readTorchCheckpoint, toFloat32 } from '@stylegpu/kernels';
+import { encodePng, readSafetensors, readTorchCheckpoint, toFloat32 } from '@stylegpu/io';
 import { loadStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { buildProgram } from '../src/program.js';
 

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, writeNpy } from '@stylegpu/kernels';
+import { encodePng, writeNpy } from '@stylegpu/io';
 import { FIXTURES, NO_GPU_ENV, REPO, listTree, stderrLines, stylegpu } from './run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'stylegpu-bad-input-'));

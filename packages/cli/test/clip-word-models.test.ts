@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initClipWeights, loadClip, preprocessImage, saveClipCheckpoint, WordTokenizer, type ClipConfig } from '@stylegpu/clip/node';
-import { createRuntime, encodePng, readNpy, readSafetensors, softmax, type Runtime } from '@stylegpu/kernels';
+import { encodePng, readNpy, readSafetensors } from '@stylegpu/io';
+import { createRuntime, softmax, type Runtime } from '@stylegpu/kernels';
 import { buildProgram } from '../src/program.js';
 import { FIXTURES, NO_GPU_ENV, listTree, stderrLines, stylegpu } from './run-cli.js';
 

@@ -10,18 +10,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClip, preprocessImage } from '@stylegpu/clip/node';
 import {
-  concat,
-  createRuntime,
   decodeJpeg,
   encodeJpeg,
   encodePng,
   readNpy,
   readSafetensors,
-  softmax,
   toFloat32,
   writeNpy,
-  type Runtime,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
+import { concat, createRuntime, softmax, type Runtime } from '@stylegpu/kernels';
 import { relError } from '@stylegpu/kernels/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../src/program.js';

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, decodePng } from '@stylegpu/kernels';
+import { decodePng } from '@stylegpu/io';
+import { createRuntime } from '@stylegpu/kernels';
 import { loadDirectionSet, Navigator } from '@stylegpu/discovery';
 import { defaultPredictorConfig, FactorPredictor } from '@stylegpu/world/predictor';
 import { loadWorld } from '@stylegpu/world';

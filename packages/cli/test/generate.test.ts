@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodePng, readNpy, readSafetensors, toFloat32, writeNpy } from '@stylegpu/kernels';
+import { decodePng, readNpy, readSafetensors, toFloat32, writeNpy } from '@stylegpu/io';
 import { loadStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { runConvert } from '../src/commands/convert.js';
 import { buildProgram } from '../src/program.js';

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, toFloat32 } from '@stylegpu/kernels';
+import { readSafetensors, toFloat32 } from '@stylegpu/io';
 import { loadStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { FIXTURES, stderrLines, stylegpu } from './run-cli.js';
 

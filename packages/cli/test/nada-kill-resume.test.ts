@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodePng, readSafetensors } from '@stylegpu/kernels';
+import { encodePng, readSafetensors } from '@stylegpu/io';
 import { FIXTURES, NO_GPU_ENV, listTree, startStylegpu, stderrLines, stylegpu } from './run-cli.js';
 
 const ITER = 12;

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, decodePng, encodePng, readNpz, readSafetensors } from '@stylegpu/kernels';
+import { decodePng, encodePng, readNpz, readSafetensors } from '@stylegpu/io';
+import { createRuntime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { psnr } from '@stylegpu/invert';
 import { buildProgram } from '../src/program.js';

@@ -1,6 +1,6 @@
 /** What a file holds, from its first bytes, whatever its name says. */
 import { describe, expect, it } from 'vitest';
-import { encodeJpeg, encodePng, writeNpy, writeSafetensors } from '@stylegpu/kernels';
+import { encodeJpeg, encodePng, writeNpy, writeSafetensors } from '@stylegpu/io';
 import { gzipSync } from 'node:zlib';
 import { sniffKind } from '../src/sniff.js';
 

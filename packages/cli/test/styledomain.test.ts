@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodePng, hostTensor, toFloat32, writeNpy } from '@stylegpu/kernels';
+import { encodePng, hostTensor, toFloat32, writeNpy } from '@stylegpu/io';
 import { loadStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { readStyleDomainDirection } from '@stylegpu/adapt';
 import { buildProgram } from '../src/program.js';

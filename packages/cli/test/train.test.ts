@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodePng, encodePng } from '@stylegpu/kernels';
+import { decodePng, encodePng } from '@stylegpu/io';
 import { Generator, parseTrainingState } from '@stylegpu/stylegan';
 import { createRuntime } from '@stylegpu/kernels';
 import { buildProgram } from '../src/program.js';

@@ -9,7 +9,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, readSafetensors, writeSafetensors } from '@stylegpu/kernels';
+import { readSafetensors, writeSafetensors } from '@stylegpu/io';
+import { createRuntime } from '@stylegpu/kernels';
 import { loadWorld } from '@stylegpu/world';
 import { parseStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { defaultPredictorConfig, initPredictorWeights, loadPredictor, PREDICTOR_FORMAT, PREDICTOR_VERSION } from '@stylegpu/world/predictor';

@@ -14,7 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEmbeddedFile } from '@stylegpu/kernels';
+import { readEmbeddedFile } from '@stylegpu/io';
 import type { ClipConfig } from './checkpoint/config.js';
 import { embeddedClipUrls, isEmbeddedName, readWordVocabulary, wordVocabularyFileFor } from './checkpoint/embedded.js';
 import { type ModelWordTokenizer, wordTokenizerForModel } from './text-tokenizer.js';

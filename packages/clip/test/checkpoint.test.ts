@@ -9,7 +9,7 @@ import {
   toFloat32,
   writeSafetensors,
   type HostTensor,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import { relError } from '@stylegpu/kernels/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensors, toFloat32, type HostTensor } from '@stylegpu/io';
 import {
   addScalar,
   backward,
@@ -16,9 +17,6 @@ import {
   fromHost,
   mean,
   neg,
-  readSafetensors,
-  toFloat32,
-  type HostTensor,
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';

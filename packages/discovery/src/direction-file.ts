@@ -4,7 +4,8 @@
  * scales and scores (JSON). Navigators have their own format (navigator/navigator.ts);
  * `loadEditor` reads either.
  */
-import { readSafetensors, toNumbers, writeSafetensors, type Runtime } from '@stylegpu/kernels';
+import { readSafetensors, toNumbers, writeSafetensors } from '@stylegpu/io';
+import { type Runtime } from '@stylegpu/kernels';
 import { checkDirectionSet, directionSetEditor, type DirectionSet, type LatentEditor } from './direction-set.js';
 import { NAVIGATOR_FORMAT, Navigator } from './navigator/navigator.js';
 

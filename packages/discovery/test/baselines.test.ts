@@ -4,7 +4,8 @@
  * along three coordinates (GANSpace) and whose affines are planted rank-3 maps (SeFa).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, hostTensor, type HostTensor, type Runtime } from '@stylegpu/kernels';
+import { hostTensor, type HostTensor } from '@stylegpu/io';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
 import { Generator, initGeneratorWeights, networkConfig } from '@stylegpu/stylegan';
 import { ganspace, ganspaceFromSamples } from '../src/baselines/ganspace.js';
 import { pca } from '../src/baselines/pca.js';

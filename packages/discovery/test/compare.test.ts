@@ -3,7 +3,8 @@
  * comparison table on the planted toy: the planted axes beat random directions after calibration.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, hostTensor, writeSafetensors, type Runtime } from '@stylegpu/kernels';
+import { hostTensor, writeSafetensors } from '@stylegpu/io';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
 import { layerRangeWeights, type DirectionSet, directionSetEditor } from '../src/direction-set.js';
 import { disposeEditor, loadDirectionSet, loadEditor, saveDirectionSet } from '../src/direction-file.js';
 import { compareMethods, comparisonMarkdown } from '../src/compare/method-comparison.js';

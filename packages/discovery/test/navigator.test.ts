@@ -4,7 +4,8 @@
  * save/load; refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backward, createRuntime, hostTensor, writeSafetensors, type Runtime } from '@stylegpu/kernels';
+import { hostTensor, writeSafetensors } from '@stylegpu/io';
+import { backward, createRuntime, type Runtime } from '@stylegpu/kernels';
 import { contrastiveLoss } from '../src/navigator/contrastive-loss.js';
 import { Navigator, initNavigatorWeights, type NavigatorConfig } from '../src/navigator/navigator.js';
 import { NavigatorTrainer } from '../src/navigator/navigator-trainer.js';

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HostTensor, type Runtime, backward, createRuntime, flattenStateDict, readTorchCheckpoint, sum } from '@stylegpu/kernels';
+import { type HostTensor, flattenStateDict, readTorchCheckpoint } from '@stylegpu/io';
+import { type Runtime, backward, createRuntime, sum } from '@stylegpu/kernels';
 import { LpipsVgg16, lpipsDistance, lpipsWeightsFromStateDicts } from '../src/losses/lpips-vgg16.js';
 import { loadLpipsWeights } from '../src/files/load-lpips.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodePng } from '@stylegpu/kernels';
+import { encodePng } from '@stylegpu/io';
 import { psnr } from '../src/metrics/psnr.js';
 import { gaussianWindow, ssim } from '../src/metrics/ssim.js';
 import { lanczosTaps, projectionTarget } from '../src/projection/target-image.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNpz, writeNpz } from '@stylegpu/kernels';
+import { readNpz, writeNpz } from '@stylegpu/io';
 
 const w = Float32Array.from({ length: 1 * 6 * 32 }, (_, i) => Math.fround(Math.sin(i) * 3.5));
 const bytes = writeNpz({ w: { dtype: 'f32', shape: [1, 6, 32], data: w } });

@@ -1,9 +1,9 @@
 /**
  * The CPU side of f16 tensors: uploads round each value to the nearest f16 (ties to even, through
  * f32 as a GPU's f32 → f16 conversion rounds), reads widen the values back exactly. The bit
- * conversions are the io layer's (`io/host-tensor.ts`), which the checkpoint readers share.
+ * conversions are @stylegpu/io's, which its checkpoint readers share.
  */
-import { float16BitsToNumber, numberToFloat16Bits } from './io/host-tensor.js';
+import { float16BitsToNumber, numberToFloat16Bits } from '@stylegpu/io';
 
 /** f16 bits of `data`, in a Uint16Array of `length` ≥ data.length (the rest zero). */
 export function encodeF16(data: ArrayLike<number>, length = data.length): Uint16Array {

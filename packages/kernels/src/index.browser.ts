@@ -3,5 +3,4 @@ import { entryPoint } from './entry.js';
 import { getGpu } from './gpu-browser.js';
 
 export * from './index.js';
-export { fetchEmbeddedFile as readEmbeddedFile } from './io/embedded-files.js';
 export const { createDevice, createRuntime } = entryPoint(getGpu);

@@ -9,7 +9,7 @@
  * differences of S computed from those first-order references.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import type { Runtime, Tensor } from '../src/index.node.js';
 import { SEED, TOLERANCE, finiteDifferenceGrads, makeRng, randn, relError, uniform } from '../src/testing/index.js';
 import { destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';

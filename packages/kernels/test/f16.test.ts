@@ -7,7 +7,7 @@
  * be correctly rounded).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import { makeRng, randn } from '../src/testing/index.js';
 import { destroyTestRuntime, expectClose, testRuntime, withVariant } from '../src/testing/vitest/index.js';
 import { broadcastRef } from './reference/elementwise.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import type { ModulatedConv2dVariant } from '../src/ops/modulated-conv2d.js';
 import { makeRng, randn, TOLERANCE, uniform } from '../src/testing/index.js';
 import { checkOp, destroyTestRuntime, expectClose, testRuntime, withVariant } from '../src/testing/vitest/index.js';

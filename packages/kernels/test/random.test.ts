@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import { TOLERANCE } from '../src/testing/index.js';
 import { destroyTestRuntime, expectClose, testRuntime } from '../src/testing/vitest/index.js';
 import { normalsRef, philox4x32_10, philoxWords, uniformOf } from './reference/random.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as K from '../src/index.node.js';
+import * as K from './with-internals.js';
 import { makeRng, randn } from '../src/testing/index.js';
 import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
 import { size } from './row-major.js';

@@ -20,7 +20,7 @@ import {
   writeTorchCheckpoint,
   type HostTensor,
   type TorchSaveValue,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import { describe, expect, it } from 'vitest';
 import {
   STYLEGPU_FORMAT,

@@ -9,17 +9,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type HostTensor, readSafetensors, toFloat32 } from '@stylegpu/io';
 import { relError } from '@stylegpu/kernels/testing';
 import {
-  type HostTensor,
   type Runtime,
   type Tensor,
   backward,
   concat,
   createRuntime,
-  readSafetensors,
   sum,
-  toFloat32,
   zeroGrad,
 } from '@stylegpu/kernels';
 import { Discriminator } from '../src/model/discriminator.js';

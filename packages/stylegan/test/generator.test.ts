@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors, toFloat32 } from '@stylegpu/io';
+import { type Runtime, backward, createRuntime, mul, sum } from '@stylegpu/kernels';
 import { relError } from '@stylegpu/kernels/testing';
-import { type Runtime, backward, createRuntime, mul, readSafetensors, sum, toFloat32 } from '@stylegpu/kernels';
 import { Generator } from '../src/model/generator.js';
 import { loadStyleGanCheckpoint } from '../src/checkpoint/load.js';
 import { randomStateRandn } from '../src/numpy-random.js';

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors, toFloat32 } from '@stylegpu/io';
+import { type Runtime, type Tensor, backward, createRuntime, mean, zeroGrad } from '@stylegpu/kernels';
 import { relError } from '@stylegpu/kernels/testing';
-import { type Runtime, type Tensor, backward, createRuntime, mean, readSafetensors, toFloat32, zeroGrad } from '@stylegpu/kernels';
 import { Discriminator } from '../src/model/discriminator.js';
 import { r1Penalty } from '../src/train/r1.js';
 

@@ -5,7 +5,8 @@
  * seeds, const noise) move towards the colour. 80 iterations of batch 4 at tiny channel counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RasterImage, type Runtime, createRuntime } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
+import { type Runtime, createRuntime } from '@stylegpu/kernels';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { networkConfig } from '../src/train/network-config.js';
 import { sampleGrid } from '../src/train/sample-grid.js';

@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RasterImage, type Runtime, createRuntime } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
+import { type Runtime, createRuntime } from '@stylegpu/kernels';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { StyleGan2Trainer } from '../src/train/trainer.js';
 import { parseTrainingState, trainingStateBytes } from '../src/train/training-state.js';

@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostTensor, type RasterImage, decodePng } from '@stylegpu/io';
+import { type Runtime, createRuntime } from '@stylegpu/kernels';
 import { SEED } from '@stylegpu/kernels/testing';
-import { type HostTensor, type RasterImage, type Runtime, createRuntime, decodePng } from '@stylegpu/kernels';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { networkConfig } from '../src/train/network-config.js';
 import { StyleGan2Trainer, type TrainerHostState } from '../src/train/trainer.js';

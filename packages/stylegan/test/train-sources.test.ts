@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type RasterImage, encodePng } from '@stylegpu/kernels';
+import { type RasterImage, encodePng } from '@stylegpu/io';
 import { ImageArraySource } from '../src/train/image-source.js';
 import { pngFolderSource } from '../src/train/png-folder-source.js';
 import { type WorldLike, worldImageSource } from '../src/train/world-source.js';
@@ -111,10 +111,10 @@ describe('worldImageSource', () => {
     expect(() => worldImageSource(fakeWorld(calls), { datasetSize: 0 })).toThrow(/world:fake: dataset size must be a positive integer/);
   });
 
-  it('mirror flips about half the draws, exactly, and the same ones for the same step', () => {
+  it('mirror flips about half the draws, exactly, and the same ones for the same step', async () => {
     const calls: number[][] = [];
     const src = worldImageSource(fakeWorld(calls), { seed: 5, mirror: true });
-    const b = src.batch(0, 64);
+    const b = await src.batch(0, 64);
     let flipped = 0;
     for (let k = 0; k < 64; k++) {
       const row = b.subarray(k * 3 * R * R, k * 3 * R * R + R);

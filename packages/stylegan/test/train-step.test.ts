@@ -9,8 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostTensor, readSafetensors, toFloat32 } from '@stylegpu/io';
+import { type Runtime, type Tensor, createRuntime } from '@stylegpu/kernels';
 import { relError } from '@stylegpu/kernels/testing';
-import { type HostTensor, type Runtime, type Tensor, createRuntime, readSafetensors, toFloat32 } from '@stylegpu/kernels';
 import { networkConfig } from '../src/train/network-config.js';
 import { type PhaseDraws, type TrainerHostState, StyleGan2Trainer, DEFAULT_TRAINING_OPTIONS } from '../src/train/trainer.js';
 import { generatorTrainables } from '../src/train/parameter-groups.js';

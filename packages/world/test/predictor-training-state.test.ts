@@ -3,7 +3,8 @@
  * whose weights, Adam moments and step counts equal the original's, so the next step gives the same
  * loss and weights; files of another kind are refused by name.
  */
-import { createRuntime, readSafetensors, writeSafetensors, type Runtime } from '@stylegpu/kernels';
+import { readSafetensors, writeSafetensors } from '@stylegpu/io';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
 import { SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPredictorConfig, FactorPredictor, PredictorTrainer, resumePredictorTraining, savePredictorTrainingState } from '../src/predictor/index.js';

@@ -5,7 +5,8 @@
  * are visible lowers the loss, save/load round trip, and clear Errors for bad input. Fresh random
  * inputs every run; the seed is in every failure message (STYLEGPU_TEST_SEED fixes it).
  */
-import { backward, createRuntime, filterTensor, readSafetensors, setupFilter, writeSafetensors, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { readSafetensors, writeSafetensors, type HostTensor } from '@stylegpu/io';
+import { backward, createRuntime, filterTensor, setupFilter, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { relError, SEED } from '@stylegpu/kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

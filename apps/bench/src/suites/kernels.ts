@@ -11,6 +11,7 @@
  * Browser sizes are smaller: in-browser WebGPU here is SwiftShader, ~10× slower than lavapipe.
  */
 import * as K from '@stylegpu/kernels';
+import { matmulRaw } from '@stylegpu/kernels/internals';
 import { clipCases } from './kernels-clip.js';
 import { convPeerWork, styleganCases } from './kernels-stylegan.js';
 import { compareSamples, randomData, sampleIndices } from './reference.js';
@@ -44,7 +45,7 @@ function matmulCase(n: number, variant: string, dtype: 'f32' | 'f16' = 'f32'): B
       let out: K.Tensor | null = null;
       const run = () => {
         out?.dispose();
-        out = rt.keep(rt.noGrad(() => K.matmulRaw(a, b)));
+        out = rt.keep(rt.noGrad(() => matmulRaw(a, b)));
       };
       return {
         run,

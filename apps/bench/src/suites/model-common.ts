@@ -4,7 +4,8 @@
  * that stands in for a float64 reference at these sizes (a float64 CPU generator at 256 px would
  * take minutes): the same input at two batch sizes must give the same output.
  */
-import type { HostTensor, Runtime } from '@stylegpu/kernels';
+import type { HostTensor } from '@stylegpu/io';
+import type { Runtime } from '@stylegpu/kernels';
 import { mulberry32 } from '@stylegpu/kernels/testing';
 import type { CheckResult } from './types.js';
 

@@ -4,7 +4,7 @@
  * mapped to bytes as NVIDIA's scripts do: (x·127.5 + 128) clamped to [0, 255], truncated.
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
-import { encodePng } from '@stylegpu/kernels';
+import { encodePng } from '@stylegpu/io';
 
 /** rows[r][c] is an image [3, R, R] (channel-major); every image of one size. */
 export function stripPng(rows: ReadonlyArray<ReadonlyArray<Float32Array>>, resolution: number): Uint8Array {

@@ -10,7 +10,8 @@
  * Writing goes through the rosinality exporter, giving `{'g_ema', 'latent_avg'}` — both tools read
  * only `g_ema`. The optimiser state is not written (resume files are stylegpu's own).
  */
-import { type HostTensor, type Runtime, hostTensor, randomNormal, slice, toHost } from '@stylegpu/kernels';
+import { type HostTensor, hostTensor } from '@stylegpu/io';
+import { type Runtime, randomNormal, slice, toHost } from '@stylegpu/kernels';
 import { Generator, type StyleGanCheckpoint, defaultResampleFilter, exportRosinality, generatorShapes, loadStyleGanCheckpoint, parseStyleGanCheckpoint } from '@stylegpu/stylegan';
 
 export const NADA_MEAN_LATENT_SAMPLES = 4096;

@@ -10,7 +10,7 @@
  * on the CPU; the torch reader executes nothing. Only s_delta directions are StyleSpace offsets;
  * other patch keys and full fine-tunes (`model_type: 'original'`) are refused with what to do.
  */
-import { PyOrderedDict, hostTensor, readTorchCheckpoint, toFloat32, type HostTensor, type TorchSaveValue, writeTorchCheckpoint } from '@stylegpu/kernels';
+import { PyOrderedDict, hostTensor, readTorchCheckpoint, toFloat32, type HostTensor, type TorchSaveValue, writeTorchCheckpoint } from '@stylegpu/io';
 import { type GeneratorLayout, type StyleDirection, checkDirection, directionLayout } from '../directions/style-direction.js';
 
 export interface StyleDomainDirectionFile {

@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { type Runtime, concat, randomNormal, toHost, writeFileAtomic, writeSafetensors } from '@stylegpu/kernels';
+import { writeFileAtomic, writeSafetensors } from '@stylegpu/io';
+import { type Runtime, concat, randomNormal, toHost } from '@stylegpu/kernels';
 import { Generator } from '@stylegpu/stylegan';
 import { type NadaClipSpec, loadClips, writeTwoRowGrid } from '../nada/nada-run.js';
 import { MapperTrainer, type MapperTrainerOptions } from './mapper-trainer.js';

@@ -18,19 +18,21 @@ import { basename, extname, join } from 'node:path';
 import {
   type HostTensor,
   type RasterImage,
+  decodeImage,
+  encodePng,
+  imageGrid,
+  readFileBytes,
+  readSafetensors,
+  writeFileAtomic,
+  writeSafetensors,
+} from '@stylegpu/io';
+import {
   type Runtime,
   type Tensor,
   concat,
-  decodeImage,
-  encodePng,
   fromHost,
-  imageGrid,
   randomNormal,
-  readFileBytes,
-  readSafetensors,
   toHost,
-  writeFileAtomic,
-  writeSafetensors,
 } from '@stylegpu/kernels';
 import { Generator, type StyleGanCheckpoint, exportRosinality, loadStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { type ClipCheckpoint, type ClipConfig, ClipModel, type TextTokenizer, loadClip, loadClipCheckpoint, loadClipTokenizer, wordVocabularyOf } from '@stylegpu/clip/node';

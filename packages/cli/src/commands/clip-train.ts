@@ -15,7 +15,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { createRuntime, writeFileAtomic, type Runtime } from '@stylegpu/kernels';
+import { writeFileAtomic } from '@stylegpu/io';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
 import { ClipTrainer, preprocessGenerated, saveClipCheckpoint, wordVocabularyFileFor, WordTokenizer, zeroShotClassify, type ClipConfig, type ClipModel } from '@stylegpu/clip';
 import { HUE_BINS, hueName, loadWorld, SHAPE_NAMES, SHAPES_FACTOR, type World } from '@stylegpu/world';
 import { CliError } from '../cli-error.js';

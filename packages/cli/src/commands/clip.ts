@@ -16,15 +16,17 @@ import { extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClipModel, preprocessImage } from '@stylegpu/clip/node';
 import {
-  concat,
-  createRuntime,
   decodeImage,
-  l2Normalize,
   readNpy,
-  softmax,
   toFloat32,
   writeFileAtomic,
   writeNpy,
+} from '@stylegpu/io';
+import {
+  concat,
+  createRuntime,
+  l2Normalize,
+  softmax,
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';

@@ -8,7 +8,7 @@
  */
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
-import { writeFileAtomic } from '@stylegpu/kernels';
+import { writeFileAtomic } from '@stylegpu/io';
 import { exportRosinality, parseStyleGanCheckpoint, saveStyleGanCheckpoint } from '@stylegpu/stylegan';
 import { isEmbeddedName, loadClipCheckpoint, loadClipTokenizer, saveClipCheckpoint, wordVocabularyFileFor, wordVocabularyOf } from '@stylegpu/clip/node';
 import { CliError, fsReason } from '../cli-error.js';

@@ -15,7 +15,8 @@
  * features; the checkpoint must hold D), pixels.
  */
 import { Command, Option } from 'commander';
-import { createRuntime, encodePng, readSafetensors, resize, writeFileAtomic, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { encodePng, readSafetensors, writeFileAtomic } from '@stylegpu/io';
+import { createRuntime, resize, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { ClipModel } from '@stylegpu/clip';
 import { Discriminator, Generator, type StyleGanCheckpoint } from '@stylegpu/stylegan';
 import { FactorPredictor, PREDICTOR_FORMAT } from '@stylegpu/world/predictor';

@@ -12,7 +12,8 @@
  */
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { createRuntime, readFileBytes } from '@stylegpu/kernels';
+import { readFileBytes } from '@stylegpu/io';
+import { createRuntime } from '@stylegpu/kernels';
 import { type Generator, randomStateRandn } from '@stylegpu/stylegan';
 import {
   type DirectionTerm,
@@ -34,7 +35,7 @@ import { checkOutputFile, checkOutputFolder, readInput } from '../file-checks.js
 import { OutputFolder } from '../output-folder.js';
 import { readStyleGan, reason } from '../read-models.js';
 import { parseSeeds } from '../seeds.js';
-import { writeFileAtomic } from '@stylegpu/kernels';
+import { writeFileAtomic } from '@stylegpu/io';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

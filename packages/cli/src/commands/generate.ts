@@ -9,16 +9,14 @@
 import { Command, Option } from 'commander';
 import {
   type RasterImage,
-  type Runtime,
-  createRuntime,
   encodePng,
   imageGrid,
   readNpy,
   readNpz,
-  slice,
   toFloat32,
   writeNpy,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
+import { type Runtime, createRuntime, slice } from '@stylegpu/kernels';
 import { Generator, type NoiseMode, randomStateRandn } from '@stylegpu/stylegan';
 import { CliError, oneLine } from '../cli-error.js';
 import { checkOutputFolder, readInput } from '../file-checks.js';

@@ -14,7 +14,8 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { type HostTensor, type RasterImage, type Runtime, type Tensor, createRuntime, decodeImage, encodePng, writeNpz, writeSafetensors } from '@stylegpu/kernels';
+import { type HostTensor, type RasterImage, decodeImage, encodePng, writeNpz, writeSafetensors } from '@stylegpu/io';
+import { type Runtime, type Tensor, createRuntime } from '@stylegpu/kernels';
 import { type StyleGanCheckpoint, Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { ClipModel } from '@stylegpu/clip';
 import {

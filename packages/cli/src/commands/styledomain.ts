@@ -16,7 +16,8 @@
  */
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { type Tensor, createRuntime, decodeImage, randomNormal, readNpy, readNpz, toFloat32 } from '@stylegpu/kernels';
+import { decodeImage, readNpy, readNpz, toFloat32 } from '@stylegpu/io';
+import { type Tensor, createRuntime, randomNormal } from '@stylegpu/kernels';
 import type { GeneratorConfig } from '@stylegpu/stylegan';
 import { ClipModel } from '@stylegpu/clip';
 import { wordVocabularyOf } from '@stylegpu/clip/node';

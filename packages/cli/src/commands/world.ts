@@ -11,7 +11,8 @@
  */
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { createRuntime, readSafetensors, writeFileAtomic, type Runtime } from '@stylegpu/kernels';
+import { readSafetensors, writeFileAtomic } from '@stylegpu/io';
+import { createRuntime, type Runtime } from '@stylegpu/kernels';
 import { Generator, randomStateRandn } from '@stylegpu/stylegan';
 import { loadWorld, type FactorSchema, type World } from '@stylegpu/world';
 import {

@@ -7,7 +7,7 @@
  * A word-tokenized model's vocabulary sits beside its weights as `<stem>.vocab.json`
  * (`WordTokenizer.toJSON()`), which is what `stylegpu clip train` writes.
  */
-import { EMBEDDED_PREFIX, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/kernels';
+import { EMBEDDED_PREFIX, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/io';
 import { EMBEDDED_FOLDER } from '../embedded-folder.js';
 import { WordTokenizer } from '../train/word-tokenizer.js';
 import { readClipCheckpoint, type ClipCheckpoint } from './load.js';

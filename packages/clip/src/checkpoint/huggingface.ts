@@ -10,7 +10,7 @@
  * config.json supplies what shapes cannot: head counts, activation, LayerNorm epsilon.
  */
 
-import { allocHostData, toFloat32, type HostTensor } from '@stylegpu/kernels';
+import { allocHostData, toFloat32, type HostTensor } from '@stylegpu/io';
 import {
   clipWeightShapes,
   type ClipActivation,

@@ -20,7 +20,7 @@ import {
   toFloat32,
   toNumbers,
   type HostTensor,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import {
   checkClipWeights,
   checkWeightShapes,

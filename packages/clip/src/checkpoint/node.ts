@@ -7,7 +7,7 @@
 
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic, type HostTensor } from '@stylegpu/kernels';
+import { writeFileAtomic, type HostTensor } from '@stylegpu/io';
 import type { ClipConfig } from './config.js';
 import { readClipCheckpoint, type ClipCheckpoint, type ClipCheckpointFiles, type ClipLoadOptions } from './load.js';
 import { isEmbeddedName, readEmbeddedClip } from './embedded.js';

@@ -11,7 +11,7 @@ import {
   writeSafetensors,
   type HostTensor,
   type SafetensorsFile,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import { checkClipConfig, checkClipWeights, clipWeightShapes, type ClipConfig } from './config.js';
 import type { ClipCheckpoint } from './load.js';
 

@@ -12,7 +12,8 @@
  * grad), the graph's intermediates must outlive the call, so they stay in the caller's scope:
  * wrap the whole step (forward, loss, backward) in `rt.tidy`.
  */
-import { fromHost, formatShape, l2Normalize, matmul, toFloat32, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { toFloat32, type HostTensor } from '@stylegpu/io';
+import { fromHost, formatShape, l2Normalize, matmul, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { checkClipConfig, checkClipWeights, type ClipConfig } from '../checkpoint/index.js';
 import { TextTransformer } from './text-transformer.js';
 import { VisionTransformer } from './vision-transformer.js';

@@ -12,7 +12,8 @@
  * rate suited to a few-layer model; the paper's decoupled weight decay and cosine schedule are
  * left to the caller (our Adam's decay is torch's L2 form, not AdamW's).
  */
-import { Adam, backward, clampMax, clampMin, toFloat32, toHost, type HostTensor, type Runtime, type Tensor } from '@stylegpu/kernels';
+import { toFloat32, type HostTensor } from '@stylegpu/io';
+import { Adam, backward, clampMax, clampMin, toHost, type Runtime, type Tensor } from '@stylegpu/kernels';
 import { checkClipConfig, type ClipConfig } from '../checkpoint/index.js';
 import { ClipModel } from '../model/index.js';
 import { clipContrastiveLoss, CLIP_LOGIT_SCALE_MAX } from './contrastive-loss.js';

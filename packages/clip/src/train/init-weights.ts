@@ -22,7 +22,7 @@
  *
  * Weights are drawn in `clipWeightShapes` order from one seeded stream, so a seed fixes the model.
  */
-import type { HostTensor } from '@stylegpu/kernels';
+import type { HostTensor } from '@stylegpu/io';
 import { checkClipConfig, clipWeightShapes, type ClipConfig } from '../checkpoint/index.js';
 import { seededRandom, type SeededRandom } from './seeded-random.js';
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '@stylegpu/kernels/testing';
+import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '@stylegpu/io/testing';
 import { gunzipSync, gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer, CLIP_CONTEXT_LENGTH } from '../../src/index.js';

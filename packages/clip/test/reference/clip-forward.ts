@@ -4,7 +4,7 @@
  * reference's outputs. Semantics as in reference/clip_ref.py (research notes reference-semantics.md 2.12).
  */
 
-import { toFloat32, type HostTensor } from '@stylegpu/kernels';
+import { toFloat32, type HostTensor } from '@stylegpu/io';
 import type { ClipConfig, ClipTowerConfig } from '../../src/checkpoint/index.js';
 
 type Weights = ReadonlyMap<string, HostTensor>;

@@ -14,6 +14,7 @@
  * Weights are GPU parameters; `save()` writes safetensors with the config and the calibrated step
  * scales in `__metadata__` (format 'stylegpu-navigator', version '1').
  */
+import { readSafetensors, toFloat32, writeSafetensors, type HostTensor } from '@stylegpu/io';
 import {
   add,
   biasAct,
@@ -21,17 +22,13 @@ import {
   l2Normalize,
   matmul,
   mul,
-  readSafetensors,
   reshape,
   softmax,
   sum,
-  toFloat32,
   toHost,
-  writeSafetensors,
   fromHost,
   ones,
   permute,
-  type HostTensor,
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';

@@ -6,7 +6,8 @@
  * Pixels are (x · 127.5 + 128) clamped and truncated, as NVIDIA's generate.py writes them.
  */
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
-import { concat, imageGrid, slice, type RasterImage, type Tensor } from '@stylegpu/kernels';
+import { imageGrid, type RasterImage } from '@stylegpu/io';
+import { concat, slice, type Tensor } from '@stylegpu/kernels';
 import { editW, type LatentEditor } from '../direction-set.js';
 import { checkSeeds, type LatentGenerator } from '../latent-generator.js';
 

@@ -3,7 +3,7 @@
  * to do: a missing file, a folder, something that is not an image, an image too small for the generator.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { decodeImage } from '@stylegpu/kernels';
+import { decodeImage } from '@stylegpu/io';
 import { type ProjectionTarget, projectionTarget } from '../projection/target-image.js';
 
 export async function loadProjectionTarget(path: string, resolution: number, channels: number): Promise<ProjectionTarget> {

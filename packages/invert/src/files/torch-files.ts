@@ -1,6 +1,6 @@
-/** State-dict readers: PyTorch checkpoints through the kernels' reader, safetensors when the bytes are one. */
-import { type HostTensor, readSafetensors } from '@stylegpu/kernels';
-export { flattenStateDict, readTorchCheckpoint } from '@stylegpu/kernels';
+/** State-dict readers: PyTorch checkpoints through @stylegpu/io's reader, safetensors when the bytes are one. */
+import { type HostTensor, readSafetensors } from '@stylegpu/io';
+export { flattenStateDict, readTorchCheckpoint } from '@stylegpu/io';
 
 /** The tensors of a safetensors file, or null when the bytes are not one (a torch .pth). */
 export function safeReadSafetensors(bytes: Uint8Array): Map<string, HostTensor> | null {

@@ -11,11 +11,10 @@
  * `features(x)` returns, per tap, √w_l ⊙ f̂ / √(H_l·W_l) flattened, so the distance is Σ (φ(a) − φ(b))²,
  * which is how NVIDIA's projector uses its VGG16 (`return_lpips=True`, then `.square().sum()`).
  */
+import { type HostTensor, toFloat32 } from '@stylegpu/io';
 import {
-  type HostTensor,
   type Runtime,
   type Tensor,
-
   addScalar,
   biasAct,
   concat,
@@ -30,7 +29,6 @@ import {
   sub,
   sum,
   div,
-  toFloat32,
 } from '@stylegpu/kernels';
 import { areaDownsample } from './area-downsample.js';
 import type { PerceptualDistance } from './perceptual.js';

@@ -4,7 +4,7 @@
  * shrinking, each output pixel's weights normalised, rounded to 8 bits), then scaled to [−1, 1].
  * Images smaller than the resolution are refused: the projector would fit the blur of an upscaled image.
  */
-import type { RasterImage } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
 
 export interface ProjectionTarget {
   /** [channels, R, R] uint8, what target.png holds. */

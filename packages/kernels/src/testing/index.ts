@@ -1,7 +1,7 @@
 /**
  * `@stylegpu/kernels/testing`: the helpers the packages' tests share that need neither a GPU nor a
- * test framework: seeded random data, the relative error and tolerances, finite differences, the
- * file-format fuzzer, random matrices with known eigenvalues and the Chromium flags.
+ * test framework: seeded random data, the relative error and tolerances, finite
+ * differences, random matrices with known eigenvalues and the Chromium flags.
  *
  * The helpers that assert (expectClose, checkOp) or hold a GPU runtime live in
  * `@stylegpu/kernels/testing/vitest`. They call vitest's `expect`, so keeping them on their own
@@ -11,6 +11,5 @@
 export * from './seeded-random.js';
 export * from './relative-error.js';
 export * from './finite-differences.js';
-export * from './fuzz.js';
 export * from './random-matrices.js';
 export { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';

@@ -6,7 +6,7 @@
  * `STYLEGPU_EMBEDDED_DIR` (Node) points the names at another folder holding files of the same
  * names (tests, or weights kept outside node_modules).
  */
-import { EMBEDDED_PREFIX, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/kernels';
+import { EMBEDDED_PREFIX, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/io';
 import { EMBEDDED_FOLDER } from '../embedded-folder.js';
 
 export { EMBEDDED_PREFIX, isEmbeddedName, readEmbeddedFile };

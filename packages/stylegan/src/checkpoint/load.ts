@@ -23,7 +23,7 @@ import {
   readTorchCheckpoint,
   toFloat32,
   type HostTensor,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import {
   DEFAULTS,
   blockResolutions,

@@ -15,7 +15,7 @@ import {
   writeTorchCheckpoint,
   type HostTensor,
   type TorchSaveValue,
-} from '@stylegpu/kernels';
+} from '@stylegpu/io';
 import { discriminatorShapes, generatorShapes, sameShape, shapeText } from './config.js';
 import { STYLEGPU_FORMAT, type StyleGanCheckpoint } from './load.js';
 import { discriminatorNameMapping, generatorNameMapping } from './rosinality.js';

@@ -20,9 +20,9 @@
  * Parameters are GPU tensors named as in `D.state_dict()` (`b16.fromrgb.weight`, `b4.fc.bias`, …).
  * Forward is differentiable in the image and in every parameter marked trainable.
  */
+import type { HostTensor } from '@stylegpu/io';
 import {
   type FirFilter,
-  type HostTensor,
   type Runtime,
   type Tensor,
   add,

@@ -6,9 +6,9 @@
  * Parameters are GPU tensors named as in `G_ema.state_dict()` (`mapping.fc0.weight`,
  * `synthesis.b64.conv1.affine.bias`, …), so methods freeze and train groups by name.
  */
+import type { HostTensor } from '@stylegpu/io';
 import {
   type FirFilter,
-  type HostTensor,
   type Runtime,
   type Tensor,
   add,

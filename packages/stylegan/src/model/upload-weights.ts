@@ -4,7 +4,8 @@
  * a check fails. `resample_filter` buffers are skipped: they are always setup_filter([1, 3, 3, 1]),
  * which the loader checks and the models rebuild.
  */
-import { type HostTensor, type Runtime, type Tensor, fromHost } from '@stylegpu/kernels';
+import type { HostTensor } from '@stylegpu/io';
+import { type Runtime, type Tensor, fromHost } from '@stylegpu/kernels';
 
 const list = (names: string[]) => `${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`;
 

@@ -8,7 +8,7 @@
  * the epoch number), with `mirror` doubling the set with x-flipped copies (`--mirror`, NVIDIA's
  * `xflip`). Pixels are uint8 and become x/127.5 − 1, as NVIDIA's loop converts them.
  */
-import type { RasterImage } from '@stylegpu/kernels';
+import type { RasterImage } from '@stylegpu/io';
 import { stepUniform } from './step-random.js';
 
 export interface ImageSource {

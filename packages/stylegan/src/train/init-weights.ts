@@ -9,7 +9,7 @@
  * Values come from one NumPy-compatible RandomState stream walked in state_dict order, so a seed
  * always gives the same network.
  */
-import { type HostTensor, hostTensor } from '@stylegpu/kernels';
+import { type HostTensor, hostTensor } from '@stylegpu/io';
 import { type DiscriminatorConfig, type GeneratorConfig, discriminatorShapes, generatorShapes } from '../checkpoint/config.js';
 import { NumpyRandomState } from '../numpy-random.js';
 

@@ -6,7 +6,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type RasterImage, decodePng, readFileBytes } from '@stylegpu/kernels';
+import { type RasterImage, decodePng, readFileBytes } from '@stylegpu/io';
 import { type ArraySourceOptions, ImageArraySource } from './image-source.js';
 
 export async function pngFolderSource(dir: string, o: ArraySourceOptions & { resolution?: number } = {}): Promise<ImageArraySource> {

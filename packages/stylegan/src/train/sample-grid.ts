@@ -4,7 +4,7 @@
  * `generate.py` (z = RandomState(seed).randn(z_dim)), so the grid of a snapshot can be reproduced
  * with `stylegpu generate --seeds`. Also the grid of real images (`reals.png`).
  */
-import { type RasterImage, imageGrid } from '@stylegpu/kernels';
+import { type RasterImage, imageGrid } from '@stylegpu/io';
 import type { Generator } from '../model/generator.js';
 import { randomStateRandn } from '../numpy-random.js';
 

@@ -22,7 +22,7 @@
  */
 import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type RasterImage, encodePng, imageGrid, readFileBytes, writeFileAtomic } from '@stylegpu/kernels';
+import { type RasterImage, encodePng, imageGrid, readFileBytes, writeFileAtomic } from '@stylegpu/io';
 import type { ImageSource } from './image-source.js';
 import { type NetworkOptions, networkConfig } from './network-config.js';
 import { sampleGrid, toRasters } from './sample-grid.js';

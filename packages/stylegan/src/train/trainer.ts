@@ -23,9 +23,9 @@
  * instead, naming the step; no ADA augmentation; no path length (needs the gradient of the
  * synthesis with respect to ws with createGraph, and modulatedConv2d has no double backward).
  */
+import type { HostTensor } from '@stylegpu/io';
 import {
   type Adam,
-  type HostTensor,
   type Runtime,
   type Tensor,
   backward,

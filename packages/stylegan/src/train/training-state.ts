@@ -12,7 +12,7 @@
  * function of the two (step-random.ts). The network snapshot that `stylegpu generate` reads is a
  * separate, ordinary stylegpu checkpoint (`networkSnapshotBytes`).
  */
-import { type HostTensor, readSafetensors, writeSafetensors } from '@stylegpu/kernels';
+import { type HostTensor, readSafetensors, writeSafetensors } from '@stylegpu/io';
 import { discriminatorShapes, generatorShapes } from '../checkpoint/config.js';
 import { defaultResampleFilter } from '../checkpoint/load.js';
 import { saveStyleGanCheckpoint } from '../checkpoint/save.js';

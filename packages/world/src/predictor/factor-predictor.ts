@@ -7,19 +7,16 @@
  * Weights live on the GPU as trainable tensors; `save()` writes safetensors with the config (schema
  * included) in `__metadata__`: { format: 'stylegpu-world-predictor', version: '1', config: JSON }.
  */
+import { readSafetensors, toFloat32, writeSafetensors, type HostTensor } from '@stylegpu/io';
 import {
   biasAct,
   conv2d,
   downsample2d,
   formatShape,
   linear,
-  readSafetensors,
   reshape,
   setupFilter,
-  toFloat32,
   toHost,
-  writeSafetensors,
-  type HostTensor,
   type Runtime,
   type Tensor,
 } from '@stylegpu/kernels';

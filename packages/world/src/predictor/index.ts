@@ -1,7 +1,7 @@
 /**
  * `@stylegpu/world/predictor`: a small CNN reading world images back into their factors, and the
  * Fréchet distance on its features (an FID whose feature extractor knows the world). Needs
- * @stylegpu/kernels (an optional peer of @stylegpu/world; the main entry does not).
+ * @stylegpu/kernels and @stylegpu/io (optional peers of @stylegpu/world; the main entry needs neither).
  *
  *   const world = loadWorld('world:shapes', { resolution: 32 });
  *   const predictor = FactorPredictor.create(rt, defaultPredictorConfig(world.schema, 32), seed);

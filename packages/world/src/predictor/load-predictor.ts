@@ -4,7 +4,8 @@
  * from disk in Node and fetched in a browser) or, in Node, a file path. embedded/README.md says
  * which run produced each embedded file.
  */
-import { type Runtime, embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/kernels';
+import { embeddedFileUrl, isEmbeddedName, readEmbeddedFile } from '@stylegpu/io';
+import { type Runtime } from '@stylegpu/kernels';
 import { EMBEDDED_FOLDER } from '../embedded-folder.js';
 import { FactorPredictor } from './factor-predictor.js';
 

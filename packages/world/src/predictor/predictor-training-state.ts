@@ -4,7 +4,8 @@
  * tensors `weight.<name>`, `adam.m.<name>`, `adam.v.<name>`; `__metadata__` { format, version,
  * config (the predictor's, JSON), run (the options, JSON), step, adamSteps (name → count, JSON) }.
  */
-import { readSafetensors, toHost, writeSafetensors, type HostTensor, type Runtime } from '@stylegpu/kernels';
+import { readSafetensors, writeSafetensors, type HostTensor } from '@stylegpu/io';
+import { toHost, type Runtime } from '@stylegpu/kernels';
 import { FactorPredictor } from './factor-predictor.js';
 import { checkPredictorConfig } from './predictor-config.js';
 import { PredictorTrainer } from './predictor-trainer.js';
