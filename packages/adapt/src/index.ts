@@ -10,6 +10,7 @@ export * from './mapper/mapper-trainer.js';
 export * from './trainer/objective.js';
 export * from './trainer/parameterisation.js';
 export * from './trainer/objective-registry.js';
+export * from './trainer/objective-sum.js';
 export * from './parameterisations/generator-weights.js';
 export * from './parameterisations/layer-groups.js';
 export * from './parameterisations/param-overrides.js';

@@ -20,6 +20,7 @@
  * the embedding-norm loss (`mapper_criteria/clip_loss.py::norm_loss`, weight 0.5) =
  * MSE(‖E_I(x)‖, ‖E_I(x̂)‖) on unnormalised CLIP image embeddings.
  */
+import { seededRandom } from '@stylegpu/clip';
 import { add, biasAct, concat, formatShape, linear, mean, mul, mulScalar, rsqrt, slice, sqrt, square, sub, sum, addScalar, zeros, type Runtime, type Tensor } from '@stylegpu/kernels';
 
 export type MapperGroupName = 'coarse' | 'medium' | 'fine';
@@ -147,7 +148,8 @@ export function createLatentMapper(rt: Runtime, opts: LatentMapperOptions): Late
   const wDim = opts.wDim ?? 512;
   if (!Number.isInteger(wDim) || wDim <= 0) throw new Error(`createLatentMapper: wDim must be a positive integer, got ${wDim}`);
   const groups = mapperGroups(opts.numWs);
-  const normal = gaussian(opts.seed ?? 0);
+  // The uint32 conversion as before the shared stream: a negative or fractional seed wraps, not throws.
+  const { normal } = seededRandom((opts.seed ?? 0) >>> 0);
   const params = new Map<string, Tensor>();
   for (const g of groups) {
     if ((g.name === 'coarse' && opts.noCoarse) || (g.name === 'medium' && opts.noMedium) || (g.name === 'fine' && opts.noFine)) continue;
@@ -178,17 +180,4 @@ export function embeddingNormLoss(embeddingsBefore: Tensor, embeddingsAfter: Ten
   }
   const norm = (e: Tensor) => sqrt(sum(square(e), 1));
   return mean(square(sub(norm(embeddingsBefore), norm(embeddingsAfter))));
-}
-
-/** mulberry32 + Box–Muller: a seeded N(0, 1) stream for the init. */
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }

@@ -168,7 +168,7 @@ describe('loss refusals and the registry', () => {
 
   it('an unknown loss name is an error naming the known ones (StyleDomain skipped them silently)', () => {
     expect(() => buildObjectives([{ name: 'l2_rec_typo', weight: 1 }])).toThrow(
-      "unknown loss 'l2_rec_typo'; known losses: direction, global, indomain, tt_direction, clip_within, clip_ref, l2_rec, offsets_l1, offsets_l2",
+      "unknown loss 'l2_rec_typo'; known losses: direction, global, indomain, manifold, tt_direction, clip_within, clip_ref, l2_rec, offsets_l1, offsets_l2, latent_l2, embedding_norm",
     );
     expect(() => buildObjectives([{ name: 'toString', weight: 1 }])).toThrow(/unknown loss 'toString'/);
     expect(buildObjectives(parseObjectiveList('direction=1, indomain=0.25')).map((o) => [o.name, o.weight, o.kind])).toEqual([

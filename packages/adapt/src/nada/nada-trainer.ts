@@ -18,30 +18,20 @@
  * are built from λ_dir and λ_global when none are given) and `parameterisation` (what trains and
  * how it is applied; NADA's phase filter over the trainable generator's weights by default).
  */
-import {
-  Adam,
-  SGD,
-  type Runtime,
-  type Tensor,
-  add,
-  backward,
-  concat,
-  mulScalar,
-  randomNormal,
-  slice,
-} from '@stylegpu/kernels';
+import { Adam, SGD, type Runtime, type Tensor, backward, concat, randomNormal, slice } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
-import { type ClipModel, preprocessGenerated, preprocessImage } from '@stylegpu/clip';
-import { globalClipLoss, globalClipText } from '../losses/global-clip-loss.js';
+import { preprocessGenerated, preprocessImage, seededRandom } from '@stylegpu/clip';
+import { globalClipText } from '../losses/global-clip-loss.js';
 import { imageDirection } from '../losses/image-direction.js';
 import { classTextEmbedding, composeWithTemplates, textDirection } from '../losses/text-direction.js';
 import { type AdaptiveLayerChoice, adaptiveLayerFilter } from '../adaptive-layers.js';
 import { type NadaPhase, nadaTrainingFilter } from '../phases.js';
 import { nadaAdamOptions } from '../optimizer.js';
-import type { ClipContext, Objective, OneShotGuide, StepContext, TrainerClip } from '../trainer/objective.js';
+import type { Objective, ObjectiveNeed, OneShotGuide, StepContext, TrainerClip } from '../trainer/objective.js';
 import type { Parameterisation } from '../trainer/parameterisation.js';
 import { GeneratorWeights } from '../parameterisations/generator-weights.js';
-import { nadaObjectives } from '../trainer/objective-registry.js';
+import { buildObjectives, nadaObjectives } from '../trainer/objective-registry.js';
+import { type ClipTexts, checkObjectiveNeeds, firstNonFiniteTerm, sumObjectives } from '../trainer/objective-sum.js';
 import { IMAGENET_TEMPLATES } from '../templates.js';
 
 export type NadaClip = TrainerClip;
@@ -160,11 +150,11 @@ export class NadaTrainer {
   private readonly targetTexts: Tensor[] = [];
   /** The bare target class, encoded: what adaptive layer selection's global loss compares with. */
   private readonly selectionTexts: Tensor[] = [];
+  /** Per CLIP model, the source and target class embeddings (only when an objective needs them). */
+  private readonly classTexts: Array<{ source: Tensor; target: Tensor }> = [];
   /** The layers the last adaptive selection chose (empty without adaptive selection). */
   lastChoice: AdaptiveLayerChoice | null = null;
   private readonly trainFilter: (name: string) => boolean;
-  /** Names of the loss terms of the current step, in the order trainStep keeps them. */
-  private termNames: string[] = [];
 
   constructor(
     readonly rt: Runtime,
@@ -188,6 +178,10 @@ export class NadaTrainer {
     for (const p of frozen.parameters()) p.requiresGrad = false;
     this.objectives = o.objectives ?? nadaObjectives({ lambdaDirection: o.lambdaDirection, lambdaGlobal: o.lambdaGlobal });
     if (!this.objectives.length) throw new Error('NadaTrainer: the objective list is empty');
+    const provided = new Set<ObjectiveNeed>(['direction', 'parameterisation']);
+    if (!o.targetImages?.length) provided.add('class-texts');
+    if (o.oneShot) provided.add('one-shot');
+    checkObjectiveNeeds('NadaTrainer', this.objectives, provided);
     this.trainFilter = nadaTrainingFilter(o.phase);
     if (this.adaptive && !o.targetClass) throw new Error('NadaTrainer: adaptive layer selection (autoLayerK, autoLayerIters) needs a target class');
     if (o.parameterisation) {
@@ -211,8 +205,7 @@ export class NadaTrainer {
       params,
       this.parameterisation.optimizer === 'nada' ? nadaAdamOptions(o.lr) : { lr: o.lr, betas: o.adamBetas ?? [0.9, 0.999] },
     );
-    const needsOneShot = this.objectives.some((obj) => ONE_SHOT_OBJECTIVES.has(obj.name));
-    if (needsOneShot && !o.oneShot) throw new Error(`NadaTrainer: the objectives ${this.objectives.filter((x) => ONE_SHOT_OBJECTIVES.has(x.name)).map((x) => x.name).join(', ')} need a one-shot style image and its latent (oneShot)`);
+    const needsClassTexts = this.objectives.some((obj) => obj.weight && obj.needs?.includes('class-texts'));
     rt.noGrad(() => {
       for (const c of clips) {
         const encode = (texts: string[]) => c.model.encodeText(c.tokenizer.tokenize(texts, { truncate: true }));
@@ -220,6 +213,11 @@ export class NadaTrainer {
         this.directions.push(rt.keep(dir));
         this.targetTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, globalClipText(o.targetClass ?? o.sourceClass), ['{}']))));
         if (this.adaptive) this.selectionTexts.push(rt.keep(rt.tidy(() => classTextEmbedding(encode, o.targetClass!, ['{}']))));
+        if (needsClassTexts) {
+          const templates = o.templates ?? IMAGENET_TEMPLATES;
+          const [source, target] = [o.sourceClass, o.targetClass!].map((cls) => rt.keep(rt.tidy(() => classTextEmbedding(encode, cls, templates))));
+          this.classTexts.push({ source, target });
+        }
       }
     });
   }
@@ -241,18 +239,16 @@ export class NadaTrainer {
     wPlus.requiresGrad = true;
     trainable.setTrainable(() => false);
     const sgd = new SGD([wPlus], { lr: 0.01 });
+    const objectives = buildObjectives([{ name: 'global', weight: 1 }]);
     try {
       for (let i = 0; i < o.autoLayerIters; i++) {
         rt.tidy(() => {
-          const img = trainable.synthesis(wPlus);
-          let total: Tensor | null = null;
-          this.clips.forEach((c, m) => {
-            if (c.weight === 0) return;
-            const emb = c.model.encodeImage(preprocessGenerated(img, { size: c.model.config.vision.imageSize }));
-            const term = mulScalar(globalClipLoss(emb, this.selectionTexts[m]), c.weight);
-            total = total ? add(total, term) : term;
-          });
-          backward(total!);
+          const noSource = () => {
+            throw new Error('NadaTrainer: adaptive layer selection has no source image');
+          };
+          const ctx = this.stepContext(wPlus, noSource, trainable.synthesis(wPlus));
+          const { total } = sumObjectives(objectives, this.clips, ctx, (_c, m) => ({ targetText: this.selectionTexts[m] }));
+          backward(total);
           sgd.step();
           sgd.zeroGrad();
         });
@@ -288,10 +284,10 @@ export class NadaTrainer {
     const z1 = randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset });
     const ws = frozen.mapping(z1);
     // Mixing decisions come from (seed, step) alone, so a resumed run draws what the original would have.
-    const rng = mulberry32((o.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
-    if (o.mixing > 0 && rng() < o.mixing) {
+    const rng = seededRandom((o.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0);
+    if (o.mixing > 0 && rng.uniform() < o.mixing) {
       // As `mixing_noise` + the generator's `inject_index = randint(1, n_latent)`.
-      const cut = 1 + Math.floor(rng() * (frozen.numWs - 1));
+      const cut = 1 + Math.floor(rng.uniform() * (frozen.numWs - 1));
       const ws2 = frozen.mapping(randomNormal(rt, [o.batch, zDim], { seed: o.seed, offset: offset + o.batch * zDim }));
       return concat([slice(ws, [null, [0, cut]]), slice(ws2, [null, [cut, frozen.numWs]])], 1);
     }
@@ -307,79 +303,37 @@ export class NadaTrainer {
   async trainStep(): Promise<NadaStepResult> {
     const { rt, options: o } = this;
     if (this.adaptive) await this.selectLayers();
-    const [loss, ...terms] = rt.tidy(() => {
+    const { total: loss, terms } = rt.tidy(() => {
       const ws = rt.noGrad(() => this.sampleWs());
       const src = rt.noGrad(() => this.frozen.synthesis(ws));
       const tgt = this.parameterisation.synthesis(ws);
-      let total: Tensor | null = null;
-      // The weighted terms, kept (not read) so a non-finite total can be traced to its term.
-      const parts: Tensor[] = [];
-      this.termNames = [];
-      const add_ = (name: string, weighted: Tensor) => {
-        parts.push(weighted);
-        this.termNames.push(name);
-        total = total ? add(total, weighted) : weighted;
-      };
-      const step = this.stepContext(ws, src, tgt);
-      // Every CLIP-model sum happens here: per model, each CLIP objective, weighted by the model.
-      this.clips.forEach((c, m) => {
-        if (c.weight === 0) return;
-        const size = c.model.config.vision.imageSize;
-        const embs = new Map<string, Tensor>();
-        const encode = (key: string, image: () => Tensor) => {
-          let e = embs.get(key);
-          if (!e) embs.set(key, (e = c.model.encodeImage(preprocessGenerated(image(), { size }))));
-          return e;
-        };
-        const ctx: ClipContext = {
-          ...step,
-          clip: c,
-          clipIndex: m,
-          sourceEmb: rt.noGrad(() => encode('source', () => src)),
-          targetEmb: encode('target', () => tgt),
-          direction: this.directions[m],
-          targetText: this.targetTexts[m],
-          encode,
-        };
-        for (const obj of this.objectives) {
-          if (obj.kind !== 'clip' || !obj.weight) continue;
-          add_(`${obj.label} of CLIP model ${c.name}`, mulScalar(mulScalar(obj.fn(ctx), obj.weight), c.weight));
-        }
-      });
-      for (const obj of this.objectives) {
-        if (obj.kind !== 'model' || !obj.weight) continue;
-        add_(obj.label, mulScalar(obj.fn(step), obj.weight));
-      }
-      if (!total) throw new Error('NadaTrainer: every loss weight is zero');
-      backward(total);
+      // The weighted terms come back kept (not read), so a non-finite total can be traced to its term.
+      const sum = sumObjectives(this.objectives, this.clips, this.stepContext(ws, () => src, tgt), (_c, m) => this.textsOf(m));
+      backward(sum.total);
       this.optimizer.step();
       this.optimizer.zeroGrad();
-      return [total as Tensor, ...parts];
+      return sum;
     });
     try {
       const value = await loss.item();
       if (!Number.isFinite(value)) {
-        let term = 'total loss';
-        let termValue = value;
-        for (let i = 0; i < terms.length; i++) {
-          const v = await terms[i].item();
-          if (!Number.isFinite(v)) {
-            term = this.termNames[i];
-            termValue = v;
-            break;
-          }
-        }
-        throw new NadaDivergedError(this.step, term, termValue);
+        const bad = (await firstNonFiniteTerm(terms)) ?? { name: 'total loss', value };
+        throw new NadaDivergedError(this.step, bad.name, bad.value);
       }
       return { step: this.step++, loss: value };
     } finally {
       loss.dispose();
-      for (const t of terms) t.dispose();
+      for (const t of terms) t.value.dispose();
     }
   }
 
+  /** CLIP model m's texts for the objectives. */
+  private textsOf(m: number): ClipTexts {
+    return { targetText: this.targetTexts[m], direction: this.directions[m], classTexts: this.classTexts[m] };
+  }
+
   /** The per-step view objectives get; style images are made at most once per step. */
-  private stepContext(ws: Tensor, source: Tensor, target: Tensor): StepContext {
+  private stepContext(ws: Tensor, source: () => Tensor, target: Tensor): StepContext {
     const { rt } = this;
     const oneShot = this.options.oneShot;
     let styleTarget: Tensor | undefined;
@@ -432,21 +386,8 @@ export class NadaTrainer {
 
   dispose(): void {
     for (const t of [...this.directions, ...this.targetTexts, ...this.selectionTexts]) t.dispose();
+    for (const { source, target } of this.classTexts) (source.dispose(), target.dispose());
     this.optimizer.dispose();
     if (this.ownsParameterisation) this.parameterisation.dispose();
   }
 }
-
-/** Objectives that read the one-shot style image. */
-const ONE_SHOT_OBJECTIVES = new Set(['clip_within', 'clip_ref', 'l2_rec']);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-

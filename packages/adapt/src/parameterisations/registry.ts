@@ -9,7 +9,8 @@
  *   affine_plus        Affine + kernel offsets at one resolution
  *   affine_light_plus  rank-5 affine offsets + kernel offsets
  *
- * Every one takes `groups` (coarse / medium / fine) to restrict the layers that train.
+ * Every one takes `groups` (coarse / medium / fine) to restrict the layers that train. The trainer
+ * takes any `Parameterisation` value; this registry only names them (for the command line).
  */
 import type { Runtime } from '@stylegpu/kernels';
 import type { Generator } from '@stylegpu/stylegan';
@@ -19,9 +20,6 @@ import { GeneratorWeights } from './generator-weights.js';
 import { LAYER_GROUPS, type LayerGroup, checkGroups, paramInGroups } from './layer-groups.js';
 import { StyleDelta } from './style-delta.js';
 import { AffinePlus } from './affine-plus.js';
-
-export const PARAMETERISATIONS = ['original', 'synthesis', 'affine', 's_delta', 'affine_plus', 'affine_light_plus'] as const;
-export type ParameterisationName = (typeof PARAMETERISATIONS)[number];
 
 export interface ParameterisationSpec {
   name: string;
@@ -37,31 +35,34 @@ export interface ParameterisationSpec {
   seed?: number;
 }
 
+/** Builds one parameterisation; `grouped` restricts a weight filter to the spec's layer groups. */
+type Builder = (rt: Runtime, generator: Generator, spec: ParameterisationSpec, groups: readonly LayerGroup[], grouped: (f: (n: string) => boolean) => (n: string) => boolean) => Parameterisation;
+
+/** One entry per parameterisation: a new one is its file and a line here. */
+const BUILDERS = {
+  original: (_rt, generator, spec, _groups, grouped) => {
+    const phase = spec.phase ?? 'default';
+    let filter: (n: string) => boolean;
+    if ((NADA_PHASES as readonly string[]).includes(phase)) filter = nadaTrainingFilter(phase as NadaPhase);
+    else if ((STYLEDOMAIN_PHASES as readonly string[]).includes(phase)) filter = styleDomainTrainingFilter(phase as StyleDomainPhase);
+    else throw new Error(`parameterisation 'original': unknown phase '${phase}'; expected one of ${[...new Set([...NADA_PHASES, ...STYLEDOMAIN_PHASES])].join(', ')}`);
+    return new GeneratorWeights(generator, { filter: grouped(filter), name: 'original' });
+  },
+  synthesis: (_rt, generator, _spec, _groups, grouped) => new GeneratorWeights(generator, { filter: grouped(styleDomainTrainingFilter('synthesis')), name: 'synthesis' }),
+  affine: (_rt, generator, _spec, _groups, grouped) => new GeneratorWeights(generator, { filter: grouped(styleDomainTrainingFilter('affine_all')), name: 'affine' }),
+  s_delta: (rt, generator, spec, groups) => new StyleDelta(rt, generator, { groups, power: spec.power }),
+  affine_plus: (rt, generator, spec, groups) => new AffinePlus(rt, generator, { groups, kernelRes: spec.kernelRes, seed: spec.seed }),
+  affine_light_plus: (rt, generator, spec, groups) => new AffinePlus(rt, generator, { groups, kernelRes: spec.kernelRes, rank: spec.rank ?? 5, seed: spec.seed }),
+} satisfies Record<string, Builder>;
+
+export type ParameterisationName = keyof typeof BUILDERS;
+export const PARAMETERISATIONS = Object.keys(BUILDERS) as readonly ParameterisationName[];
+
 /** Builds a parameterisation over `generator` (the trainable one for weight fine-tuning). */
 export function buildParameterisation(rt: Runtime, generator: Generator, spec: ParameterisationSpec): Parameterisation {
+  if (!Object.hasOwn(BUILDERS, spec.name)) throw new Error(`unknown parameterisation '${spec.name}'; known: ${PARAMETERISATIONS.join(', ')}`);
   const groups: readonly LayerGroup[] = checkGroups(spec.groups ?? LAYER_GROUPS, `parameterisation '${spec.name}'`);
   const allGroups = groups.length === LAYER_GROUPS.length;
   const grouped = (f: (n: string) => boolean) => (allGroups ? f : (n: string) => f(n) && paramInGroups(n, groups));
-  switch (spec.name as ParameterisationName) {
-    case 'original': {
-      const phase = spec.phase ?? 'default';
-      let filter: (n: string) => boolean;
-      if ((NADA_PHASES as readonly string[]).includes(phase)) filter = nadaTrainingFilter(phase as NadaPhase);
-      else if ((STYLEDOMAIN_PHASES as readonly string[]).includes(phase)) filter = styleDomainTrainingFilter(phase as StyleDomainPhase);
-      else throw new Error(`parameterisation 'original': unknown phase '${phase}'; expected one of ${[...new Set([...NADA_PHASES, ...STYLEDOMAIN_PHASES])].join(', ')}`);
-      return new GeneratorWeights(generator, { filter: grouped(filter), name: 'original' });
-    }
-    case 'synthesis':
-      return new GeneratorWeights(generator, { filter: grouped(styleDomainTrainingFilter('synthesis')), name: 'synthesis' });
-    case 'affine':
-      return new GeneratorWeights(generator, { filter: grouped(styleDomainTrainingFilter('affine_all')), name: 'affine' });
-    case 's_delta':
-      return new StyleDelta(rt, generator, { groups, power: spec.power });
-    case 'affine_plus':
-      return new AffinePlus(rt, generator, { groups, kernelRes: spec.kernelRes, seed: spec.seed });
-    case 'affine_light_plus':
-      return new AffinePlus(rt, generator, { groups, kernelRes: spec.kernelRes, rank: spec.rank ?? 5, seed: spec.seed });
-    default:
-      throw new Error(`unknown parameterisation '${spec.name}'; known: ${PARAMETERISATIONS.join(', ')}`);
-  }
+  return (BUILDERS[spec.name as ParameterisationName] as Builder)(rt, generator, spec, groups, grouped);
 }

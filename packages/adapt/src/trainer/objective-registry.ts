@@ -3,7 +3,7 @@
  * entry here. Unlike StyleDomain's BaseLoss (which silently skips names it does not know, so a
  * typo such as `l2_rec` trains without that term), an unknown name is an error.
  */
-import { add, type Tensor } from '@stylegpu/kernels';
+import { add } from '@stylegpu/kernels';
 import { directionalClipLoss } from '../losses/directional-clip-loss.js';
 import { globalClipLoss } from '../losses/global-clip-loss.js';
 import { inDomainAngleLoss } from '../losses/indomain-angle-loss.js';
@@ -13,13 +13,22 @@ import { clipRefLoss } from '../losses/clip-ref-loss.js';
 import { l2ReconstructionLoss } from '../losses/l2-reconstruction-loss.js';
 import { offsetL1Loss } from '../losses/offset-l1-loss.js';
 import { offsetL2Loss } from '../losses/offset-l2-loss.js';
-import type { ClipContext, Objective, StepContext } from './objective.js';
+import { manifoldAngleLoss } from '../losses/manifold-angle-loss.js';
+import { embeddingNormLoss, latentL2Loss } from '../latent-mapper.js';
+import type { Objective, StepContext } from './objective.js';
 
-type Entry = { kind: 'clip'; label: string; fn: (ctx: ClipContext) => Tensor } | { kind: 'model'; label: string; fn: (ctx: StepContext) => Tensor };
+/** An objective without its name and weight (each kind of the union keeps its own `fn`). */
+type Entry = Objective extends infer O ? (O extends Objective ? Omit<O, 'name' | 'weight'> : never) : never;
 
+// `needs` makes the trainer refuse a missing part when it is built; these throws only guard a
+// context assembled by hand.
 const styleImage = (ctx: StepContext) => {
   if (!ctx.oneShot) throw new Error('objective: needs a one-shot style image and its latent (oneShot)');
   return ctx.oneShot.image;
+};
+const need = <T>(part: T | undefined, what: string): T => {
+  if (part === undefined) throw new Error(`objective: this trainer provides no ${what}`);
+  return part;
 };
 
 export const OBJECTIVES: Record<string, Entry> = {
@@ -27,13 +36,24 @@ export const OBJECTIVES: Record<string, Entry> = {
   direction: {
     kind: 'clip',
     label: 'directional CLIP loss',
+    needs: ['direction'],
     fn: (c) => {
       const nudged = c.step === 0 ? c.encode('target+1e-6', () => add(c.target, c.rt.tensor([1e-6], [1]))) : undefined;
-      return directionalClipLoss(c.sourceEmb, c.targetEmb, c.direction, { nudgedTarget: nudged });
+      return directionalClipLoss(c.sourceEmb(), c.targetEmb, need(c.direction, 'target direction'), { nudgedTarget: nudged });
     },
   },
   global: { kind: 'clip', label: 'global CLIP loss', fn: (c) => globalClipLoss(c.targetEmb, c.targetText) },
-  indomain: { kind: 'clip', label: 'in-domain angle loss', fn: (c) => inDomainAngleLoss(c.sourceEmb, c.targetEmb) },
+  indomain: { kind: 'clip', label: 'in-domain angle loss', fn: (c) => inDomainAngleLoss(c.sourceEmb(), c.targetEmb) },
+  // NADA's --lambda_manifold term (`CLIPLoss.clip_angle_loss`), on the classes' template-averaged embeddings.
+  manifold: {
+    kind: 'clip',
+    label: 'manifold-angle loss',
+    needs: ['class-texts'],
+    fn: (c) => {
+      const t = need(c.classTexts, 'class text embeddings');
+      return manifoldAngleLoss(c.sourceEmb(), c.targetEmb, t.source, t.target);
+    },
+  },
   tt_direction: {
     kind: 'clip',
     label: 'target-target direction loss',
@@ -43,22 +63,27 @@ export const OBJECTIVES: Record<string, Entry> = {
   clip_within: {
     kind: 'clip',
     label: 'within-domain CLIP loss',
+    needs: ['one-shot'],
     fn: (c) =>
       clipWithinLoss(
         c.targetEmb,
         c.rt.noGrad(() => c.encode('style', () => styleImage(c))),
-        c.sourceEmb,
+        c.sourceEmb(),
         c.rt.noGrad(() => c.encode('style source', () => c.styleSource())),
       ),
   },
   clip_ref: {
     kind: 'clip',
     label: 'reference CLIP loss',
+    needs: ['one-shot'],
     fn: (c) => clipRefLoss(c.encode('style target', () => c.styleTarget()), c.rt.noGrad(() => c.encode('style', () => styleImage(c)))),
   },
-  l2_rec: { kind: 'model', label: 'L2 reconstruction loss', fn: (c) => l2ReconstructionLoss(c.styleTarget(), styleImage(c)) },
-  offsets_l1: { kind: 'model', label: 'offset L1 regulariser', fn: (c) => offsetL1Loss(c.parameterisation.offsets()) },
-  offsets_l2: { kind: 'model', label: 'offset L2 regulariser', fn: (c) => offsetL2Loss(c.parameterisation.offsets()) },
+  l2_rec: { kind: 'model', label: 'L2 reconstruction loss', needs: ['one-shot'], fn: (c) => l2ReconstructionLoss(c.styleTarget(), styleImage(c)) },
+  offsets_l1: { kind: 'model', label: 'offset L1 regulariser', needs: ['parameterisation'], fn: (c) => offsetL1Loss(need(c.parameterisation, 'parameterisation').offsets()) },
+  offsets_l2: { kind: 'model', label: 'offset L2 regulariser', needs: ['parameterisation'], fn: (c) => offsetL2Loss(need(c.parameterisation, 'parameterisation').offsets()) },
+  // The latent mapper's (coach.py): MSE(ŵ, w), and the norms of the first CLIP model's embeddings before and after the edit.
+  latent_l2: { kind: 'model', label: 'latent L2 loss', needs: ['latent-delta'], fn: (c) => latentL2Loss(need(c.latentDelta, 'latent mapper delta')) },
+  embedding_norm: { kind: 'first-clip', label: 'embedding-norm loss', fn: (c) => embeddingNormLoss(c.sourceEmb(), c.targetEmb) },
 };
 
 export const OBJECTIVE_NAMES = Object.keys(OBJECTIVES);
@@ -95,5 +120,14 @@ export function nadaObjectives(o: { lambdaDirection: number; lambdaGlobal: numbe
   return buildObjectives([
     { name: 'direction', weight: o.lambdaDirection },
     { name: 'global', weight: o.lambdaGlobal },
+  ]);
+}
+
+/** The latent mapper's three terms, in the order MapperTrainer has always added them: latent L2, CLIP (global), embedding norm. */
+export function mapperObjectives(o: { latentL2Lambda: number; clipLambda: number; normLambda: number }): Objective[] {
+  return buildObjectives([
+    { name: 'latent_l2', weight: o.latentL2Lambda },
+    { name: 'global', weight: o.clipLambda },
+    { name: 'embedding_norm', weight: o.normLambda },
   ]);
 }
