@@ -1,6 +1,7 @@
 /** The runtime-independent surface of @stylegpu/kernels; the two entry points add `createDevice`. */
 export * from './device.js';
 export * from './kernel.js';
+export * from './uniforms.js';
 export * from './pool.js';
 export * from './tensor.js';
 export * from './runtime.js';
