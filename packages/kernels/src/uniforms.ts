@@ -96,8 +96,12 @@ export function uniformStruct<F extends Record<string, UniformField>>(fields: F)
           out.push({ i32: v });
         } else out.push({ f32: v });
       }
-      for (const n of Object.keys(values)) {
-        if (!(n in fields)) throw new Error(`uniforms: unknown field '${n}' (struct ${wgsl})`);
+      // Every field was given, so any extra key is an unknown one (counted without allocating: pack runs per dispatch).
+      let given = 0;
+      for (const n in values) if (Object.prototype.hasOwnProperty.call(values, n)) given++;
+      if (given > names.length) {
+        const unknown = Object.keys(values).find((n) => !names.includes(n));
+        throw new Error(`uniforms: unknown field '${unknown}' (struct ${wgsl})`);
       }
       return out;
     },

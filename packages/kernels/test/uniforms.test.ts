@@ -24,6 +24,8 @@ describe('uniformStruct', () => {
   it('refuses missing, unknown and out-of-range values, naming the field', () => {
     expect(() => U.pack({ shape: [1], H: 1, qx: 0 } as never)).toThrow(/missing value for 'gain'/);
     expect(() => U.pack({ shape: [1], H: 1, qx: 0, gain: 1, extra: 2 } as never)).toThrow(/unknown field 'extra'/);
+    // A name every object inherits is still not a field.
+    expect(() => U.pack({ shape: [1], H: 1, qx: 0, gain: 1, toString: 2 } as never)).toThrow(/unknown field 'toString'/);
     expect(() => U.pack({ shape: [1], H: -1, qx: 0, gain: 1 })).toThrow(/'H' must be a u32, got -1/);
     expect(() => U.pack({ shape: [1], H: 1.5, qx: 0, gain: 1 })).toThrow(/'H' must be a u32/);
     expect(() => U.pack({ shape: [1], H: 1, qx: 2 ** 31, gain: 1 })).toThrow(/'qx' must be an i32/);
