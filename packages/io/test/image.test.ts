@@ -12,7 +12,7 @@ import {
 import { imageGrid } from '../src/image-grid.js';
 import jpeg from 'jpeg-js';
 import { deflateSync } from 'node:zlib';
-import { mulberry32 } from '../../src/testing/index.js';
+import { mulberry32 } from '../src/testing/seeded-random.js';
 import { expected, fixture } from './helpers.js';
 import { pngFile, scanlines } from './png-chunks.js';
 

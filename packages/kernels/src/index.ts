@@ -20,7 +20,7 @@ export { attach, backward, grad, zeroGrad, type AttachOptions, type BackwardCont
 
 // Writing a kernel: its cache key and WGSL, the shared binding convention, the uniforms.
 export { bindings, f32, flatMain, i32, kernel, type Kernel, type Uniform } from './kernel.js';
-export { uniformStruct, vec4u, type UniformField, type UniformStruct, type UniformValues, type Vec4uArray } from './uniforms.js';
+export { uniformStruct, vec4f, vec4u, type UniformField, type UniformStruct, type UniformValues, type Vec4fArray, type Vec4uArray } from './uniforms.js';
 
 // Between @stylegpu/io's host tensors and the GPU.
 export { GPU_DTYPE_OF, fromHost, fromHostMap, toHost, type FromHostOptions } from './tensor-io.js';

@@ -9,7 +9,7 @@
 export { NO_ADAPTER_HELP, openDevice, type GpuWaiter } from './device.js';
 export { BufferPool, POOL_USAGE, sizeClass } from './pool.js';
 export { Storage } from './tensor.js';
-export { MAX_RANK, packU32, packed, writeUniforms } from './kernel.js';
+export { MAX_RANK, packed, writeUniforms } from './kernel.js';
 
 // Kernel tables, variants and raw launches of the ops.
 export {

@@ -3,7 +3,9 @@
  *
  * A kernel is a cache key plus a function that writes its WGSL. The key names every
  * specialisation baked into the source (op, rank, flags, tile shape); per-run sizes go in the
- * uniform struct instead, so one pipeline serves every shape. The runtime compiles a key once.
+ * uniform struct instead (declared with `uniformStruct`, uniforms.ts), so one pipeline serves
+ * every shape. The runtime compiles a key once and is the only cache: ops build their Kernel
+ * at dispatch rather than keeping their own map of them.
  *
  * Binding convention, used by every op: read-only inputs first (bindings 0..r-1), then the
  * outputs (read_write), then the uniform struct last.
@@ -82,13 +84,6 @@ ${body}
 /** The component of a packed `array<vec4<u32>, N>` uniform for dimension d, as WGSL text. */
 export function packed(name: string, d: number): string {
   return `u.${name}[${d >> 2}].${'xyzw'[d & 3]}`;
-}
-
-/** Packs up to 4·n u32s for an `array<vec4<u32>, n>` uniform field. */
-export function packU32(values: readonly number[], n: number): number[] {
-  const out = new Array<number>(4 * n).fill(0);
-  values.forEach((v, i) => (out[i] = v));
-  return out;
 }
 
 export const MAX_RANK = 8;

@@ -187,11 +187,12 @@ const copyCase = (n: number) => copyBench(n, 'copy', 'copyBufferToBuffer', (rt, 
  * invocation, strided): the floor for any bandwidth-bound kernel on this adapter. On lavapipe it
  * is several times a copyBufferToBuffer, because every lane's load and store is compiled separately.
  */
+const COPY_U = K.uniformStruct({ n: 'u32' });
 const copyKernel = K.kernel('benchCopy', 'vec4', () => `
-${K.bindings([['src', 'vec4f']], [['dst', 'vec4f']], 'n: u32')}
+${K.bindings([['src', 'vec4f']], [['dst', 'vec4f']], COPY_U.wgsl)}
 ${K.flatMain(256, '  let total = nwg.x * nwg.y * 256u;\n  for (var i = idx; i < u.n; i += total) { dst[i] = src[i]; }')}`);
 const copyKernelCase = (n: number) =>
-  copyBench(n, 'copy kernel', 'copyKernel', (rt, src, dst, elements) => rt.dispatch(copyKernel, { read: [src], write: [dst], uniforms: [elements / 4], workgroups: Math.ceil(elements / 16 / 256) }), false);
+  copyBench(n, 'copy kernel', 'copyKernel', (rt, src, dst, elements) => rt.dispatch(copyKernel, { read: [src], write: [dst], uniforms: COPY_U.pack({ n: elements / 4 }), workgroups: Math.ceil(elements / 16 / 256) }), false);
 
 type ReduceKind = 'all' | 'rows' | 'cols';
 

@@ -24,9 +24,10 @@
  * Masked entries have P = 0, so dS is 0 there without a second mask.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { matmulRaw } from './matmul.js';
 import { reshape } from './shape.js';
 import { softmaxBackwardRaw, softmaxRaw } from './softmax.js';
@@ -52,12 +53,16 @@ export function attentionVariant(rt: Runtime, Tk: number): AttentionVariant {
 
 // -------------------------------------------------------------------------------- WGSL
 
-const fusedKernels = new Map<string, Kernel>();
+const FUSED_U = uniformStruct({ rows: 'u32', Tq: 'u32', Tk: 'u32', dq: 'u32', dv: 'u32', causal: 'u32', scale: 'f32' });
+const MASK_U = uniformStruct({ n: 'u32', Tq: 'u32', Tk: 'u32' });
+
 /** `vec`: d and dv are multiples of 4, so q, k and v rows are read as vec4. */
-function fusedKernel(vec: boolean): Kernel {
-  const key = `fused:${vec ? 'vec4' : 'scalar'}`;
-  let k = fusedKernels.get(key);
-  if (k) return k;
+const fusedKernels = {
+  vec4: kernel('attention', 'fused:vec4', () => fusedWgsl(true)),
+  scalar: kernel('attention', 'fused:scalar', () => fusedWgsl(false)),
+};
+
+function fusedWgsl(vec: boolean): string {
   const T = vec ? 'vec4f' : 'f32';
   // Offsets below are in elements of T (d4 = d / 4 for vec4).
   const dot = vec
@@ -66,8 +71,8 @@ function fusedKernel(vec: boolean): Kernel {
     : `var s = 0.0;
     for (var c = 0u; c < dq; c++) { s = fma(Q[qBase + c], K[kBase + j * dq + c], s); }`;
   const zero = vec ? 'vec4f(0.0)' : '0.0';
-  k = kernel('attention', key, () => `
-${bindings([['Q', T], ['K', T], ['V', T]], [['O', T]], 'rows: u32, Tq: u32, Tk: u32, dq: u32, dv: u32, causal: u32, scale: f32')}
+  return `
+${bindings([['Q', T], ['K', T], ['V', T]], [['O', T]], FUSED_U.wgsl)}
 ${flatMain(WG, `  let row = idx;
   if (row >= u.rows) { return; }
   let dq = u.dq; let dv = u.dv;
@@ -93,14 +98,12 @@ ${flatMain(WG, `  let row = idx;
     var acc = ${zero};
     for (var j = 0u; j < nKeys; j++) { acc = fma(${vec ? 'vec4f(p[j])' : 'p[j]'}, V[vBase + j * dv + c], acc); }
     O[oBase + c] = acc * inv;
-  }`)}`);
-  fusedKernels.set(key, k);
-  return k;
+  }`)}`;
 }
 
 /** Sets S[b, i, j] to −max-float for j > i, in place. */
 const causalMaskKernel = kernel('attention', 'causalMask', () => `
-${bindings([], [['S', 'f32']], 'n: u32, Tq: u32, Tk: u32')}
+${bindings([], [['S', 'f32']], MASK_U.wgsl)}
 ${flatMain(256, `  if (idx >= u.n) { return; }
   let j = idx % u.Tk;
   let i = (idx / u.Tk) % u.Tq;
@@ -144,7 +147,7 @@ function dims(q: Tensor, k: Tensor, v: Tensor): Dims {
 function attentionProbs(q3: Tensor, k3: Tensor, D: Dims, causal: boolean, scale: number): Tensor {
   const rt = q3.rt;
   const s = matmulRaw(q3, k3, { transB: true, alpha: scale });
-  if (causal) rt.dispatch(causalMaskKernel, { write: [s], uniforms: [s.size, D.Tq, D.Tk], workgroups: Math.ceil(s.size / 256) });
+  if (causal) rt.dispatch(causalMaskKernel, { write: [s], uniforms: MASK_U.pack({ n: s.size, Tq: D.Tq, Tk: D.Tk }), workgroups: Math.ceil(s.size / 256) });
   const p = softmaxRaw(s, -1);
   s.dispose();
   return p;
@@ -167,10 +170,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
       const o = rt.empty(outShape, 'f32', 'scaledDotProductAttention');
       const vec = D.d % 4 === 0 && D.dv % 4 === 0;
       const rows = D.batch * D.Tq;
-      rt.dispatch(fusedKernel(vec), {
+      rt.dispatch(vec ? fusedKernels.vec4 : fusedKernels.scalar, {
         read: [q, k, v],
         write: [o],
-        uniforms: [rows, D.Tq, D.Tk, vec ? D.d / 4 : D.d, vec ? D.dv / 4 : D.dv, causal ? 1 : 0, f32(scale)],
+        uniforms: FUSED_U.pack({ rows, Tq: D.Tq, Tk: D.Tk, dq: vec ? D.d / 4 : D.d, dv: vec ? D.dv / 4 : D.dv, causal: causal ? 1 : 0, scale }),
         workgroups: Math.ceil(rows / WG),
       });
       return o;

@@ -17,8 +17,9 @@
  * over every axis but `dim`.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, kernel, type Kernel, type Uniform } from '../kernel.js';
+import { bindings, flatMain, kernel, type Kernel, type Uniform } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { sum } from './broadcast.js';
 import { reshape } from './shape.js';
 
@@ -94,12 +95,11 @@ export interface BiasActOptions {
   clamp?: number | null;
 }
 
-const UNIFORMS = 'n: u32, inner: u32, C: u32, alpha: f32, gain: f32, clamp: f32';
-const VEC_UNIFORMS = 'rows: u32, cols4: u32, C: u32, alpha: f32, gain: f32, clamp: f32';
+const FLAT_U = uniformStruct({ n: 'u32', inner: 'u32', C: 'u32', alpha: 'f32', gain: 'f32', clamp: 'f32' });
+const VEC_U = uniformStruct({ rows: 'u32', cols4: 'u32', C: 'u32', alpha: 'f32', gain: 'f32', clamp: 'f32' });
 /** vec4s per invocation per pass of the column loop (sizes the x grid). */
 const VEC_PER_THREAD = 4;
 const VEC_WG = 64;
-const cache = new Map<string, Kernel>();
 
 /**
  * How x is walked. CPU adapters compile every lane's integer division and memory access
@@ -141,10 +141,12 @@ function activationBody(grad: boolean, vec: boolean, x: string, g: string, store
     ${store(`select(clamp(v, ${T}(-u.clamp), ${T}(u.clamp)), v, u.clamp < 0.0)`)}`;
 }
 
+/** The key names everything the WGSL depends on; the runtime compiles each key once. */
 function biasActKernel(act: Activation, layout: Layout, bias: boolean, grad: boolean): Kernel {
-  const key = `${act}:${layout}:${+bias}:${+grad}`;
-  let k = cache.get(key);
-  if (k) return k;
+  return kernel(grad ? 'biasActGrad' : 'biasAct', `${act}:${layout}:${+bias}:${+grad}`, () => biasActWgsl(act, layout, bias, grad));
+}
+
+function biasActWgsl(act: Activation, layout: Layout, bias: boolean, grad: boolean): string {
   const def: ActivationDef = ACTIVATIONS[act];
   const vec = layout !== 'flat';
   const T = vec ? 'vec4f' : 'f32';
@@ -152,19 +154,18 @@ function biasActKernel(act: Activation, layout: Layout, bias: boolean, grad: boo
   const reads: Array<[string, string]> = [['X', T]];
   if (bias) reads.push(['B', layout === 'cols' ? 'vec4f' : 'f32']);
   if (grad) reads.push(['G', T]);
-  let wgsl: string;
   if (!vec) {
     const x = bias ? 'X[idx] + B[(idx / u.inner) % u.C]' : 'X[idx]';
-    wgsl = `
-${bindings(reads, [['out', 'f32']], UNIFORMS)}
+    return `
+${bindings(reads, [['out', 'f32']], FLAT_U.wgsl)}
 ${fns}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
 ${activationBody(grad, false, x, 'G[idx]', (v) => `out[idx] = ${v};`)}`)}`;
-  } else {
-    const b = layout === 'rows' ? 'bRow' : layout === 'cols' ? 'B[j]' : '';
-    const x = b ? `X[i] + ${b}` : 'X[i]';
-    wgsl = `
-${bindings(reads, [['out', T]], VEC_UNIFORMS)}
+  }
+  const b = layout === 'rows' ? 'bRow' : layout === 'cols' ? 'B[j]' : '';
+  const x = b ? `X[i] + ${b}` : 'X[i]';
+  return `
+${bindings(reads, [['out', T]], VEC_U.wgsl)}
 ${fns}
 @compute @workgroup_size(${VEC_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -176,10 +177,6 @@ ${layout === 'rows' ? '  let bRow = vec4f(B[row % u.C]);' : ''}
 ${activationBody(grad, true, x, 'G[i]', (v) => `out[i] = ${v};`)}
   }
 }`;
-  }
-  k = kernel(grad ? 'biasActGrad' : 'biasAct', key, () => wgsl);
-  cache.set(key, k);
-  return k;
 }
 
 interface Launch {
@@ -190,14 +187,14 @@ interface Launch {
 
 function launchOf(rt: Tensor['rt'], size: number, inner: number, C: number, bias: boolean, alpha: number, gain: number, clampTo: number): Launch {
   const layout = layoutOf(size, inner, C, bias);
-  const params = [f32(alpha), f32(gain), f32(clampTo)];
-  if (layout === 'flat') return { layout, uniforms: [size, Math.max(inner, 1), Math.max(C, 1), ...params], workgroups: Math.ceil(size / WG) };
+  const params = { C: Math.max(C, 1), alpha, gain, clamp: clampTo };
+  if (layout === 'flat') return { layout, uniforms: FLAT_U.pack({ n: size, inner: Math.max(inner, 1), ...params }), workgroups: Math.ceil(size / WG) };
   const cols4 = layout === 'rows' ? inner / 4 : layout === 'cols' ? C / 4 : size / 4;
   const rows = size / 4 / cols4;
   const max = rt.gpu.limits.maxComputeWorkgroupsPerDimension;
   const x = Math.min(max, Math.ceil(cols4 / (VEC_WG * VEC_PER_THREAD)));
   const y = Math.min(rows, max);
-  return { layout, uniforms: [rows, cols4, Math.max(C, 1), ...params], workgroups: [x, y, Math.ceil(rows / y)] };
+  return { layout, uniforms: VEC_U.pack({ rows, cols4, ...params }), workgroups: [x, y, Math.ceil(rows / y)] };
 }
 
 /**

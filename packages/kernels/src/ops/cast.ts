@@ -14,22 +14,19 @@
 import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 export type FloatDType = 'f32' | 'f16';
 
 const WG = 256;
-const kernels = new Map<string, Kernel>();
+const U = uniformStruct({ n: 'u32' });
+
+/** The key names both dtypes; the runtime compiles each key once. */
 function castKernel(from: FloatDType, to: FloatDType): Kernel {
-  const key = `${from}->${to}`;
-  let k = kernels.get(key);
-  if (!k) {
-    k = kernel('cast', key, () => `
-${bindings([['X', from]], [['out', to]], 'n: u32')}
+  return kernel('cast', `${from}->${to}`, () => `
+${bindings([['X', from]], [['out', to]], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   out[idx] = ${to}(X[idx]);`)}`, true);
-    kernels.set(key, k);
-  }
-  return k;
 }
 
 /** x as `dtype` (x itself when it already is); differentiable. */
@@ -41,6 +38,6 @@ export function cast(x: Tensor, dtype: FloatDType): Tensor {
   if (from === dtype) return x;
   const rt = x.rt;
   const out = rt.empty(x.shape, dtype, 'cast');
-  rt.dispatch(castKernel(from, dtype), { read: [x], write: [out], uniforms: [x.size], workgroups: Math.ceil(x.size / WG) });
+  rt.dispatch(castKernel(from, dtype), { read: [x], write: [out], uniforms: U.pack({ n: x.size }), workgroups: Math.ceil(x.size / WG) });
   return attach(out, 'cast', [x], (g) => [cast(g, from)], { higherOrder: true });
 }

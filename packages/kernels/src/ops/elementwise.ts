@@ -8,8 +8,9 @@
  * broadcasting path (strides of 0 on broadcast axes).
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
+import { bindings, flatMain, kernel, type Kernel, MAX_RANK, packed } from '../kernel.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { uniformStruct, vec4u } from '../uniforms.js';
 import { zerosLike } from './creation.js';
 import { sumTo } from './broadcast.js';
 
@@ -87,39 +88,43 @@ type Float = 'f32' | 'f16';
 const VEC4_PER_THREAD = 4;
 const vec4Groups = (n4: number) => Math.ceil(n4 / (WG * VEC4_PER_THREAD));
 
-const unaryKernels = new Map<string, Kernel>();
+const UNARY_U = uniformStruct({ n: 'u32', p: 'f32' });
+const BINARY_U = uniformStruct({ n: 'u32' });
+/** Shapes and strides of up to MAX_RANK dims, packed 4 to a vec4. */
+const STRIDED_U = uniformStruct({ shape: vec4u(2), sa: vec4u(2), sb: vec4u(2), n: 'u32' });
+const ROWS_U = uniformStruct({ shape: vec4u(2), sa: vec4u(2), sb: vec4u(2), rows: 'u32', inner: 'u32' });
+
+/** Kernel keys name everything their WGSL depends on; the runtime compiles each key once. */
 function unaryKernel(op: UnaryOp, grad: boolean, vec4: boolean, t: Float): Kernel {
-  const key = `${op}:${grad}:${vec4}:${t}`;
-  let k = unaryKernels.get(key);
-  if (k) return k;
+  return kernel(grad ? 'unaryGrad' : 'unary', `${op}:${grad}:${vec4}:${t}`, () => unaryWgsl(op, grad, vec4, t), t === 'f16');
+}
+
+function unaryWgsl(op: UnaryOp, grad: boolean, vec4: boolean, t: Float): string {
   const def: UnaryDef = UNARY[op];
   const v = vec4 ? `vec4<${t}>` : t;
   // The parameter travels as an f32 uniform and is converted once.
   const p = `${t}(u.p)`;
-  const wgsl = vec4
+  return vec4
     ? grad
-      ? () => `
-${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], 'n: u32, p: f32')}
+      ? `
+${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], UNARY_U.wgsl)}
 ${scalarFn(['x', 'y', 'g', 'p'], `g * (${def.df})`, t)}
 ${flatMain(WG, perComponent(['x', 'y', 'g'], p, t))}`
-      : () => `
-${bindings([['X', v]], [['out', v]], 'n: u32, p: f32')}
+      : `
+${bindings([['X', v]], [['out', v]], UNARY_U.wgsl)}
 ${scalarFn(['x', 'p'], def.f, t)}
 ${flatMain(WG, perComponent(['x'], p, t))}`
     : grad
-      ? () => `
-${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], 'n: u32, p: f32')}
+      ? `
+${bindings([['X', v], ['Y', v], ['G', v]], [['out', v]], UNARY_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let x = X[idx]; let y = Y[idx]; let p = ${p};
   out[idx] = G[idx] * (${def.df});`)}`
-      : () => `
-${bindings([['X', v]], [['out', v]], 'n: u32, p: f32')}
+      : `
+${bindings([['X', v]], [['out', v]], UNARY_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let x = X[idx]; let p = ${p};
   out[idx] = ${def.f};`)}`;
-  k = kernel(grad ? 'unaryGrad' : 'unary', key, wgsl, t === 'f16');
-  unaryKernels.set(key, k);
-  return k;
 }
 
 /** Applies a unary op from the table. `p` is the scalar parameter of the ops that take one. */
@@ -130,7 +135,7 @@ export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
   const vec4 = x.size % 4 === 0;
   const n = vec4 ? x.size / 4 : x.size;
   const groups = vec4 ? vec4Groups(n) : Math.ceil(n / WG);
-  rt.dispatch(unaryKernel(op, false, vec4, t), { read: [x], write: [y], uniforms: [n, f32(p)], workgroups: groups });
+  rt.dispatch(unaryKernel(op, false, vec4, t), { read: [x], write: [y], uniforms: UNARY_U.pack({ n, p }), workgroups: groups });
   if (UNARY[op].df === null) return y;
   const recorded = RECORDED_GRAD[op];
   return attach(
@@ -141,7 +146,7 @@ export function unary(op: UnaryOp, x: Tensor, p = 0): Tensor {
       // Under createGraph the gradient is built from recorded ops; otherwise one fused kernel.
       if (ctx.createGraph && recorded) return [recorded(g, x, y, p)];
       const dx = rt.empty(x.shape, t, `${op} backward`);
-      rt.dispatch(unaryKernel(op, true, vec4, t), { read: [x, y, g], write: [dx], uniforms: [n, f32(p)], workgroups: groups });
+      rt.dispatch(unaryKernel(op, true, vec4, t), { read: [x, y, g], write: [dx], uniforms: UNARY_U.pack({ n, p }), workgroups: groups });
       return [dx];
     },
     { higherOrder: !!recorded },
@@ -229,36 +234,34 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return strides;
 }
 
-const binaryKernels = new Map<string, Kernel>();
 function binaryKernel(op: BinaryOp, rank: number | 'vec4', t: Float): Kernel {
-  const key = `${op}:${rank}:${t}`;
-  let k = binaryKernels.get(key);
-  if (k) return k;
+  return kernel('binary', `${op}:${rank}:${t}`, () => binaryWgsl(op, rank, t), t === 'f16');
+}
+
+function binaryWgsl(op: BinaryOp, rank: number | 'vec4', t: Float): string {
   const f = BINARY[op].f;
   if (rank === 'vec4') {
-    k = kernel('binary', key, () => `
-${bindings([['A', `vec4<${t}>`], ['B', `vec4<${t}>`]], [['out', `vec4<${t}>`]], 'n: u32')}
+    return `
+${bindings([['A', `vec4<${t}>`], ['B', `vec4<${t}>`]], [['out', `vec4<${t}>`]], BINARY_U.wgsl)}
 ${scalarFn(['a', 'b'], f, t)}
-${flatMain(WG, perComponent(['a', 'b'], '', t))}`, t === 'f16');
-  } else if (rank === 0) {
-    k = kernel('binary', key, () => `
-${bindings([['A', t], ['B', t]], [['out', t]], 'n: u32')}
+${flatMain(WG, perComponent(['a', 'b'], '', t))}`;
+  }
+  if (rank === 0) {
+    return `
+${bindings([['A', t], ['B', t]], [['out', t]], BINARY_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let a = A[idx]; let b = B[idx];
-  out[idx] = ${f};`)}`, t === 'f16');
-  } else {
-    let index = '  var rem = idx; var ia = 0u; var ib = 0u;\n';
-    for (let d = rank - 1; d >= 0; d--) {
-      index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
-    }
-    k = kernel('binary', key, () => `
-${bindings([['A', t], ['B', t]], [['out', t]], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, n: u32')}
+  out[idx] = ${f};`)}`;
+  }
+  let index = '  var rem = idx; var ia = 0u; var ib = 0u;\n';
+  for (let d = rank - 1; d >= 0; d--) {
+    index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
+  }
+  return `
+${bindings([['A', t], ['B', t]], [['out', t]], STRIDED_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
 ${index}  let a = A[ia]; let b = B[ib];
-  out[idx] = ${f};`)}`, t === 'f16');
-  }
-  binaryKernels.set(key, k);
-  return k;
+  out[idx] = ${f};`)}`;
 }
 
 /**
@@ -294,8 +297,10 @@ const ROWS_PER_Y = 65535;
  */
 function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB: number, t: Float, vec: boolean): Kernel {
   const key = `${op}:rows${rowRank}:${innerA}${innerB}${vec ? ':vec4' : ''}:${t}`;
-  let k = binaryKernels.get(key);
-  if (k) return k;
+  return kernel('binary', key, () => binaryRowsWgsl(op, rowRank, innerA, innerB, t, vec), t === 'f16');
+}
+
+function binaryRowsWgsl(op: BinaryOp, rowRank: number, innerA: number, innerB: number, t: Float, vec: boolean): string {
   let index = '  var rem = row; var ia = 0u; var ib = 0u;\n';
   for (let d = rowRank - 1; d >= 0; d--) {
     index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; ia += c * ${packed('sa', d)}; ib += c * ${packed('sb', d)}; }\n`;
@@ -305,8 +310,8 @@ function binaryRowsKernel(op: BinaryOp, rowRank: number, innerA: number, innerB:
   const at = (name: string, base: string, stride: number) =>
     !vec ? (stride ? `${name}[${base} + j]` : `${name}[${base}]`) : stride ? `${name}[${base} / 4u + j]` : `${V}(${name}[${base}])`;
   const value = vec ? `${V}(${['x', 'y', 'z', 'w'].map((c) => `fn1(a.${c}, b.${c})`).join(', ')})` : 'fn1(a, b)';
-  k = kernel('binary', key, () => `
-${bindings([['A', vec && innerA ? V : t], ['B', vec && innerB ? V : t]], [['out', vec ? V : t]], 'shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2>, rows: u32, inner: u32')}
+  return `
+${bindings([['A', vec && innerA ? V : t], ['B', vec && innerB ? V : t]], [['out', vec ? V : t]], ROWS_U.wgsl)}
 ${scalarFn(['a', 'b'], BINARY[op].f, t)}
 @compute @workgroup_size(${ROWS_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -314,9 +319,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   if (row >= u.rows) { return; }
 ${index}  let ob = row * u.inner;
 ${[...Array(ROW_ELEMS).keys()].map((e) => `  { let j = gid.x * ${ROW_ELEMS}u + ${e}u; if (j < u.inner) { let a = ${at('A', 'ia', innerA)}; let b = ${at('B', 'ib', innerB)}; out[ob + j] = ${value}; } }`).join('\n')}
-}`, t === 'f16');
-  binaryKernels.set(key, k);
-  return k;
+}`;
 }
 
 /** Applies a binary op with broadcasting; no gradient recorded. */
@@ -331,9 +334,9 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = rt.empty(shape, t, op);
   if (same && out.size % 4 === 0) {
     const n4 = out.size / 4;
-    rt.dispatch(binaryKernel(op, 'vec4', t), { read: [a, b], write: [out], uniforms: [n4], workgroups: vec4Groups(n4) });
+    rt.dispatch(binaryKernel(op, 'vec4', t), { read: [a, b], write: [out], uniforms: BINARY_U.pack({ n: n4 }), workgroups: vec4Groups(n4) });
   } else if (same) {
-    rt.dispatch(binaryKernel(op, 0, t), { read: [a, b], write: [out], uniforms: [out.size], workgroups: Math.ceil(out.size / WG) });
+    rt.dispatch(binaryKernel(op, 0, t), { read: [a, b], write: [out], uniforms: BINARY_U.pack({ n: out.size }), workgroups: Math.ceil(out.size / WG) });
   } else {
     const sa = broadcastStrides(a.shape, shape);
     const sb = broadcastStrides(b.shape, shape);
@@ -345,11 +348,11 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       const r = cs.length - 1;
       const vec = inner % 4 === 0;
       const per = vec ? inner / 4 : inner;
-      const uniforms = [...packU32(cs.slice(0, r), 2), ...packU32(ca.slice(0, r), 2), ...packU32(cb.slice(0, r), 2), rows, per];
+      const uniforms = ROWS_U.pack({ shape: cs.slice(0, r), sa: ca.slice(0, r), sb: cb.slice(0, r), rows, inner: per });
       const grid: [number, number, number] = [Math.ceil(per / (ROWS_WG * ROW_ELEMS)), Math.min(rows, ROWS_PER_Y), Math.ceil(rows / ROWS_PER_Y)];
       rt.dispatch(binaryRowsKernel(op, r, ca[r], cb[r], t, vec), { read: [a, b], write: [out], uniforms, workgroups: grid });
     } else {
-      const uniforms = [...packU32(shape, 2), ...packU32(sa, 2), ...packU32(sb, 2), out.size];
+      const uniforms = STRIDED_U.pack({ shape, sa, sb, n: out.size });
       rt.dispatch(binaryKernel(op, shape.length, t), { read: [a, b], write: [out], uniforms, workgroups: Math.ceil(out.size / WG) });
     }
   }

@@ -14,19 +14,23 @@
 import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { zeros } from './creation.js';
 
 const WG = 64;
+const GATHER_U = uniformStruct({ n: 'u32', V: 'u32', D: 'u32' });
+const LINK_U = uniformStruct({ N: 'u32' });
+const ACCUMULATE_U = uniformStruct({ n: 'u32', N: 'u32', V: 'u32', D: 'u32' });
 
 const gatherKernel = kernel('embedding', 'gather', () => `
-${bindings([['ids', 'i32'], ['table', 'f32']], [['out', 'f32']], 'n: u32, V: u32, D: u32')}
+${bindings([['ids', 'i32'], ['table', 'f32']], [['out', 'f32']], GATHER_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let id = ids[idx / u.D];
   out[idx] = select(0.0, table[u32(id) * u.D + idx % u.D], id >= 0 && u32(id) < u.V);`)}`);
 
 /** links[n] = next position with the same id (N if none); links[N + n] = 1 if n is the first. */
 const linkKernel = kernel('embedding', 'link', () => `
-${bindings([['ids', 'i32']], [['links', 'u32']], 'N: u32')}
+${bindings([['ids', 'i32']], [['links', 'u32']], LINK_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.N) { return; }
   let id = ids[idx];
   var first = 1u;
@@ -37,7 +41,7 @@ ${flatMain(WG, `  if (idx >= u.N) { return; }
   links[u.N + idx] = first;`)}`);
 
 const accumulateKernel = kernel('embedding', 'accumulate', () => `
-${bindings([['ids', 'i32'], ['links', 'u32'], ['G', 'f32']], [['dtable', 'f32']], 'n: u32, N: u32, V: u32, D: u32')}
+${bindings([['ids', 'i32'], ['links', 'u32'], ['G', 'f32']], [['dtable', 'f32']], ACCUMULATE_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let pos = idx / u.D;
   let c = idx % u.D;
@@ -59,13 +63,13 @@ export function embedding(ids: Tensor, table: Tensor): Tensor {
   const [V, D] = table.shape;
   const N = ids.size;
   const out = rt.empty([...ids.shape, D], 'f32', 'embedding');
-  rt.dispatch(gatherKernel, { read: [ids, table], write: [out], uniforms: [out.size, V, D], workgroups: Math.ceil(out.size / WG) });
+  rt.dispatch(gatherKernel, { read: [ids, table], write: [out], uniforms: GATHER_U.pack({ n: out.size, V, D }), workgroups: Math.ceil(out.size / WG) });
   return attach(out, 'embedding', [table], (g) => {
     const dtable = zeros(rt, table.shape);
     if (N === 0 || D === 0) return [dtable];
     const links = rt.empty([2 * N], 'u32', 'embedding backward');
-    rt.dispatch(linkKernel, { read: [ids], write: [links], uniforms: [N], workgroups: Math.ceil(N / WG) });
-    rt.dispatch(accumulateKernel, { read: [ids, links, g], write: [dtable], uniforms: [N * D, N, V, D], workgroups: Math.ceil((N * D) / WG) });
+    rt.dispatch(linkKernel, { read: [ids], write: [links], uniforms: LINK_U.pack({ N }), workgroups: Math.ceil(N / WG) });
+    rt.dispatch(accumulateKernel, { read: [ids, links, g], write: [dtable], uniforms: ACCUMULATE_U.pack({ n: N * D, N, V, D }), workgroups: Math.ceil((N * D) / WG) });
     links.dispose();
     return [dtable];
   });

@@ -17,9 +17,10 @@
  * extra read of x) and hands them to the column kernel, so the graph holds no hidden tensors.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
+import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 export type LayerNormVariant = 'thread' | 'workgroup';
 export interface LayerNormOptions {
@@ -89,7 +90,7 @@ ${body}
 }`;
 }
 
-const UNIFORMS = 'rows: u32, D: u32, eps: f32';
+const U = uniformStruct({ rows: 'u32', D: 'u32', eps: 'f32' });
 
 function stats(c: RowCode): string {
   return `${c.sum('s1', 'X[i]')}
@@ -98,51 +99,39 @@ ${c.sum('s2', '(X[i] - mean) * (X[i] - mean)')}
   let rstd = inverseSqrt(s2 / f32(u.D) + u.eps);`;
 }
 
-const kernels = new Map<string, Kernel>();
-function cached(key: string, make: () => Kernel): Kernel {
-  let k = kernels.get(key);
-  if (!k) kernels.set(key, (k = make()));
-  return k;
-}
-
+// Each key names every flag its WGSL depends on; the runtime compiles each key once.
 function forwardKernel(variant: LayerNormVariant, hasW: boolean, hasB: boolean): Kernel {
-  const key = `fwd:${variant}:${+hasW}${+hasB}`;
-  return cached(key, () =>
-    kernel('layerNorm', key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32']];
-      if (hasW) reads.push(['W', 'f32']);
-      if (hasB) reads.push(['B', 'f32']);
-      const c = variant === 'thread' ? threadCode : workgroupCode;
-      const y = `(X[i] - mean) * rstd${hasW ? ' * W[r]' : ''}${hasB ? ' + B[r]' : ''}`;
-      return rowKernelSource(variant, bindings(reads, [['Y', 'f32']], UNIFORMS), `${stats(c)}\n${c.forEach(`Y[i] = ${y};`)}`);
-    }),
-  );
+  return kernel('layerNorm', `fwd:${variant}:${+hasW}${+hasB}`, () => {
+    const reads: Array<[string, string]> = [['X', 'f32']];
+    if (hasW) reads.push(['W', 'f32']);
+    if (hasB) reads.push(['B', 'f32']);
+    const c = variant === 'thread' ? threadCode : workgroupCode;
+    const y = `(X[i] - mean) * rstd${hasW ? ' * W[r]' : ''}${hasB ? ' + B[r]' : ''}`;
+    return rowKernelSource(variant, bindings(reads, [['Y', 'f32']], U.wgsl), `${stats(c)}\n${c.forEach(`Y[i] = ${y};`)}`);
+  });
 }
 
 /** dx per row; also writes (mean, rstd) per row for the column kernel. */
 function backwardRowKernel(variant: LayerNormVariant, hasW: boolean): Kernel {
-  const key = `bwdRow:${variant}:${+hasW}`;
-  return cached(key, () =>
-    kernel('layerNorm', key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['G', 'f32']];
-      if (hasW) reads.push(['W', 'f32']);
-      const c = variant === 'thread' ? threadCode : workgroupCode;
-      const gw = hasW ? '(G[i] * W[r])' : 'G[i]';
-      const body = `${stats(c)}
+  return kernel('layerNorm', `bwdRow:${variant}:${+hasW}`, () => {
+    const reads: Array<[string, string]> = [['X', 'f32'], ['G', 'f32']];
+    if (hasW) reads.push(['W', 'f32']);
+    const c = variant === 'thread' ? threadCode : workgroupCode;
+    const gw = hasW ? '(G[i] * W[r])' : 'G[i]';
+    const body = `${stats(c)}
 ${c.sum('a', gw)}
 ${c.sum('b', `${gw} * (X[i] - mean) * rstd`)}
   let meanA = a / f32(u.D);
   let meanB = b / f32(u.D);
 ${c.forEach(`DX[i] = rstd * (${gw} - meanA - (X[i] - mean) * rstd * meanB);`)}
 ${c.once('S[2u * row] = mean; S[2u * row + 1u] = rstd;')}`;
-      return rowKernelSource(variant, bindings(reads, [['DX', 'f32'], ['S', 'f32']], UNIFORMS), body);
-    }),
-  );
+    return rowKernelSource(variant, bindings(reads, [['DX', 'f32'], ['S', 'f32']], U.wgsl), body);
+  });
 }
 
 /** dweight and dbias: one invocation per column, summing over rows. */
 const columnKernel = kernel('layerNorm', 'bwdCol', () => `
-${bindings([['X', 'f32'], ['G', 'f32'], ['S', 'f32']], [['DW', 'f32'], ['DB', 'f32']], UNIFORMS)}
+${bindings([['X', 'f32'], ['G', 'f32'], ['S', 'f32']], [['DW', 'f32'], ['DB', 'f32']], U.wgsl)}
 ${flatMain(COL_WG, `  if (idx >= u.D) { return; }
   var dw = 0.0;
   var db = 0.0;
@@ -174,7 +163,7 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   const rows = x.size / D;
   const variant = layerNormVariant(rt, rows, D);
   const workgroups = variant === 'thread' ? Math.ceil(rows / THREAD_WG) : rows;
-  const uniforms = [rows, D, f32(eps)];
+  const uniforms = U.pack({ rows, D, eps });
   const w = weight ?? null;
   const b = bias ?? null;
 

@@ -20,9 +20,10 @@
  * cost no branches in the inner loop.
  */
 import { attach } from '../grad-node.js';
-import { f32, kernel, type Kernel } from '../kernel.js';
+import { kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { sum, sumTo } from './broadcast.js';
 import { reshape } from './shape.js';
 import { mulScalar } from './elementwise.js';
@@ -63,12 +64,11 @@ interface Spec {
 /** A loaded scalar (or vec4) widened to f32 when the operands are f16. */
 const widen = (s: Spec, e: string, vec = false) => (s.half ? `${vec ? 'vec4f' : 'f32'}(${e})` : e);
 
-const UNIFORMS = 'M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, alpha: f32, beta: f32';
+const U = uniformStruct({ M: 'u32', N: 'u32', K: 'u32', aBatch: 'u32', bBatch: 'u32', alpha: 'f32', beta: 'f32' });
 const TM = 8; // regblock and shuffle rows per thread
 /** Lanes that share A rows in `shuffle` (one row each); the subgroup may be larger. */
 const SHUFFLE_LANES = 8;
 const SHUFFLE_WG = 32;
-const cache = new Map<string, Kernel>();
 
 function specKey(s: Spec): string {
   return `${s.variant}:${+s.transA}${+s.transB}${+s.bias}${+s.vecA}${+s.vecB}${+s.vecBT}${s.half ? ':f16' : ''}`;
@@ -83,7 +83,7 @@ function header(s: Spec): string {
   let b = 2;
   if (s.bias) lines.push(`@group(0) @binding(${b++}) var<storage, read> bias: array<${t}>;`);
   lines.push(`@group(0) @binding(${b++}) var<storage, read_write> C: array<${t}>;`);
-  lines.push(`struct Uniforms { ${UNIFORMS} };`, `@group(0) @binding(${b}) var<uniform> u: Uniforms;`);
+  lines.push(`struct Uniforms { ${U.wgsl} };`, `@group(0) @binding(${b}) var<uniform> u: Uniforms;`);
   return lines.join('\n');
 }
 
@@ -255,14 +255,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 }`;
 }
 
+/** The key names every field of the spec; the runtime compiles each key once. */
 function matmulKernel(s: Spec): Kernel {
-  const key = specKey(s);
-  let k = cache.get(key);
-  if (!k) {
-    k = kernel('matmul', key, () => (s.variant === 'shuffle' ? shuffleWgsl(s) : s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)), s.half);
-    cache.set(key, k);
-  }
-  return k;
+  return kernel('matmul', specKey(s), () => (s.variant === 'shuffle' ? shuffleWgsl(s) : s.variant === 'regblock' ? regblockWgsl(s) : tiledWgsl(s)), s.half);
 }
 
 interface Dims {
@@ -332,7 +327,7 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
   rt.dispatch(matmulKernel(spec), {
     read: bias ? [a, b, bias] : [a, b],
     write: [out],
-    uniforms: [d.M, d.N, d.K, d.aBatch, d.bBatch, f32(alpha), f32(beta)],
+    uniforms: U.pack({ M: d.M, N: d.N, K: d.K, aBatch: d.aBatch, bBatch: d.bBatch, alpha, beta }),
     workgroups: grid,
   });
   return out;

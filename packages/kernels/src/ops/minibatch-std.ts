@@ -26,6 +26,7 @@ import { mean } from './reduce.js';
 import { concat, reshape } from './shape.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 const OP = 'minibatchStd';
 const WG = 256;
@@ -38,7 +39,8 @@ export interface MinibatchStdOptions {
   numChannels?: number;
 }
 
-const DIMS = 'G: u32, nG: u32, C: u32, F: u32, c: u32, P: u32';
+const DIMS_U = uniformStruct({ G: 'u32', nG: 'u32', C: 'u32', F: 'u32', c: 'u32', P: 'u32' });
+const CONCAT_U = uniformStruct({ total: 'u32', C: 'u32', F: 'u32', P: 'u32', nG: 'u32' });
 
 /** Per element e = (j, ch, p) of a group: the group's mean and σ over its G members, as WGSL. */
 const GROUP_STATS = `
@@ -54,7 +56,7 @@ fn groupMeanStd(j: u32, ch: u32, p: u32) -> vec2f {
 
 /** stat[j, f] = mean of σ over the c·P elements of channel group f; one workgroup per (j, f). */
 const statKernel = kernel(OP, 'stat', () => `
-${bindings([['X', 'f32']], [['stat', 'f32']], DIMS)}
+${bindings([['X', 'f32']], [['stat', 'f32']], DIMS_U.wgsl)}
 ${GROUP_STATS}
 var<workgroup> part: array<f32, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
@@ -76,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 /** out = concat(x, stat broadcast), [N, C + F, H, W]. */
 const concatKernel = kernel(OP, 'concat', () => `
-${bindings([['X', 'f32'], ['stat', 'f32']], [['out', 'f32']], 'total: u32, C: u32, F: u32, P: u32, nG: u32')}
+${bindings([['X', 'f32'], ['stat', 'f32']], [['out', 'f32']], CONCAT_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.total) { return; }
   let CF = u.C + u.F;
   let p = idx % u.P;
@@ -87,7 +89,7 @@ ${flatMain(WG, `  if (idx >= u.total) { return; }
 
 /** S[j, f] = Σ_{g, p} gOut[g·nG + j, C + f, p]; one workgroup per (j, f). */
 const statGradKernel = kernel(OP, 'statGrad', () => `
-${bindings([['Gout', 'f32']], [['S', 'f32']], DIMS)}
+${bindings([['Gout', 'f32']], [['S', 'f32']], DIMS_U.wgsl)}
 var<workgroup> part: array<f32, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -111,7 +113,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 /** dx for the G members of element (j, ch, p): the pass-through gradient plus the statistic's. */
 const inputGradKernel = kernel(OP, 'inputGrad', () => `
-${bindings([['X', 'f32'], ['Gout', 'f32'], ['S', 'f32']], [['DX', 'f32']], DIMS)}
+${bindings([['X', 'f32'], ['Gout', 'f32'], ['S', 'f32']], [['DX', 'f32']], DIMS_U.wgsl)}
 ${GROUP_STATS}
 ${flatMain(WG, `  if (idx >= u.nG * u.C * u.P) { return; }
   let p = idx % u.P;
@@ -145,12 +147,12 @@ export function minibatchStd(x: Tensor, opts: MinibatchStdOptions = {}): Tensor 
   const nG = N / G;
   const c = C / F;
   const P = H * W;
-  const dims = [G, nG, C, F, c, P];
+  const dims = DIMS_U.pack({ G, nG, C, F, c, P });
 
   const stat = rt.empty([nG, F], 'f32', OP);
   rt.dispatch(statKernel, { read: [x], write: [stat], uniforms: dims, workgroups: nG * F });
   const out = rt.empty([N, C + F, H, W], 'f32', OP);
-  rt.dispatch(concatKernel, { read: [x, stat], write: [out], uniforms: [out.size, C, F, P, nG], workgroups: Math.ceil(out.size / WG) });
+  rt.dispatch(concatKernel, { read: [x, stat], write: [out], uniforms: CONCAT_U.pack({ total: out.size, C, F, P, nG }), workgroups: Math.ceil(out.size / WG) });
   return attach(
     out,
     OP,

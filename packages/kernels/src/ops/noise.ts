@@ -12,8 +12,9 @@
  * dstrength = Σ G · noise. G is one kernel (a thread per noise pixel); the rest is two small ops.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import { Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { mul, mulScalar } from './elementwise.js';
 import { sum } from './broadcast.js';
 import { reshape } from './shape.js';
@@ -21,26 +22,28 @@ import { reshape } from './shape.js';
 const OP = 'addNoise';
 const WG = 256;
 
-const forwardKernels = new Map<string, Kernel>();
-function forwardKernel(strengthTensor: boolean): Kernel {
-  const key = `fwd:${+strengthTensor}`;
-  let k = forwardKernels.get(key);
-  if (!k) {
-    k = kernel(OP, key, () => `
-${bindings([['X', 'f32'], ['Nz', 'f32'], ...(strengthTensor ? ([['Str', 'f32']] as Array<[string, string]>) : [])], [['out', 'f32']], 'total: u32, CP: u32, P: u32, noiseBatch: u32, strength: f32')}
+const FORWARD_U = uniformStruct({ total: 'u32', CP: 'u32', P: 'u32', noiseBatch: 'u32', strength: 'f32' });
+const SUM_U = uniformStruct({ N: 'u32', C: 'u32', P: 'u32', noiseBatch: 'u32' });
+
+/** The forward with the strength as a uniform or (`strengthTensor`) read from a one-element tensor. */
+function forwardWgsl(strengthTensor: boolean): string {
+  return `
+${bindings([['X', 'f32'], ['Nz', 'f32'], ...(strengthTensor ? ([['Str', 'f32']] as Array<[string, string]>) : [])], [['out', 'f32']], FORWARD_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.total) { return; }
   let n = idx / u.CP;
   let p = idx % u.P;
   let m = select(0u, n, u.noiseBatch > 1u);
-  out[idx] = fma(Nz[m * u.P + p], ${strengthTensor ? 'Str[0]' : 'u.strength'}, X[idx]);`)}`);
-    forwardKernels.set(key, k);
-  }
-  return k;
+  out[idx] = fma(Nz[m * u.P + p], ${strengthTensor ? 'Str[0]' : 'u.strength'}, X[idx]);`)}`;
 }
+
+const forwardKernels = {
+  uniform: kernel(OP, 'fwd:0', () => forwardWgsl(false)),
+  tensor: kernel(OP, 'fwd:1', () => forwardWgsl(true)),
+};
 
 /** G[m, p] = Σ_c g[m, c, p] (noise per sample), or Σ_{n, c} g[n, c, p] (shared noise). */
 const channelSumKernel = kernel(OP, 'channelSum', () => `
-${bindings([['Gr', 'f32']], [['out', 'f32']], 'N: u32, C: u32, P: u32, noiseBatch: u32')}
+${bindings([['Gr', 'f32']], [['out', 'f32']], SUM_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.noiseBatch * u.P) { return; }
   let m = idx / u.P;
   let p = idx % u.P;
@@ -73,10 +76,10 @@ export function addNoise(x: Tensor, noise: Tensor, strength: Tensor | number): T
   const P = H * W;
   const noiseBatch = s[0];
   const out = rt.empty(x.shape, 'f32', OP);
-  rt.dispatch(forwardKernel(isTensor), {
+  rt.dispatch(isTensor ? forwardKernels.tensor : forwardKernels.uniform, {
     read: isTensor ? [x, noise, strength] : [x, noise],
     write: [out],
-    uniforms: [x.size, C * P, P, noiseBatch, f32(isTensor ? 0 : strength)],
+    uniforms: FORWARD_U.pack({ total: x.size, CP: C * P, P, noiseBatch, strength: isTensor ? 0 : strength }),
     workgroups: Math.ceil(x.size / WG),
   });
   return attach(out, OP, isTensor ? [x, noise, strength] : [x, noise], (g) => {
@@ -84,7 +87,7 @@ export function addNoise(x: Tensor, noise: Tensor, strength: Tensor | number): T
     let dstrength: Tensor | null = null;
     if (noise.requiresGrad || (isTensor && strength.requiresGrad)) {
       const G = rt.empty(noise.shape, 'f32', OP);
-      rt.dispatch(channelSumKernel, { read: [g], write: [G], uniforms: [N, C, P, noiseBatch], workgroups: Math.ceil(G.size / WG) });
+      rt.dispatch(channelSumKernel, { read: [g], write: [G], uniforms: SUM_U.pack({ N, C, P, noiseBatch }), workgroups: Math.ceil(G.size / WG) });
       if (noise.requiresGrad) dnoise = isTensor ? mul(G, reshape(strength, [1])) : mulScalar(G, strength);
       if (isTensor && strength.requiresGrad) dstrength = reshape(sum(mul(G, noise)), strength.shape);
     }

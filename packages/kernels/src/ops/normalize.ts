@@ -16,8 +16,9 @@
  * features); at an exactly zero vector the gradient of ‖·‖ is NaN, where torch reports 0.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, i32, kernel, type Uniform } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct, vec4f } from '../uniforms.js';
 import { add, clampMin, div, mul, sqrt, square } from './elementwise.js';
 import { sum } from './broadcast.js';
 import { normAxis, reshape } from './shape.js';
@@ -27,8 +28,11 @@ const MAX_UNIFORM_CHANNELS = 16;
 
 // -------------------------------------------------------------------------------- normalizeChannels
 
+/** Up to MAX_UNIFORM_CHANNELS per-channel constants, packed 4 to a vec4. */
+const AFFINE_U = uniformStruct({ scale: vec4f(MAX_UNIFORM_CHANNELS / 4), shift: vec4f(MAX_UNIFORM_CHANNELS / 4), n: 'u32', C: 'u32', inner: 'u32' });
+
 const affineKernel = kernel('normalizeChannels', 'affine', () => `
-${bindings([['X', 'f32']], [['Y', 'f32']], 'n: u32, C: u32, inner: u32, pad: u32, scale: array<vec4f, 4>, shift: array<vec4f, 4>')}
+${bindings([['X', 'f32']], [['Y', 'f32']], AFFINE_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let c = (idx / u.inner) % u.C;
   Y[idx] = X[idx] * u.scale[c / 4u][c % 4u] + u.shift[c / 4u][c % 4u];`)}`);
@@ -36,12 +40,11 @@ ${flatMain(WG, `  if (idx >= u.n) { return; }
 function affine(x: Tensor, C: number, scale: readonly number[], shift: readonly number[]): Tensor {
   const rt = x.rt;
   const y = rt.empty(x.shape, 'f32', 'normalizeChannels');
-  const pad16 = (v: readonly number[]): Uniform[] => Array.from({ length: 16 }, (_, i) => f32(v[i] ?? 0));
   const inner = x.shape.slice(2).reduce((a, b) => a * b, 1);
   rt.dispatch(affineKernel, {
     read: [x],
     write: [y],
-    uniforms: [x.size, C, Math.max(inner, 1), 0, ...pad16(scale), ...pad16(shift)],
+    uniforms: AFFINE_U.pack({ scale, shift, n: x.size, C, inner: Math.max(inner, 1) }),
     workgroups: Math.ceil(x.size / WG),
   });
   return y;
@@ -75,8 +78,9 @@ export function normalizeChannels(x: Tensor, mean: readonly number[], std: reado
 // -------------------------------------------------------------------------------- centerCrop
 
 /** out[..., i, j] = x[..., i + top, j + left], zero outside x. */
+const WINDOW_U = uniformStruct({ n: 'u32', outH: 'u32', outW: 'u32', inH: 'u32', inW: 'u32', top: 'i32', left: 'i32' });
 const windowKernel = kernel('centerCrop', 'window', () => `
-${bindings([['X', 'f32']], [['Y', 'f32']], 'n: u32, outH: u32, outW: u32, inH: u32, inW: u32, top: i32, left: i32')}
+${bindings([['X', 'f32']], [['Y', 'f32']], WINDOW_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let j = i32(idx % u.outW);
   let i = i32((idx / u.outW) % u.outH);
@@ -91,7 +95,7 @@ function window(x: Tensor, outH: number, outW: number, top: number, left: number
   const rt = x.rt;
   const [inH, inW] = x.shape.slice(-2);
   const y = rt.empty([...x.shape.slice(0, -2), outH, outW], 'f32', 'centerCrop');
-  rt.dispatch(windowKernel, { read: [x], write: [y], uniforms: [y.size, outH, outW, inH, inW, i32(top), i32(left)], workgroups: Math.ceil(y.size / WG) });
+  rt.dispatch(windowKernel, { read: [x], write: [y], uniforms: WINDOW_U.pack({ n: y.size, outH, outW, inH, inW, top, left }), workgroups: Math.ceil(y.size / WG) });
   return y;
 }
 

@@ -18,9 +18,10 @@
  *
  * One invocation computes one Philox block and writes its (up to) four elements.
  */
-import { bindings, f32, flatMain, kernel, type Kernel } from '../kernel.js';
+import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape, shapeSize } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 export interface RandomOptions {
   /** Integer in [0, 2^53): the Philox key. */
@@ -58,10 +59,9 @@ fn philox(counter: vec4u, key0: vec2u) -> vec4u {
   return c;
 }`;
 
-const kernels = new Map<Kind, Kernel>();
-function randomKernel(kind: Kind): Kernel {
-  let k = kernels.get(kind);
-  if (k) return k;
+const U = uniformStruct({ n: 'u32', blocks: 'u32', blockLo: 'u32', blockHi: 'u32', phase: 'u32', keyLo: 'u32', keyHi: 'u32', a: 'f32', b: 'f32' });
+
+function randomWgsl(kind: Kind): string {
   const type = kind === 'bits' ? 'u32' : 'f32';
   const values =
     kind === 'bits'
@@ -72,8 +72,8 @@ function randomKernel(kind: Kind): Kernel {
   let theta = vec2f(w.yw >> vec2u(8u)) * (6.283185307179586 * 5.9604644775390625e-8) - 3.141592653589793;
   let r = sqrt(-2.0 * log(u1));
   let v = u.a - u.b * vec4f(r.x * cos(theta.x), r.x * sin(theta.x), r.y * cos(theta.y), r.y * sin(theta.y));`;
-  k = kernel('random', kind, () => `
-${bindings([], [['out', type]], 'n: u32, blocks: u32, blockLo: u32, blockHi: u32, phase: u32, keyLo: u32, keyHi: u32, a: f32, b: f32')}
+  return `
+${bindings([], [['out', type]], U.wgsl)}
 ${PHILOX}
 ${flatMain(WG, `  if (idx >= u.blocks) { return; }
   let lo = u.blockLo + idx;
@@ -84,10 +84,14 @@ ${values}
   for (var j = 0u; j < 4u; j++) {
     let e = i32(4u * idx + j) - i32(u.phase);
     if (e >= 0 && u32(e) < u.n) { out[u32(e)] = v[j]; }
-  }`)}`);
-  kernels.set(kind, k);
-  return k;
+  }`)}`;
 }
+
+const randomKernels: Record<Kind, Kernel> = {
+  bits: kernel('random', 'bits', () => randomWgsl('bits')),
+  uniform: kernel('random', 'uniform', () => randomWgsl('uniform')),
+  normal: kernel('random', 'normal', () => randomWgsl('normal')),
+};
 
 function split(op: string, name: string, v: number): [number, number] {
   if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${op}: ${name} must be an integer in [0, 2^53), got ${v}`);
@@ -107,9 +111,9 @@ function generate(op: string, kind: Kind, rt: Runtime, shape: readonly number[],
   const phase = offset % 4;
   const [blockLo, blockHi] = split(op, 'offset', Math.floor(offset / 4));
   const blocks = Math.ceil((phase + n) / 4);
-  rt.dispatch(randomKernel(kind), {
+  rt.dispatch(randomKernels[kind], {
     write: [out],
-    uniforms: [n, blocks, blockLo, blockHi, phase, keyLo, keyHi, f32(a), f32(b)],
+    uniforms: U.pack({ n, blocks, blockLo, blockHi, phase, keyLo, keyHi, a, b }),
     workgroups: Math.ceil(blocks / WG),
   });
   return out;

@@ -10,6 +10,7 @@
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { normAxis, reshape } from './shape.js';
 
 export type ReduceOp = 'sum' | 'max';
@@ -21,13 +22,13 @@ const COMBINE: Record<ReduceOp, (a: string, b: string) => string> = {
 const ROW_WG = 256;
 const WG = 64;
 
-const kernels = new Map<string, Kernel>();
+const ROW_U = uniformStruct({ rows: 'u32', R: 'u32' });
+const LOOP_U = uniformStruct({ n: 'u32', R: 'u32', inner: 'u32' });
+
+// Keys name the reduction; the runtime compiles each key once.
 function rowKernel(op: ReduceOp): Kernel {
-  const key = `row:${op}`;
-  let k = kernels.get(key);
-  if (!k) {
-    k = kernel('reduce', key, () => `
-${bindings([['X', 'f32']], [['out', 'f32']], 'rows: u32, R: u32')}
+  return kernel('reduce', `row:${op}`, () => `
+${bindings([['X', 'f32']], [['out', 'f32']], ROW_U.wgsl)}
 var<workgroup> part: array<f32, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -43,26 +44,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   if (lid == 0u) { out[row] = part[0]; }
 }`);
-    kernels.set(key, k);
-  }
-  return k;
 }
 
 function loopKernel(op: ReduceOp): Kernel {
-  const key = `loop:${op}`;
-  let k = kernels.get(key);
-  if (!k) {
-    k = kernel('reduce', key, () => `
-${bindings([['X', 'f32']], [['out', 'f32']], 'n: u32, R: u32, inner: u32')}
+  return kernel('reduce', `loop:${op}`, () => `
+${bindings([['X', 'f32']], [['out', 'f32']], LOOP_U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let o = idx / u.inner; let i = idx % u.inner;
   let base = o * u.R * u.inner + i;
   var acc = ${INIT[op]};
   for (var r = 0u; r < u.R; r++) { acc = ${COMBINE[op]('acc', 'X[base + r * u.inner]')}; }
   out[idx] = acc;`)}`);
-    kernels.set(key, k);
-  }
-  return k;
 }
 
 /** One pass: x viewed as [outer, R, inner] → [outer, inner]. */
@@ -70,9 +62,9 @@ function reducePass(op: ReduceOp, x: Tensor, outer: number, R: number, inner: nu
   const rt = x.rt;
   const out = rt.empty([outer * inner], 'f32', op);
   if (inner === 1 && R >= 64) {
-    rt.dispatch(rowKernel(op), { read: [x], write: [out], uniforms: [outer, R], workgroups: outer });
+    rt.dispatch(rowKernel(op), { read: [x], write: [out], uniforms: ROW_U.pack({ rows: outer, R }), workgroups: outer });
   } else {
-    rt.dispatch(loopKernel(op), { read: [x], write: [out], uniforms: [outer * inner, R, inner], workgroups: Math.ceil((outer * inner) / WG) });
+    rt.dispatch(loopKernel(op), { read: [x], write: [out], uniforms: LOOP_U.pack({ n: outer * inner, R, inner }), workgroups: Math.ceil((outer * inner) / WG) });
   }
   return out;
 }

@@ -25,6 +25,7 @@ import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 export type ResizeMode = 'nearest' | 'bilinear' | 'bicubic';
 export interface ResizeOptions {
@@ -163,8 +164,10 @@ function table(rt: Runtime, inSize: number, outSize: number, mode: ResizeMode, a
 
 // -------------------------------------------------------------------------------- kernel
 
+const U = uniformStruct({ n: 'u32', rows: 'u32', cols: 'u32', inner: 'u32' });
+
 const applyKernel = kernel('resize', 'csrAxis', () => `
-${bindings([['X', 'f32'], ['index', 'u32'], ['weights', 'f32']], [['Y', 'f32']], 'n: u32, rows: u32, cols: u32, inner: u32')}
+${bindings([['X', 'f32'], ['index', 'u32'], ['weights', 'f32']], [['Y', 'f32']], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let i = idx % u.inner;
   let r = (idx / u.inner) % u.rows;
@@ -185,7 +188,7 @@ function applyAxis(x: Tensor, axis: number, t: Table): Tensor {
   rt.dispatch(applyKernel, {
     read: [x, t.index, t.weights],
     write: [y],
-    uniforms: [y.size, t.rows, t.cols, Math.max(inner, 1)],
+    uniforms: U.pack({ n: y.size, rows: t.rows, cols: t.cols, inner: Math.max(inner, 1) }),
     workgroups: Math.ceil(y.size / WG),
   });
   return y;

@@ -14,8 +14,9 @@
  * kernel, which divides per element to find its coordinates, about 1.
  */
 import { attach } from '../grad-node.js';
-import { bindings, flatMain, kernel, type Kernel, MAX_RANK, packed, packU32 } from '../kernel.js';
+import { bindings, flatMain, kernel, type Kernel, MAX_RANK, packed } from '../kernel.js';
 import { BYTES_PER_ELEMENT, Tensor, formatShape, shapeSize } from '../tensor.js';
+import { uniformStruct, vec4u } from '../uniforms.js';
 import { zeros } from './creation.js';
 
 const WG = 256;
@@ -102,26 +103,23 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return attach(out, 'reshape', [x], (g) => [reshape(g, x.shape)], HIGHER_ORDER);
 }
 
-const kernels = new Map<string, Kernel>();
+/** Shape and strides of up to MAX_RANK dims, packed 4 to a vec4. */
+const STRIDED_U = uniformStruct({ shape: vec4u(2), strides: vec4u(2), n: 'u32', offset: 'u32' });
+
+/** The key names the mode, rank and dtype, all the WGSL depends on; the runtime compiles each key once. */
 function stridedKernel(mode: 'gather' | 'scatter', rank: number, dtype: string): Kernel {
-  const key = `${mode}:${rank}:${dtype}`;
-  let k = kernels.get(key);
-  if (k) return k;
+  return kernel(mode, `${mode}:${rank}:${dtype}`, () => stridedWgsl(mode, rank, dtype), dtype === 'f16');
+}
+
+function stridedWgsl(mode: 'gather' | 'scatter', rank: number, dtype: string): string {
   let index = '  var rem = idx; var j = u.offset;\n';
   for (let d = rank - 1; d >= 0; d--) {
     index += `  { let c = rem % ${packed('shape', d)}; rem = rem / ${packed('shape', d)}; j += c * ${packed('strides', d)}; }\n`;
   }
-  const uni = 'shape: array<vec4u, 2>, strides: array<vec4u, 2>, n: u32, offset: u32';
-  k =
-    mode === 'gather'
-      ? kernel('gather', key, () => `
-${bindings([['X', dtype]], [['out', dtype]], uni)}
-${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[idx] = X[j];`)}`, dtype === 'f16')
-      : kernel('scatter', key, () => `
-${bindings([['X', dtype]], [['out', dtype]], uni)}
-${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  out[j] = X[idx];`)}`, dtype === 'f16');
-  kernels.set(key, k);
-  return k;
+  const store = mode === 'gather' ? 'out[idx] = X[j];' : 'out[j] = X[idx];';
+  return `
+${bindings([['X', dtype]], [['out', dtype]], STRIDED_U.wgsl)}
+${flatMain(WG, `  if (idx >= u.n) { return; }\n${index}  ${store}`)}`;
 }
 
 /** out (of `shape`) [i] = x[offset + Σ coord·strides]. No gradient. `op` names the caller in errors. */
@@ -131,7 +129,7 @@ export function stridedGather(x: Tensor, shape: readonly number[], strides: read
   x.rt.dispatch(stridedKernel('gather', shape.length, x.dtype), {
     read: [x],
     write: [out],
-    uniforms: [...packU32(shape, 2), ...packU32(strides, 2), out.size, offset],
+    uniforms: STRIDED_U.pack({ shape, strides, n: out.size, offset }),
     workgroups: Math.ceil(out.size / WG),
   });
   return out;
@@ -144,7 +142,7 @@ export function stridedScatter(x: Tensor, into: Tensor, strides: readonly number
   x.rt.dispatch(stridedKernel('scatter', x.rank, x.dtype), {
     read: [x],
     write: [into],
-    uniforms: [...packU32(x.shape, 2), ...packU32(strides, 2), x.size, offset],
+    uniforms: STRIDED_U.pack({ shape: x.shape, strides, n: x.size, offset }),
     workgroups: Math.ceil(x.size / WG),
   });
 }

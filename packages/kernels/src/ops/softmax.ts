@@ -19,6 +19,7 @@ import { attach } from '../grad-node.js';
 import { bindings, flatMain, kernel, type Kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { normAxis } from './shape.js';
 
 export type SoftmaxVariant = 'thread' | 'workgroup';
@@ -93,24 +94,24 @@ function body(mode: Mode, c: RowCode): string {
   }
 }
 
-const kernels = new Map<string, Kernel>();
+const U = uniformStruct({ rows: 'u32', R: 'u32', inner: 'u32' });
+
+/** The key names the mode and variant, all the WGSL depends on; the runtime compiles each key once. */
 function softmaxKernel(mode: Mode, variant: SoftmaxVariant): Kernel {
-  const key = `${mode}:${variant}`;
-  let k = kernels.get(key);
-  if (k) return k;
+  return kernel('softmax', `${mode}:${variant}`, () => softmaxWgsl(mode, variant));
+}
+
+function softmaxWgsl(mode: Mode, variant: SoftmaxVariant): string {
   const grad = mode.endsWith('Grad');
-  const binds = bindings(grad ? [['X', 'f32'], ['G', 'f32']] : [['X', 'f32']], [['Y', 'f32']], 'rows: u32, R: u32, inner: u32');
+  const binds = bindings(grad ? [['X', 'f32'], ['G', 'f32']] : [['X', 'f32']], [['Y', 'f32']], U.wgsl);
   const rowBase = '  let base = (row / u.inner) * u.R * u.inner + row % u.inner;';
-  k = kernel(
-    'softmax',
-    key,
-    variant === 'thread'
-      ? () => `${binds}
+  return variant === 'thread'
+    ? `${binds}
 ${flatMain(THREAD_WG, `  let row = idx;
   if (row >= u.rows) { return; }
 ${rowBase}
 ${body(mode, threadCode)}`)}`
-      : () => `${binds}
+    : `${binds}
 var<workgroup> part: array<f32, ${ROW_WG}>;
 @compute @workgroup_size(${ROW_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -118,10 +119,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (row >= u.rows) { return; }
 ${rowBase}
 ${body(mode, workgroupCode)}
-}`,
-  );
-  kernels.set(key, k);
-  return k;
+}`;
 }
 
 // -------------------------------------------------------------------------------- launch
@@ -143,7 +141,7 @@ function run(mode: Mode, x: Tensor, g: Tensor | null, axis: number): Tensor {
   rt.dispatch(softmaxKernel(mode, variant), {
     read: g ? [x, g] : [x],
     write: [out],
-    uniforms: [rows, R, Math.max(inner, 1)],
+    uniforms: U.pack({ rows, R, inner: Math.max(inner, 1) }),
     workgroups: variant === 'thread' ? Math.ceil(rows / THREAD_WG) : rows,
   });
   return out;

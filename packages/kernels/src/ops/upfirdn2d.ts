@@ -28,9 +28,10 @@
  * constant: it gets no gradient.
  */
 import { attach } from '../grad-node.js';
-import { bindings, f32, flatMain, i32, kernel, type Kernel } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import type { Runtime } from '../runtime.js';
 import { type Tensor, formatShape } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 
 const WG = 256;
 
@@ -135,12 +136,13 @@ export function filterTensor(rt: Runtime, f: FirFilter): Tensor {
 
 // ------------------------------------------------------------------------------------ the kernel
 
-const UNIFORMS =
-  'total: u32, H: u32, W: u32, outH: u32, outW: u32, upx: i32, upy: i32, downx: u32, downy: u32, ' +
-  'padx0: i32, pady0: i32, fw: i32, fh: i32, flip: u32, gain: f32';
+const U = uniformStruct({
+  total: 'u32', H: 'u32', W: 'u32', outH: 'u32', outW: 'u32', upx: 'i32', upy: 'i32', downx: 'u32', downy: 'u32',
+  padx0: 'i32', pady0: 'i32', fw: 'i32', fh: 'i32', flip: 'u32', gain: 'f32',
+});
 
 const upfirdnKernel = kernel('upfirdn2d', 'direct', () => `
-${bindings([['X', 'f32'], ['F', 'f32']], [['out', 'f32']], UNIFORMS)}
+${bindings([['X', 'f32'], ['F', 'f32']], [['out', 'f32']], U.wgsl)}
 // First tap t ≥ lo with (base + t) ≡ 0 (mod up): the taps that fall on real (not inserted) pixels.
 fn firstTap(base: i32, lo: i32, up: i32) -> i32 {
   return lo + (up - (base + lo) % up) % up;
@@ -309,7 +311,7 @@ function blockedWgsl(s: BlockedSpec): string {
   }
   for (let r = 0; r + s.downy < window; r++) for (const o of xOffsets) body.push(`    w${r}_${name(o)} = w${r + s.downy}_${name(o)};`);
   return `
-${bindings([['X', 'f32'], ['F', 'f32']], [['out', s.vec4 ? 'vec4f' : 'f32']], BLOCKED_UNIFORMS)}
+${bindings([['X', 'f32'], ['F', 'f32']], [['out', s.vec4 ? 'vec4f' : 'f32']], BLOCKED_U.wgsl)}
 ${flatMain(BLOCKED_WG, `  // Threads walk x blocks fastest, so neighbouring lanes write neighbouring outputs however narrow the image.
   if (idx >= u.xBlocks * u.rowBlocks) { return; }
   let xb = idx % u.xBlocks;
@@ -333,8 +335,9 @@ ${body.join('\n')}
   }`)}`;
 }
 
-const BLOCKED_UNIFORMS = 'H: u32, W: u32, outH: u32, outW: u32, qx: i32, qy: i32, xBlocks: u32, yBlocks: u32, rowBlocks: u32, gain: f32';
-const blockedKernels = new Map<string, Kernel>();
+const BLOCKED_U = uniformStruct({
+  H: 'u32', W: 'u32', outH: 'u32', outW: 'u32', qx: 'i32', qy: 'i32', xBlocks: 'u32', yBlocks: 'u32', rowBlocks: 'u32', gain: 'f32',
+});
 
 /** Whether the blocked kernel takes this pass (small filters and factors; the direct kernel otherwise). */
 function blockedFits(fw: number, fh: number, p: Params): boolean {
@@ -411,16 +414,15 @@ function pass(x: Tensor, f: Tensor, fw: number, fh: number, p: Params, flip: boo
   if (variant === 'blocked' && blockedFits(fw, fh, p)) {
     const vec4 = outW % 4 === 0 && (p.upx * groupsX(p.upx)) % 4 === 0;
     const spec: BlockedSpec = { upx: p.upx, upy: p.upy, downx: p.downx, downy: p.downy, fw, fh, flip, phx: mod(p.padx0, p.upx), phy: mod(p.pady0, p.upy), vec4 };
-    const key = blockedKey(spec);
-    let k = blockedKernels.get(key);
-    if (!k) blockedKernels.set(key, (k = kernel('upfirdn2d', key, () => blockedWgsl(spec))));
+    // The key names every specialisation of the WGSL; the runtime compiles each key once.
+    const k = kernel('upfirdn2d', blockedKey(spec), () => blockedWgsl(spec));
     const xBlocks = Math.ceil(outW / (p.upx * groupsX(p.upx)));
     const yBlocks = Math.ceil(outH / (p.upy * stepsY(p.upy)));
     const rowBlocks = N * C * yBlocks;
     rt.dispatch(k, {
       read: [x, f],
       write: [out],
-      uniforms: [H, W, outH, outW, i32(Math.floor(p.padx0 / p.upx)), i32(Math.floor(p.pady0 / p.upy)), xBlocks, yBlocks, rowBlocks, f32(gain)],
+      uniforms: BLOCKED_U.pack({ H, W, outH, outW, qx: Math.floor(p.padx0 / p.upx), qy: Math.floor(p.pady0 / p.upy), xBlocks, yBlocks, rowBlocks, gain }),
       workgroups: Math.ceil((xBlocks * rowBlocks) / BLOCKED_WG),
     });
     return out;
@@ -428,7 +430,7 @@ function pass(x: Tensor, f: Tensor, fw: number, fh: number, p: Params, flip: boo
   rt.dispatch(upfirdnKernel, {
     read: [x, f],
     write: [out],
-    uniforms: [out.size, H, W, outH, outW, i32(p.upx), i32(p.upy), p.downx, p.downy, i32(p.padx0), i32(p.pady0), i32(fw), i32(fh), flip ? 1 : 0, f32(gain)],
+    uniforms: U.pack({ total: out.size, H, W, outH, outW, upx: p.upx, upy: p.upy, downx: p.downx, downy: p.downy, padx0: p.padx0, pady0: p.pady0, fw, fh, flip: flip ? 1 : 0, gain }),
     workgroups: Math.ceil(out.size / WG),
   });
   return out;

@@ -17,10 +17,11 @@
  * moments and step count stay as they were, ready for when it is unfrozen (NADA's layer freezing).
  */
 import { zeroGrad } from '../autograd.js';
-import { bindings, f32, flatMain, kernel } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import { zeros } from '../ops/creation.js';
 import type { Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { checkGrad, checkParam, ParamRegistry, stripUndefined, toGroupList } from './common.js';
 
 export interface AdamOptions {
@@ -50,8 +51,9 @@ export interface AdamState {
 }
 
 const WG = 256;
+const U = uniformStruct({ n: 'u32', beta1: 'f32', beta2: 'f32', eps: 'f32', weightDecay: 'f32', stepSize: 'f32', bc2Sqrt: 'f32' });
 const adamKernel = kernel('adam', 'fused', () => `
-${bindings([['G', 'f32']], [['P', 'f32'], ['M', 'f32'], ['V', 'f32']], 'n: u32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, stepSize: f32, bc2Sqrt: f32')}
+${bindings([['G', 'f32']], [['P', 'f32'], ['M', 'f32'], ['V', 'f32']], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let p = P[idx];
   let g = G[idx] + u.weightDecay * p;
@@ -109,7 +111,7 @@ export class Adam {
       this.rt.dispatch(adamKernel, {
         read: [grad],
         write: [p, s.m, s.v],
-        uniforms: [p.size, f32(beta1), f32(beta2), f32(group.eps), f32(group.weightDecay), f32(group.lr / bc1), f32(Math.sqrt(bc2))],
+        uniforms: U.pack({ n: p.size, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, stepSize: group.lr / bc1, bc2Sqrt: Math.sqrt(bc2) }),
         workgroups: Math.ceil(p.size / WG),
       });
     }

@@ -13,10 +13,11 @@
  * parameters (`requiresGrad = false` or no `.grad`) are skipped and keep their buffers.
  */
 import { zeroGrad } from '../autograd.js';
-import { bindings, f32, flatMain, kernel } from '../kernel.js';
+import { bindings, flatMain, kernel } from '../kernel.js';
 import { zeros } from '../ops/creation.js';
 import type { Runtime } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
+import { uniformStruct } from '../uniforms.js';
 import { checkGrad, checkParam, ParamRegistry, stripUndefined, toGroupList } from './common.js';
 
 export interface SgdOptions {
@@ -45,9 +46,9 @@ export interface SgdState {
 }
 
 const WG = 256;
-const UNIFORMS = 'n: u32, first: u32, nesterov: u32, lr: f32, momentum: f32, dampening: f32, weightDecay: f32';
+const U = uniformStruct({ n: 'u32', first: 'u32', nesterov: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', weightDecay: 'f32' });
 const sgdMomentumKernel = kernel('sgd', 'momentum', () => `
-${bindings([['G', 'f32']], [['P', 'f32'], ['B', 'f32']], UNIFORMS)}
+${bindings([['G', 'f32']], [['P', 'f32'], ['B', 'f32']], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let p = P[idx];
   var d = G[idx] + u.weightDecay * p;
@@ -57,7 +58,7 @@ ${flatMain(WG, `  if (idx >= u.n) { return; }
   if (u.nesterov != 0u) { d = d + u.momentum * b; } else { d = b; }
   P[idx] = p - u.lr * d;`)}`);
 const sgdPlainKernel = kernel('sgd', 'plain', () => `
-${bindings([['G', 'f32']], [['P', 'f32']], UNIFORMS)}
+${bindings([['G', 'f32']], [['P', 'f32']], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.n) { return; }
   let p = P[idx];
   P[idx] = p - u.lr * (G[idx] + u.weightDecay * p);`)}`);
@@ -115,7 +116,7 @@ export class SGD {
       this.rt.dispatch(withMomentum ? sgdMomentumKernel : sgdPlainKernel, {
         read: [grad],
         write: withMomentum ? [p, s.momentumBuffer!] : [p],
-        uniforms: [p.size, first, group.nesterov ? 1 : 0, f32(group.lr), f32(group.momentum), f32(group.dampening), f32(group.weightDecay)],
+        uniforms: U.pack({ n: p.size, first, nesterov: group.nesterov ? 1 : 0, lr: group.lr, momentum: group.momentum, dampening: group.dampening, weightDecay: group.weightDecay }),
         workgroups: Math.ceil(p.size / WG),
       });
     }
