@@ -2,21 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '../src/index.node.js';
 import { makeRng, randn } from '../src/testing/index.js';
 import { checkOp, destroyTestRuntime, testRuntime } from '../src/testing/vitest/index.js';
-import { matmulGradRef, matmulRef } from './reference/matmul.js';
+import { type MatmulRefDims, matmulGradRef, matmulRef } from './reference/matmul.js';
 
 afterAll(destroyTestRuntime);
 const rng = makeRng();
 
-interface Case {
-  batchA: number;
-  batchB: number;
-  M: number;
-  N: number;
-  K: number;
-  transA?: boolean;
-  transB?: boolean;
-  bias?: boolean;
-}
+type Case = MatmulRefDims;
 const cases: Case[] = [
   { batchA: 1, batchB: 1, M: 1, N: 1, K: 1 },
   { batchA: 1, batchB: 1, M: 67, N: 33, K: 19 }, // nothing divides the tiles

@@ -1,4 +1,7 @@
-/** Row-major index arithmetic the float64 references and the op tests share (not a reference itself). */
+/**
+ * Row-major index arithmetic the float64 references and the op tests share (not a reference itself).
+ * Written out here rather than imported from src/ops/shape.ts, so a bug there cannot hide in the references.
+ */
 
 export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
