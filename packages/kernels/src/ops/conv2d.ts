@@ -126,7 +126,7 @@ function convTranspose2dPath(rt: Tensor['rt'], g: Geometry, outPad: readonly [nu
 }
 
 /**
- * A transposed convolution as correlations (conv-flip-weight.ts has the algebra). Stride 1:
+ * A transposed convolution as correlations (conv/flip-weight.ts has the algebra). Stride 1:
  * y = conv2d(x, ŵ) with padding d·(k − 1) − p — same output size, H + d·(k − 1) − 2p. Stride s:
  * output rows y = s·a + r (r < s) take the taps c = (r + p) mod s; with q = ⌊(r + p)/s⌋ and
  * L = ⌈(k − c)/s⌉ taps, row a of the phase is a stride-1 correlation of x with the phase's flipped

@@ -20,7 +20,7 @@
  *    network passes `up === 1`, so up-layers run `conv_transpose2d(x, wᵀ)` unflipped).
  *
  * Fused per sample, with no separate modulation pass. The convolution reads the weight relaid out
- * once per call (see `relayoutKernel`), and the scales go where they cost least (`launchConv`):
+ * once per call (see conv/relaid.ts), and the scales go where they cost least (`launchConv`):
  *  - for correlations at batch 1, and at any batch on outputs of ≥ 128×128, the relayout folds
  *    s and d into the weight it writes (one [I, kh·kw, O] block per sample: small beside such
  *    activations), and the convolution runs unscaled;

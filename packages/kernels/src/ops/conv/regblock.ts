@@ -106,53 +106,53 @@ interface RelaidGatherSpec {
 function relaidGatherKernel(op: string, s: RelaidGatherSpec): Kernel {
   const key = `regblock:relaid:${+s.transposed}${+s.pre}${+s.post}${+s.row3}`;
   return kernel(op, key, () => {
-      const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'vec4f']];
-      if (s.pre) reads.push(['pre', 'f32']);
-      if (s.post) reads.push(['post', 'f32']);
-      // Input column of pixel j of this thread, and the tap loops (only valid taps for the transposed form).
-      const ix = s.transposed ? 'ixBase + i32(4u * blk)' : 'i32(4u * blk * u.S + kx) - u.padX';
-      const ixStep = s.transposed ? '1' : 'i32(u.S)';
-      const rowLoop = s.transposed
-        ? `for (var ky = (y + u32(u.padY)) % u.S; ky < u.kh; ky += u.S) {
-      let iy = (i32(y) + u.padY - i32(ky)) / i32(u.S);`
-        : `for (var ky = 0u; ky < u.kh; ky++) {
-      let iy = i32(y * u.S + ky) - u.padY;`;
-      const colLoop = s.transposed
-        ? `for (var kx = (ph + u32(u.padX)) % u.S; kx < u.kw; kx += u.S) {
-        let ixBase = (i32(ph) + u.padX - i32(kx)) / i32(u.S);`
-        : `for (var kx = 0u; kx < u.kw; kx++) {`;
-      const cs = [...Array(TCO).keys()];
-      const store = cs
-        .map(
-          (c) => `  if (co0 + ${c}u < u.CO) {
+    const reads: Array<[string, string]> = [['X', 'f32'], ['Wl', 'vec4f']];
+    if (s.pre) reads.push(['pre', 'f32']);
+    if (s.post) reads.push(['post', 'f32']);
+    // Input column of pixel j of this thread, and the tap loops (only valid taps for the transposed form).
+    const ix = s.transposed ? 'ixBase + i32(4u * blk)' : 'i32(4u * blk * u.S + kx) - u.padX';
+    const ixStep = s.transposed ? '1' : 'i32(u.S)';
+    const rowLoop = s.transposed
+      ? `for (var ky = (y + u32(u.padY)) % u.S; ky < u.kh; ky += u.S) {
+    let iy = (i32(y) + u.padY - i32(ky)) / i32(u.S);`
+      : `for (var ky = 0u; ky < u.kh; ky++) {
+    let iy = i32(y * u.S + ky) - u.padY;`;
+    const colLoop = s.transposed
+      ? `for (var kx = (ph + u32(u.padX)) % u.S; kx < u.kw; kx += u.S) {
+      let ixBase = (i32(ph) + u.padX - i32(kx)) / i32(u.S);`
+      : `for (var kx = 0u; kx < u.kw; kx++) {`;
+    const cs = [...Array(TCO).keys()];
+    const store = cs
+      .map(
+        (c) => `  if (co0 + ${c}u < u.CO) {
     let co = co0 + ${c}u;
     let scale = ${s.post ? 'post[n * u.CO + co]' : '1.0'};
     let obase = ((n * u.CO + co) * u.Ho + y) * u.Wo;
     for (var j = 0u; j < 4u; j++) {
-      let ox = ${s.transposed ? 'ph + u.S * (4u * blk + j)' : '4u * blk + j'};
-      if (ox < u.Wo) { out[obase + ox] = acc${c}[j] * scale; }
+    let ox = ${s.transposed ? 'ph + u.S * (4u * blk + j)' : '4u * blk + j'};
+    if (ox < u.Wo) { out[obase + ox] = acc${c}[j] * scale; }
     }
   }`,
-        )
-        .join('\n');
-      // Weights: two vec4s of the thread's 8 channels per (ci, tap).
-      const weightUse = `        let wa = Wl[t];
-        let wb = Wl[t + 1u];
+      )
+      .join('\n');
+    // Weights: two vec4s of the thread's 8 channels per (ci, tap).
+    const weightUse = `        let wa = Wl[t];
+      let wb = Wl[t + 1u];
 ${cs.map((c) => `        acc${c} = fma(vec4f(${c < 4 ? 'wa' : 'wb'}[${c % 4}]), xv, acc${c});`).join('\n')}`;
-      // The 6 input pixels under taps 0..2 of the thread's 4 outputs, then the taps unrolled.
-      const row3Taps = `      let ixs = i32(4u * blk) - u.padX;
+    // The 6 input pixels under taps 0..2 of the thread's 4 outputs, then the taps unrolled.
+    const row3Taps = `      let ixs = i32(4u * blk) - u.padX;
 ${[0, 1, 2, 3, 4, 5].map((p) => `      let p${p} = select(0.0, X[row + u32(clamp(ixs + ${p}, 0, i32(u.W) - 1))], ixs + ${p} >= 0 && ixs + ${p} < i32(u.W)) * sc;`).join('\n')}
 ${[0, 1, 2]
   .map(
     (kx) => `      {
-        let kx = ${kx}u;
-        let xv = vec4f(p${kx}, p${kx + 1}, p${kx + 2}, p${kx + 3});
-        let t = wc + (ky * u.kw + kx) * wRow;
+      let kx = ${kx}u;
+      let xv = vec4f(p${kx}, p${kx + 1}, p${kx + 2}, p${kx + 3});
+      let t = wc + (ky * u.kw + kx) * wRow;
 ${weightUse}
-      }`,
+    }`,
   )
   .join('\n')}`;
-      return `
+    return `
 ${bindings(reads, [['out', 'f32']], RELAID_UNIFORMS.wgsl)}
 ${flatMain(WG, `  let cob = u.COp / ${TCO}u;
   let xbs = u.phases * u.nxb;
@@ -174,19 +174,19 @@ ${cs.map((c) => `  var acc${c} = vec4f(0.0);`).join('\n')}
     let sc = ${s.pre ? 'pre[n * u.CI + ci]' : '1.0'};
     let wc = wBase + ci * kk * wRow;
     ${rowLoop}
-      if (iy < 0 || iy >= i32(u.H)) { continue; }
-      let row = plane + u32(iy) * u.W;
+    if (iy < 0 || iy >= i32(u.H)) { continue; }
+    let row = plane + u32(iy) * u.W;
 ${s.row3 ? row3Taps : `      ${colLoop}
-        let ix0 = ${ix};
-        var xv: vec4f;
-        for (var j = 0; j < 4; j++) {
-          let ixj = ix0 + j * ${ixStep};
-          xv[j] = select(0.0, X[row + u32(clamp(ixj, 0, i32(u.W) - 1))], ixj >= 0 && ixj < i32(u.W));
-        }
-        xv = xv * sc;
-        let t = wc + (ky * u.kw + kx) * wRow;
+      let ix0 = ${ix};
+      var xv: vec4f;
+      for (var j = 0; j < 4; j++) {
+        let ixj = ix0 + j * ${ixStep};
+        xv[j] = select(0.0, X[row + u32(clamp(ixj, 0, i32(u.W) - 1))], ixj >= 0 && ixj < i32(u.W));
+      }
+      xv = xv * sc;
+      let t = wc + (ky * u.kw + kx) * wRow;
 ${weightUse}
-      }`}
+    }`}
     }
   }
 ${store}`)}`;

@@ -54,11 +54,11 @@ export function relaidReads(c: ConvSpec, r: RelaidWeight): Tensor[] {
 function relayoutKernel(op: string, pre: boolean, post: boolean): Kernel {
   const key = `relayout:${+pre}${+post}`;
   return kernel(op, key, () => {
-      const reads: Array<[string, string]> = [['Wt', 'f32']];
-      if (pre) reads.push(['pre', 'f32']);
-      if (post) reads.push(['post', 'f32']);
-      const scale = [...(pre ? ['pre[n * u.CI + ci]'] : []), ...(post ? ['post[n * u.CO + co]'] : [])].map((f) => ` * ${f}`).join('');
-      return `
+    const reads: Array<[string, string]> = [['Wt', 'f32']];
+    if (pre) reads.push(['pre', 'f32']);
+    if (post) reads.push(['post', 'f32']);
+    const scale = [...(pre ? ['pre[n * u.CI + ci]'] : []), ...(post ? ['post[n * u.CO + co]'] : [])].map((f) => ` * ${f}`).join('');
+    return `
 ${bindings(reads, [['Wl', 'f32']], RELAYOUT_UNIFORMS.wgsl)}
 @compute @workgroup_size(${RELAYOUT_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

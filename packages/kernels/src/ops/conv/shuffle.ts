@@ -141,28 +141,28 @@ interface ConvShuffleSpec {
 function convShuffleKernel(op: string, s: ConvShuffleSpec): Kernel {
   const key = `shuffle:relaid:${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.px}`;
   return kernel(op, key, () => {
-      const reads = shuffleReads(s.pre, s.post);
-      const S = s.stride;
-      const P = s.px;
-      // Accumulators: P/4 vec4s per output channel.
-      const hs = [...Array(P / 4).keys()];
-      const windowSize = (P - 1) * S + s.kw;
-      const es = [...Array(windowSize).keys()];
-      const ts = [...Array(s.kw).keys()];
-      const cs = [...Array(TCO).keys()];
-      const elem = (j: number, t: number) => j * S + t;
-      const rowLoop = `for (var ky = 0u; ky < u.kh; ky++) {
+    const reads = shuffleReads(s.pre, s.post);
+    const S = s.stride;
+    const P = s.px;
+    // Accumulators: P/4 vec4s per output channel.
+    const hs = [...Array(P / 4).keys()];
+    const windowSize = (P - 1) * S + s.kw;
+    const es = [...Array(windowSize).keys()];
+    const ts = [...Array(s.kw).keys()];
+    const cs = [...Array(TCO).keys()];
+    const elem = (j: number, t: number) => j * S + t;
+    const rowLoop = `for (var ky = 0u; ky < u.kh; ky++) {
     let iy = i32(y * ${S}u + ky) - u.padY;`;
-      // Input column of window element 0.
-      const ix0 = `i32(${P}u * blk * ${S}u) - u.padX`;
-      const tapBody = (t: number) => `        let wv = Wl[w${t}]${s.pre ? ' * sc' : ''};
+    // Input column of window element 0.
+    const ix0 = `i32(${P}u * blk * ${S}u) - u.padX`;
+    const tapBody = (t: number) => `        let wv = Wl[w${t}]${s.pre ? ' * sc' : ''};
 ${hs.map((h) => `        let xv${h} = vec4f(${[0, 1, 2, 3].map((j) => `x${elem(4 * h + j, t)}`).join(', ')});`).join('\n')}
 ${cs.map((c) => `        { let wc = vec4f(subgroupShuffle(wv, ${c}u));${hs.map((h) => ` acc${c}_${h} = fma(wc, xv${h}, acc${c}_${h});`).join('')} }`).join('\n')}`;
-      const taps = ts.map((t) => `      {\n${tapBody(t)}\n      }`).join('\n');
-      const store = storeShuffleOut(s.post, (c) =>
-        hs.map((h) => ({ acc: `acc${c}_${h}`, ox: `${P}u * blk + ${4 * h}u + j` })),
-      );
-      return `enable subgroups;
+    const taps = ts.map((t) => `      {\n${tapBody(t)}\n      }`).join('\n');
+    const store = storeShuffleOut(s.post, (c) =>
+      hs.map((h) => ({ acc: `acc${c}_${h}`, ox: `${P}u * blk + ${4 * h}u + j` })),
+    );
+    return `enable subgroups;
 ${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS.wgsl)}
 @compute @workgroup_size(${SHUFFLE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
@@ -265,35 +265,35 @@ const UP_PX = 4;
 function convShuffleUpKernel(op: string, s: ConvShuffleUpSpec): Kernel {
   const key = `shuffle:relaidUp:${+s.pre}${+s.post}:${s.kw}:${s.stride}:${s.r}`;
   return kernel(op, key, () => {
-      const reads = shuffleReads(s.pre, s.post);
-      const S = s.stride;
-      const P = UP_PX;
-      const phases = [...Array(S).keys()].map((ph) => {
-        const kx0 = (ph + s.r) % S;
-        return { ph, kx0, dq: Math.floor((ph + s.r) / S), nt: Math.max(0, Math.ceil((s.kw - kx0) / S)) };
-      });
-      const live = phases.filter((q) => q.nt > 0);
-      const minOff = Math.min(...live.map((q) => q.dq - (q.nt - 1)));
-      const maxOff = Math.max(...live.map((q) => q.dq)) + P - 1;
-      const es = [...Array(maxOff - minOff + 1).keys()];
-      const cs = [...Array(TCO).keys()];
-      const ks = [...Array(s.kw).keys()];
-      const js = [0, 1, 2, 3];
-      const taps = live
-        .flatMap((q) =>
-          [...Array(q.nt).keys()].map((t) => {
-            const kx = q.kx0 + t * S;
-            const xv = `vec4f(${js.map((j) => `x${q.dq - t + j - minOff}`).join(', ')})`;
-            return `      {
-        let wv = Wl[w${kx}]${s.pre ? ' * sc' : ''};
-        let xv = ${xv};
+    const reads = shuffleReads(s.pre, s.post);
+    const S = s.stride;
+    const P = UP_PX;
+    const phases = [...Array(S).keys()].map((ph) => {
+      const kx0 = (ph + s.r) % S;
+      return { ph, kx0, dq: Math.floor((ph + s.r) / S), nt: Math.max(0, Math.ceil((s.kw - kx0) / S)) };
+    });
+    const live = phases.filter((q) => q.nt > 0);
+    const minOff = Math.min(...live.map((q) => q.dq - (q.nt - 1)));
+    const maxOff = Math.max(...live.map((q) => q.dq)) + P - 1;
+    const es = [...Array(maxOff - minOff + 1).keys()];
+    const cs = [...Array(TCO).keys()];
+    const ks = [...Array(s.kw).keys()];
+    const js = [0, 1, 2, 3];
+    const taps = live
+      .flatMap((q) =>
+        [...Array(q.nt).keys()].map((t) => {
+          const kx = q.kx0 + t * S;
+          const xv = `vec4f(${js.map((j) => `x${q.dq - t + j - minOff}`).join(', ')})`;
+          return `      {
+      let wv = Wl[w${kx}]${s.pre ? ' * sc' : ''};
+      let xv = ${xv};
 ${cs.map((c) => `        acc${c}_${q.ph} = fma(vec4f(subgroupShuffle(wv, ${c}u)), xv, acc${c}_${q.ph});`).join('\n')}
-      }`;
-          }),
-        )
-        .join('\n');
-      const store = storeShuffleOut(s.post, (c) => phases.map((q) => ({ acc: `acc${c}_${q.ph}`, ox: `${q.ph}u + ${S}u * (${P}u * blk + j)` })));
-      return `enable subgroups;
+    }`;
+        }),
+      )
+      .join('\n');
+    const store = storeShuffleOut(s.post, (c) => phases.map((q) => ({ acc: `acc${c}_${q.ph}`, ox: `${q.ph}u + ${S}u * (${P}u * blk + j)` })));
+    return `enable subgroups;
 ${bindings(reads, [['out', 'f32']], SHUFFLE_UNIFORMS.wgsl)}
 @compute @workgroup_size(${SHUFFLE_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {

@@ -144,34 +144,34 @@ interface WeightGradSpec {
 function weightGradRowsKernel(op: string, s: WeightGradSpec & { kw: number; stride: number; ipl: number }): Kernel {
   const key = `weightGrad:scaledRows:${+s.transposed}${+s.flip}${+s.demod}:${s.kw}:${s.stride}:${s.ipl}`;
   return kernel(op, key, () => {
-      const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
-      if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
-      const KW = s.kw;
-      const ST = s.stride;
-      const os = [...Array(TCO).keys()];
-      const ts = [...Array(KW).keys()];
-      const ics = [...Array(s.ipl).keys()];
-      // Dense side (walked pixel by pixel) and tap side (read at q·S − P + k). The input-channel
-      // side has one value (or window) per lane channel c; the output side is the lane's oLane.
-      const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
-      const iPlane = (c: number) => `(n * u.CI + iLane${c}) * u.H * u.W`;
-      const oPlane = '(n * u.CO + oLane) * u.Ho * u.Wo';
-      const tapVal = (buf: string, row: string, col: string, t: number, scale: string) =>
-        `select(0.0, ${buf}[${row} + u32(clamp(${col} + ${t}, 0, i32(${BW}) - 1))] * ${scale}, ${col} + ${t} >= 0 && ${col} + ${t} < i32(${BW}))`;
-      // Windows: w{c}_{t} over x for a correlation (one per lane channel), w_{t} over g for a transposed one.
-      const win = (c: number, t: number) => (s.transposed ? `w_${t}` : `w${c}_${t}`);
-      const winKeys = s.transposed ? [null] : ics;
-      const winLoad = (c: number | null, t: number, col: string) =>
-        s.transposed ? tapVal('G', 'tapRow', col, t, 'dLane') : tapVal('X', `tapRow${c}`, col, t, `sLane${c}`);
-      const carried = ts.filter((t) => t + ST < KW);
-      const fresh = ts.filter((t) => t + ST >= KW);
-      const tapIndex = (t: number) => (s.flip ? `(u.kh - 1u - ky) * u.kw + ${KW - 1 - t}u` : `ky * u.kw + ${t}u`);
-      const body = s.transposed
-        ? `${ics.map((c) => `        let dv${c} = X[denseRow${c} + qx] * sLane${c};`).join('\n')}
+    const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
+    if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
+    const KW = s.kw;
+    const ST = s.stride;
+    const os = [...Array(TCO).keys()];
+    const ts = [...Array(KW).keys()];
+    const ics = [...Array(s.ipl).keys()];
+    // Dense side (walked pixel by pixel) and tap side (read at q·S − P + k). The input-channel
+    // side has one value (or window) per lane channel c; the output side is the lane's oLane.
+    const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
+    const iPlane = (c: number) => `(n * u.CI + iLane${c}) * u.H * u.W`;
+    const oPlane = '(n * u.CO + oLane) * u.Ho * u.Wo';
+    const tapVal = (buf: string, row: string, col: string, t: number, scale: string) =>
+      `select(0.0, ${buf}[${row} + u32(clamp(${col} + ${t}, 0, i32(${BW}) - 1))] * ${scale}, ${col} + ${t} >= 0 && ${col} + ${t} < i32(${BW}))`;
+    // Windows: w{c}_{t} over x for a correlation (one per lane channel), w_{t} over g for a transposed one.
+    const win = (c: number, t: number) => (s.transposed ? `w_${t}` : `w${c}_${t}`);
+    const winKeys = s.transposed ? [null] : ics;
+    const winLoad = (c: number | null, t: number, col: string) =>
+      s.transposed ? tapVal('G', 'tapRow', col, t, 'dLane') : tapVal('X', `tapRow${c}`, col, t, `sLane${c}`);
+    const carried = ts.filter((t) => t + ST < KW);
+    const fresh = ts.filter((t) => t + ST >= KW);
+    const tapIndex = (t: number) => (s.flip ? `(u.kh - 1u - ky) * u.kw + ${KW - 1 - t}u` : `ky * u.kw + ${t}u`);
+    const body = s.transposed
+      ? `${ics.map((c) => `        let dv${c} = X[denseRow${c} + qx] * sLane${c};`).join('\n')}
 ${os.map((o) => ts.map((t) => `        { let gs = subgroupShuffle(w_${t}, ${o}u);${ics.map((c) => ` acc${o}_${t}_${c} = fma(gs, dv${c}, acc${o}_${t}_${c});`).join('')} }`).join('\n')).join('\n')}`
-        : `        let dv = G[denseRow + qx] * dLane;
+      : `        let dv = G[denseRow + qx] * dLane;
 ${os.map((o) => `        { let g = subgroupShuffle(dv, ${o}u);${ts.map((t) => ics.map((c) => ` acc${o}_${t}_${c} = fma(g, w${c}_${t}, acc${o}_${t}_${c});`).join('')).join('')} }`).join('\n')}`;
-      return `enable subgroups;
+    return `enable subgroups;
 ${bindings(reads, [['DW', 'f32']], MOD_GRAD_UNIFORMS.wgsl)}
 @compute @workgroup_size(${SHUFFLE_WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
@@ -185,21 +185,21 @@ ${os.map((o) => ts.map((t) => ics.map((c) => `var acc${o}_${t}_${c} = 0.0;`).joi
 ${ics.map((c) => `    let sLane${c} = S[n * u.CI + iLane${c}];`).join('\n')}
     let dLane = ${s.demod ? 'D[n * u.CO + oLane]' : '1.0'};
     for (var qy = 0u; qy < ${AH}; qy++) {
-      let by = i32(qy * ${ST}u + ky) - u.padY;
-      if (by < 0 || by >= i32(${BH})) { continue; }
+    let by = i32(qy * ${ST}u + ky) - u.padY;
+    if (by < 0 || by >= i32(${BH})) { continue; }
 ${s.transposed
   ? `      let tapRow = ${oPlane} + u32(by) * ${BW};
 ${ics.map((c) => `      let denseRow${c} = ${iPlane(c)} + qy * ${AW};`).join('\n')}`
   : `${ics.map((c) => `      let tapRow${c} = ${iPlane(c)} + u32(by) * ${BW};`).join('\n')}
-      let denseRow = ${oPlane} + qy * ${AW};`}
-      // The window before pixel 0: the values pixel 0 carries over (taps t + S of pixel −1).
+    let denseRow = ${oPlane} + qy * ${AW};`}
+    // The window before pixel 0: the values pixel 0 carries over (taps t + S of pixel −1).
 ${winKeys.map((c) => ts.map((t) => `      var ${win(c ?? 0, t)} = ${t >= ST ? winLoad(c, t, `-${ST} - u.padX`) : '0.0'};`).join('\n')).join('\n')}
-      for (var qx = 0u; qx < ${AW}; qx++) {
-        let col = i32(qx * ${ST}u) - u.padX;
+    for (var qx = 0u; qx < ${AW}; qx++) {
+      let col = i32(qx * ${ST}u) - u.padX;
 ${winKeys.map((c) => carried.map((t) => `        ${win(c ?? 0, t)} = ${win(c ?? 0, t + ST)};`).join('\n')).join('\n')}
 ${winKeys.map((c) => fresh.map((t) => `        ${win(c ?? 0, t)} = ${winLoad(c, t, 'col')};`).join('\n')).join('\n')}
 ${body}
-      }
+    }
     }
   }
 ${s.demod ? `  // Demodulation term: Σ_n q[n, o] · s[n, i]².
@@ -216,7 +216,7 @@ ${ics
 ${os
   .map(
     (o) => `    if (o0 + ${o}u < u.CO) {
-      let base = ((o0 + ${o}u) * u.CI + iFirst + ${c}u) * kk;
+    let base = ((o0 + ${o}u) * u.CI + iFirst + ${c}u) * kk;
 ${ts.map((t) => `      { let wi = base + ${tapIndex(t)}; DW[wi] = acc${o}_${t}_${c}${s.demod ? ` - Wt[wi] * dem${o}_${c}` : ''}; }`).join('\n')}
     }`,
   )
@@ -231,15 +231,15 @@ ${ts.map((t) => `      { let wi = base + ${tapIndex(t)}; DW[wi] = acc${o}_${t}_$
 function weightGradKernel(op: string, s: WeightGradSpec): Kernel {
   const key = `weightGrad:scaled:${+s.transposed}${+s.flip}${+s.demod}`;
   return kernel(op, key, () => {
-      const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
-      if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
-      // A: the side walked densely; B: the side read at q·S − P + k.
-      const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
-      const gPix = s.transposed ? 'by * u.Wo + bx' : 'qy * u.Wo + qx';
-      const xPix = s.transposed ? 'qy * u.W + qx' : 'by * u.W + bx';
-      const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
-      const oi = [0, 1, 2, 3];
-      return `
+    const reads: Array<[string, string]> = [['G', 'f32'], ['X', 'f32'], ['S', 'f32']];
+    if (s.demod) reads.push(['D', 'f32'], ['Wt', 'f32'], ['Q', 'f32']);
+    // A: the side walked densely; B: the side read at q·S − P + k.
+    const [AH, AW, BH, BW] = s.transposed ? ['u.H', 'u.W', 'u.Ho', 'u.Wo'] : ['u.Ho', 'u.Wo', 'u.H', 'u.W'];
+    const gPix = s.transposed ? 'by * u.Wo + bx' : 'qy * u.Wo + qx';
+    const xPix = s.transposed ? 'qy * u.W + qx' : 'by * u.W + bx';
+    const tap = s.flip ? '(u.kh - 1u - ky) * u.kw + (u.kw - 1u - kx)' : 'ky * u.kw + kx';
+    const oi = [0, 1, 2, 3];
+    return `
 ${bindings(reads, [['DW', 'f32']], MOD_GRAD_UNIFORMS.wgsl)}
 fn floorDiv(a: i32, b: i32) -> i32 { return select((a - b + 1) / b, a / b, a >= 0); }
 fn ceilDiv(a: i32, b: i32) -> i32 { return select(a / b, (a + b - 1) / b, a >= 0); }
@@ -268,24 +268,24 @@ ${oi.map((a) => `    var p${a} = vec4f(0.0);`).join('\n')}
 ${oi.map((a) => `    let g${a} = (n * u.CO + o${a}) * gPlane;`).join('\n')}
 ${oi.map((b) => `    let x${b} = (n * u.CI + i${b}) * xPlane;`).join('\n')}
     for (var qyi = i32(qy0); qyi <= qy1; qyi++) {
-      let qy = u32(qyi);
-      let by = u32(qyi * st - u.padY + i32(ky));
-      for (var qxi = i32(qx0); qxi <= qx1; qxi++) {
-        let qx = u32(qxi);
-        let bx = u32(qxi * st - u.padX + i32(kx));
-        let gp = ${gPix};
-        let xp = ${xPix};
-        let xv = vec4f(X[x0 + xp], X[x1 + xp], X[x2 + xp], X[x3 + xp]);
+    let qy = u32(qyi);
+    let by = u32(qyi * st - u.padY + i32(ky));
+    for (var qxi = i32(qx0); qxi <= qx1; qxi++) {
+      let qx = u32(qxi);
+      let bx = u32(qxi * st - u.padX + i32(kx));
+      let gp = ${gPix};
+      let xp = ${xPix};
+      let xv = vec4f(X[x0 + xp], X[x1 + xp], X[x2 + xp], X[x3 + xp]);
 ${oi.map((a) => `        p${a} = fma(vec4f(G[g${a} + gp]), xv, p${a});`).join('\n')}
-      }
+    }
     }
     let sv = vec4f(S[n * u.CI + i0], S[n * u.CI + i1], S[n * u.CI + i2], S[n * u.CI + i3]);
 ${oi
   .map((a) =>
     s.demod
-      ? `    acc${a} = fma(p${a} * D[n * u.CO + o${a}], sv, acc${a});
+    ? `    acc${a} = fma(p${a} * D[n * u.CO + o${a}], sv, acc${a});
     dem${a} = fma(vec4f(Q[n * u.CO + o${a}]), sv * sv, dem${a});`
-      : `    acc${a} = fma(p${a}, sv, acc${a});`,
+    : `    acc${a} = fma(p${a}, sv, acc${a});`,
   )
   .join('\n')}
   }
@@ -294,10 +294,10 @@ ${oi
   .map(
     (a) => `  if (oBase + ${a}u < u.CO) {
     for (var b = 0u; b < 4u; b++) {
-      if (iBase + b < u.CI) {
-        let wi = ((oBase + ${a}u) * u.CI + iBase + b) * kk + t;
-        DW[wi] = acc${a}[b]${s.demod ? ` - Wt[wi] * dem${a}[b]` : ''};
-      }
+    if (iBase + b < u.CI) {
+      let wi = ((oBase + ${a}u) * u.CI + iBase + b) * kk + t;
+      DW[wi] = acc${a}[b]${s.demod ? ` - Wt[wi] * dem${a}[b]` : ''};
+    }
     }
   }`,
   )
