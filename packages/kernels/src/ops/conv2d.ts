@@ -8,28 +8,15 @@
  *   convTranspose2d:  the adjoint of conv2d in x: w [Cin, Cout/groups, kh, kw],
  *                     out = (in − 1)·s − 2p + d·(k − 1) + outputPadding + 1.
  *
- * Three implicit-GEMM kernels, each register-blocked like matmul's `regblock` (no workgroup
- * memory, no barriers — what lavapipe wants): a thread owns TM output channels × 4 outputs and
- * keeps the 4·TM sums in vec4 registers; the GEMM's K loop walks (input channel, ky, kx) and
- * gathers the input straight from NCHW, so no im2col buffer is ever written.
- *  - `forward`: the conv2d gather. A thread's 4 pixels are consecutive in one output row, so a
- *    tap row outside the image is skipped for all of them at once.
- *  - `transposed`: conv_transpose2d as a gather (no atomics). A thread's 4 pixels share one phase
- *    (x ≡ r mod s), so for each kx either all 4 land on real input pixels — consecutive ones — or
- *    none do and the tap is skipped: stride-2 costs no wasted multiply-adds.
- *  - `weightGrad`: dw[co, k] = Σ_pixels dy[co, pixel] · patch[k, pixel]; a thread owns TM output
- *    channels × 4 of the (ci, ky, kx) taps.
- * The adjoints close the set: conv2d's dx is `transposed` with the same weight tensor,
- * convTranspose2d's dx is `forward` with it, and both weight gradients are `weightGrad` with the
- * roles of the two activations swapped.
- *
- * TM (channels per thread) is 1, 2, 4 or 8 — the smallest power of two covering the channels per
- * group, up to 8 — so depthwise (groups = C) and 3-channel ToRGB convs don't compute 8 rows to
- * keep one. With 8 or more channels per group on a CPU adapter with subgroups, the gather runs as
- * `forwardShuffle` (see `conv2dVariant`): the 8 lanes of a subgroup share their weight loads.
- * On GPUs the conv2d gather is `tiledCorrelation` instead (conv-tiled.ts: workgroup-memory
- * tiles, what real GPUs want); the transposed gather and the weight gradient run the kernels
- * here on every adapter.
+ * The kernels are the convolution engine's (ops/conv/: one spec, one file per kernel shape); this
+ * file checks arguments, builds specs and picks the kernel:
+ *  - the conv2d gather: `regblockCorrelation`, `shuffleCorrelation` (CPU adapters with subgroups,
+ *    8 or more channels per group) or `tiledCorrelation` (GPUs) — see `conv2dVariant`;
+ *  - the transposed gather: `transposedGather`;
+ *  - the weight gradient: `weightGradStrided`.
+ * The adjoints close the set: conv2d's dx is the transposed convolution with the same weight,
+ * convTranspose2d's dx is the conv2d gather with it, and both weight gradients are
+ * `weightGradStrided` with the roles of the two activations swapped.
  *
  * convTranspose2d (conv2d's input gradient, also inside R1's double backward) runs as
  * correlations with the flipped, channel-swapped weight on the conv2d gather
@@ -40,16 +27,16 @@
  * 2.12 → 1.03 s; stride 2, 32 ch 16 → 33 px 105 → 15 ms, 128 ch 1.26 → 0.40 s.
  */
 import { attach } from '../grad-node.js';
-import { bindings, flatMain, i32, kernel, type Kernel } from '../kernel.js';
 import { type Tensor, formatShape } from '../tensor.js';
 import { sum } from './broadcast.js';
-import { tiledCorrelation, tiledGrid } from './conv-tiled.js';
-import { flipTransposeWeight, phaseTaps } from './conv-flip-weight.js';
-
-const WG = 64;
-const TN = 4;
-/** Lanes sharing one weight row each in the `shuffle` kernels (lavapipe's subgroup is 8). */
-const SHUFFLE_LANES = 8;
+import { flipTransposeWeight, phaseTaps } from './conv/flip-weight.js';
+import { regblockCorrelation } from './conv/regblock.js';
+import { shuffleCorrelation } from './conv/shuffle.js';
+import { type ConvGeometry, type ConvSpec, correlationStrides, type OutputPhase, SHUFFLE_LANES, transposedStrides } from './conv/spec.js';
+import { tmFor } from './conv/strided-gather.js';
+import { tiledCorrelation, tiledGrid } from './conv/tiled.js';
+import { transposedGather } from './conv/transposed.js';
+import { weightGradStrided } from './conv/weight-grad.js';
 
 export type Pair = number | readonly [number, number];
 
@@ -66,324 +53,8 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
   outputPadding?: Pair;
 }
 
-/** Everything a launch needs, for all three kernels. */
-interface Geometry {
-  N: number;
-  /** Channels of the tensor read by the K loop (x for forward, the transposed input, the patches' source). */
-  Cin: number;
-  H: number;
-  W: number;
-  /** Channels and size of the tensor written / of dy. */
-  Cout: number;
-  OH: number;
-  OW: number;
-  kh: number;
-  kw: number;
-  sy: number;
-  sx: number;
-  py: number;
-  px: number;
-  dy: number;
-  dx: number;
-  groups: number;
-}
-
-const UNIFORMS =
-  'total: u32, N: u32, Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, kh: u32, kw: u32, ' +
-  'sy: u32, sx: u32, py: i32, px: i32, dly: u32, dlx: u32, Kg: u32, Mg: u32, xBlocks: u32, cBlocks: u32, ' +
-  'fy: u32, fx: u32, ry: u32, rx: u32, FOH: u32, FOW: u32';
-
-/**
- * Where the conv2d gather writes: pixel (oy, ox) of its OH×OW result goes to (oy·fy + ry, ox·fx + rx)
- * of an FOH×FOW output — one phase of a strided transposed convolution (`runTransposedAsCorrelation`).
- */
-interface OutputPhase {
-  out: Tensor;
-  fy: number;
-  fx: number;
-  ry: number;
-  rx: number;
-}
-
-function uniforms(g: Geometry, total: number, xBlocks: number, cBlocks: number, Kg: number, Mg: number, phase?: OutputPhase) {
-  const [fy, fx, ry, rx, FOH, FOW] = phase ? [phase.fy, phase.fx, phase.ry, phase.rx, phase.out.shape[2], phase.out.shape[3]] : [1, 1, 0, 0, g.OH, g.OW];
-  return [total, g.N, g.Cin, g.H, g.W, g.Cout, g.OH, g.OW, g.kh, g.kw, g.sy, g.sx, i32(g.py), i32(g.px), g.dy, g.dx, Kg, Mg, xBlocks, cBlocks, fy, fx, ry, rx, FOH, FOW];
-}
-
-const rowsOf = (tm: number) => [...Array(tm).keys()];
-const cols = [0, 1, 2, 3];
-
-/** Channels per thread for `perGroup` output channels per group. */
-function tmFor(perGroup: number): number {
-  return perGroup >= 8 ? 8 : perGroup >= 4 ? 4 : perGroup >= 2 ? 2 : 1;
-}
-
-/** Per tap: the 4 pixels' clamped offsets `o0..o3` in row `row` and their in-image mask `inside`. */
-function tapSetup(row: string, col: (j: number) => string): string {
-  return `${cols.map((j) => `      let c${j} = ${col(j)};\n      let o${j} = ${row} + u32(clamp(c${j}, 0, i32(u.W) - 1));`).join('\n')}
-      let inside = vec4<bool>(${cols.map((j) => `c${j} >= 0 && (c${j} < i32(u.W))`).join(', ')});`;
-}
-/** The 4 pixels at channel offset `xo`, zero outside the image (select, so padding never reads NaN·0). */
-const maskedLoad = (xo: string) => `select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + ${xo}]`).join(', ')}), inside)`;
-
-function storeOut(tm: number, bias: boolean, pixelIndex: (j: number) => string, pixelOk: (j: number) => string): string {
-  return rowsOf(tm)
-    .map(
-      (i) => `  if (co0 + ${i}u < u.Mg) {
-    let oc = g * u.Mg + co0 + ${i}u;
-    let obase = (n * u.Cout + oc) * u.FOH * u.FOW;
-${cols.map((j) => `    if (${pixelOk(j)}) { out[obase + ${pixelIndex(j)}] = acc${i}[${j}]${bias ? ' + bias[oc]' : ''}; }`).join('\n')}
-  }`,
-    )
-    .join('\n');
-}
-
-// ------------------------------------------------------------------------------------ conv2d gather
-
-function forwardWgsl(tm: number, bias: boolean): string {
-  const rows = rowsOf(tm);
-  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
-  if (bias) reads.push(['bias', 'f32']);
-  return `
-${bindings(reads, [['out', 'f32']], UNIFORMS)}
-${flatMain(WG, `  if (idx >= u.total) { return; }
-  var r = idx;
-  let xb = r % u.xBlocks; r = r / u.xBlocks;
-  let oy = r % u.OH; r = r / u.OH;
-  let n = r % u.N; r = r / u.N;
-  let cb = r % u.cBlocks;
-  let g = r / u.cBlocks;
-  let co0 = cb * ${tm}u;
-  let ox0 = xb * 4u;
-  let iy0 = i32(oy * u.sy) - u.py;
-${cols.map((j) => `  let ix${j} = i32((ox0 + ${j}u) * u.sx) - u.px;`).join('\n')}
-  let taps = u.kh * u.kw;
-  let KK = u.Kg * taps;
-${rows.map((i) => `  let w${i} = (g * u.Mg + min(co0 + ${i}u, u.Mg - 1u)) * KK;\n  var acc${i} = vec4f(0.0);`).join('\n')}
-  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
-  // Taps outside, channels inside: the bounds, masks and offsets of a tap are worked out once
-  // for all Kg channels (integer work is scalar on CPU backends; the channel loop is pure FMA).
-  let plane = u.H * u.W;
-  for (var ky = 0u; ky < u.kh; ky++) {
-    let iy = iy0 + i32(ky * u.dly);
-    if (iy < 0 || iy >= i32(u.H)) { continue; }
-    let xr = xn + u32(iy) * u.W;
-    for (var kx = 0u; kx < u.kw; kx++) {
-      let d = i32(kx * u.dlx);
-${tapSetup('xr', (j) => `ix${j} + d`)}
-      var wk = ky * u.kw + kx;
-      var xo = 0u;
-      for (var ci = 0u; ci < u.Kg; ci++) {
-        let v = ${maskedLoad('xo')};
-${rows.map((i) => `        acc${i} = fma(vec4f(Wt[w${i} + wk]), v, acc${i});`).join('\n')}
-        wk += taps;
-        xo += plane;
-      }
-    }
-  }
-${storeOut(tm, bias, (j) => `(oy * u.fy + u.ry) * u.FOW + (ox0 + ${j}u) * u.fx + u.rx`, (j) => `ox0 + ${j}u < u.OW`)}`)}`;
-}
-
-/**
- * The conv2d gather for CPU adapters with subgroups (`shuffle`): the forward kernel's layout, but
- * the 8 lanes of a subgroup share the same 8 output channels — the channel block comes from the
- * workgroup row, the pixel blocks from x — and lane l loads channel co0 + l's weight for each
- * (tap, channel) step, the others reading it with `subgroupShuffle`: one weight load per lane
- * instead of eight (loads, not FMAs, bound lavapipe). No early return and no divergent
- * `continue` around the shuffles: out-of-range threads and tap rows are masked instead.
- */
-function forwardShuffleWgsl(bias: boolean, row3: boolean): string {
-  const rows = rowsOf(SHUFFLE_LANES);
-  const fmas = rows.map((i) => `acc${i} = fma(vec4f(subgroupShuffle(wv, ${i}u)), v, acc${i});`);
-  // General taps: for each (ky, kx), the 4 pixels of every input channel.
-  const anyTaps = `    for (var kx = 0u; kx < u.kw; kx++) {
-      let d = i32(kx * u.dlx);
-${tapSetup('xr', (j) => `ix${j} + d`)}
-      let live = inside & vec4<bool>(rowOk);
-      var wk = wLane + ky * u.kw + kx;
-      var xo = 0u;
-      for (var ci = 0u; ci < u.Kg; ci++) {
-        let v = select(vec4f(0.0), vec4f(${cols.map((j) => `X[o${j} + xo]`).join(', ')}), live);
-        let wv = Wt[wk];
-${fmas.map((f) => `        ${f}`).join('\n')}
-        wk += taps;
-        xo += plane;
-      }
-    }`;
-  // 3 taps wide, stride 1, no dilation: the thread's 4 pixels under the 3 taps of a row span 6
-  // input pixels, loaded once per (row, channel) instead of 12 times.
-  const p6 = [0, 1, 2, 3, 4, 5];
-  const row3Taps = `${p6.map((p) => `    let c${p} = ix0 + ${p};\n    let q${p} = xr + u32(clamp(c${p}, 0, i32(u.W) - 1));\n    let ok${p} = rowOk && c${p} >= 0 && c${p} < i32(u.W);`).join('\n')}
-    var wk = wLane + ky * 3u;
-    var xo = 0u;
-    for (var ci = 0u; ci < u.Kg; ci++) {
-${p6.map((p) => `      let p${p} = select(0.0, X[q${p} + xo], ok${p});`).join('\n')}
-${[0, 1, 2].map((kx) => `      {
-        let v = vec4f(p${kx}, p${kx + 1}, p${kx + 2}, p${kx + 3});
-        let wv = Wt[wk + ${kx}u];
-${fmas.map((f) => `        ${f}`).join('\n')}
-      }`).join('\n')}
-      wk += taps;
-      xo += plane;
-    }`;
-  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
-  if (bias) reads.push(['bias', 'f32']);
-  return `enable subgroups;
-${bindings(reads, [['out', 'f32']], UNIFORMS)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(subgroup_invocation_id) lane: u32) {
-  let valid = gid.x < u.total;
-  var r = min(gid.x, u.total - 1u);
-  let xb = r % u.xBlocks; r = r / u.xBlocks;
-  let oy = r % u.OH;
-  let n = r / u.OH;
-  let cb = wid.y % u.cBlocks;
-  let g = wid.y / u.cBlocks;
-  let co0 = cb * ${SHUFFLE_LANES}u;
-  let ox0 = xb * 4u;
-  let iy0 = i32(oy * u.sy) - u.py;
-${cols.map((j) => `  let ix${j} = i32((ox0 + ${j}u) * u.sx) - u.px;`).join('\n')}
-  let taps = u.kh * u.kw;
-  let KK = u.Kg * taps;
-  // This lane's weight row: channel co0 + lane (clamped), shared through the subgroup.
-  let wLane = (g * u.Mg + min(co0 + lane % ${SHUFFLE_LANES}u, u.Mg - 1u)) * KK;
-${rows.map((i) => `  var acc${i} = vec4f(0.0);`).join('\n')}
-  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
-  let plane = u.H * u.W;
-  for (var ky = 0u; ky < u.kh; ky++) {
-    let iy = iy0 + i32(ky * u.dly);
-    let rowOk = iy >= 0 && iy < i32(u.H);
-    let xr = xn + u32(clamp(iy, 0, i32(u.H) - 1)) * u.W;
-${row3 ? row3Taps : anyTaps}
-  }
-${storeOut(SHUFFLE_LANES, bias, (j) => `(oy * u.fy + u.ry) * u.FOW + (ox0 + ${j}u) * u.fx + u.rx`, (j) => `valid && ox0 + ${j}u < u.OW`)}
-}`;
-}
-
-// ------------------------------------------------------------------------------------ conv_transpose2d gather
-
-function transposedWgsl(tm: number, bias: boolean): string {
-  const rows = rowsOf(tm);
-  const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
-  if (bias) reads.push(['bias', 'f32']);
-  // xBlocks = sx · (blocks of 4 per phase); pixel j of a thread is x = phase + sx·(4·xq + j).
-  return `
-${bindings(reads, [['out', 'f32']], UNIFORMS)}
-${flatMain(WG, `  if (idx >= u.total) { return; }
-  var r = idx;
-  let slot = r % u.xBlocks; r = r / u.xBlocks;
-  let oy = r % u.OH; r = r / u.OH;
-  let n = r % u.N; r = r / u.N;
-  let cb = r % u.cBlocks;
-  let g = r / u.cBlocks;
-  let co0 = cb * ${tm}u;
-  let phase = slot % u.sx;
-  let ox0 = phase + u.sx * 4u * (slot / u.sx);
-  let sy = i32(u.sy);
-  let sx = i32(u.sx);
-  let taps = u.kh * u.kw;
-${rows.map((i) => `  let oc${i} = min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
-  let xn = (n * u.Cin + g * u.Kg) * u.H * u.W;
-  let plane = u.H * u.W;
-  let wStep = u.Mg * taps;
-  for (var ky = 0u; ky < u.kh; ky++) {
-    let ty = i32(oy) + u.py - i32(ky * u.dly);
-    // Only taps landing on an input row contribute (ty = iy·s exactly).
-    if (ty < 0 || ty % sy != 0 || ty / sy >= i32(u.H)) { continue; }
-    let xr = xn + u32(ty / sy) * u.W;
-    for (var kx = 0u; kx < u.kw; kx++) {
-      let tx = i32(ox0) + u.px - i32(kx * u.dlx);
-      if (((tx % sx) + sx) % sx != 0) { continue; }
-      // Exact division (tx ≡ 0 mod s), so truncation is harmless for negative tx; the 4 pixels
-      // of this phase read 4 consecutive input columns.
-      let ix = tx / sx;
-${tapSetup('xr', (j) => `ix + ${j}`)}
-      let tap = ky * u.kw + kx;
-${rows.map((i) => `      let wb${i} = ((g * u.Kg) * u.Mg + oc${i}) * taps + tap;`).join('\n')}
-      var wo = 0u;
-      var xo = 0u;
-      for (var ci = 0u; ci < u.Kg; ci++) {
-        let v = ${maskedLoad('xo')};
-${rows.map((i) => `        acc${i} = fma(vec4f(Wt[wb${i} + wo]), v, acc${i});`).join('\n')}
-        wo += wStep;
-        xo += plane;
-      }
-    }
-  }
-${storeOut(tm, bias, (j) => `oy * u.OW + ox0 + ${j}u * u.sx`, (j) => `ox0 + ${j}u * u.sx < u.OW`)}`)}`;
-}
-
-// ------------------------------------------------------------------------------------ weight gradient
-
-function weightGradWgsl(tm: number, shuffle = false): string {
-  const rows = rowsOf(tm);
-  // The shuffle form (tm = 8): lane l loads output channel co0 + l's gradient pixel for the whole
-  // subgroup; the launch pads the K blocks to whole subgroups so a subgroup shares co0.
-  const gLoad = shuffle
-    ? `        let gv = G[p + gl * plane];
-${rows.map((i) => `        acc${i} = fma(vec4f(subgroupShuffle(gv, ${i}u)), v, acc${i});`).join('\n')}`
-    : rows.map((i) => `        acc${i} = fma(vec4f(G[p + gc${i} * plane]), v, acc${i});`).join('\n');
-  // Reads: G = the "output-side" activation [N, Cout, OH, OW], X = the patch source [N, Cin, H, W].
-  const head = shuffle
-    ? `enable subgroups;
-// Whole subgroups pass or leave the bounds check together (total is a multiple of 8).
-diagnostic(off, subgroup_uniformity);
-${bindings([['G', 'f32'], ['X', 'f32']], [['out', 'f32']], UNIFORMS)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`
-    : `${bindings([['G', 'f32'], ['X', 'f32']], [['out', 'f32']], UNIFORMS)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let idx = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`;
-  return `${head}
-  if (idx >= u.total) { return; }
-  let kb = idx % u.xBlocks;
-  let rest = idx / u.xBlocks;
-  let cb = rest % u.cBlocks;
-  let g = rest / u.cBlocks;
-  let co0 = cb * ${tm}u;
-  let taps = u.kh * u.kw;
-  let KK = u.Kg * taps;
-${cols
-  .map(
-    (j) => `  let k${j} = min(kb * 4u + ${j}u, KK - 1u);
-  let chan${j} = (g * u.Kg + k${j} / taps) * u.H * u.W;
-  let offY${j} = i32(((k${j} % taps) / u.kw) * u.dly) - u.py;
-  let offX${j} = i32((k${j} % u.kw) * u.dlx) - u.px;`,
-  )
-  .join('\n')}
-${rows.map((i) => `  let gc${i} = g * u.Mg + min(co0 + ${i}u, u.Mg - 1u);\n  var acc${i} = vec4f(0.0);`).join('\n')}
-${shuffle ? `  let gl = g * u.Mg + min(co0 + lane % ${tm}u, u.Mg - 1u);` : ''}
-  let plane = u.OH * u.OW;
-  for (var n = 0u; n < u.N; n++) {
-    let xn = n * u.Cin * u.H * u.W;
-    let gn = n * u.Cout * plane;
-    for (var oy = 0u; oy < u.OH; oy++) {
-      let by = i32(oy * u.sy);
-${cols.map((j) => `      let iy${j} = by + offY${j};\n      let rowOk${j} = iy${j} >= 0 && iy${j} < i32(u.H);\n      let row${j} = xn + chan${j} + u32(clamp(iy${j}, 0, i32(u.H) - 1)) * u.W;`).join('\n')}
-      for (var ox = 0u; ox < u.OW; ox++) {
-        let bx = i32(ox * u.sx);
-        let p = gn + oy * u.OW + ox;
-        let v = vec4f(${cols.map((j) => `select(0.0, X[row${j} + u32(clamp(bx + offX${j}, 0, i32(u.W) - 1))], rowOk${j} && bx + offX${j} >= 0 && bx + offX${j} < i32(u.W))`).join(',\n          ')});
-${gLoad}
-      }
-    }
-  }
-${rows
-  .map(
-    (i) => `  if (co0 + ${i}u < u.Mg) {
-${cols.map((j) => `    if (kb * 4u + ${j}u < KK) { out[gc${i} * KK + kb * 4u + ${j}u] = acc${i}[${j}]; }`).join('\n')}
-  }`,
-  )
-  .join('\n')}
-}`;
-}
-
-type Mode = 'forward' | 'forwardShuffle' | 'forwardShuffleRow3' | 'transposed' | 'weightGrad' | 'weightGradShuffle';
+/** Everything a launch needs (spec.ts): x is the tensor the K loop reads, the output has Cout × OH × OW. */
+type Geometry = ConvGeometry;
 
 export type Conv2dVariant = 'shuffle' | 'regblock' | 'tiled';
 
@@ -391,7 +62,9 @@ export type Conv2dVariant = 'shuffle' | 'regblock' | 'tiled';
  * The kernel shape for this adapter (`rt.variants.conv2d` overrides): `tiled` on GPUs, `shuffle`
  * on CPU adapters with subgroups of at least 8 lanes, `regblock` on other CPU adapters.
  *  - `shuffle`: the conv2d gather (forward, and convTranspose2d's input gradient) and the weight
- *    gradient have a shuffle form; groups with fewer than 8 output channels take `regblock`.
+ *    gradient have a shuffle form; groups with fewer than 8 output channels take `regblock`
+ *    (a thread owns TM = 1, 2, 4 or 8 channels, `tmFor`, so depthwise and ToRGB convs don't
+ *    compute 8 rows to keep one).
  *  - `tiled`: the conv2d gather runs as `tiledCorrelation` (workgroup-memory implicit GEMM).
  * The transposed gather has only the `regblock` form (most transposed convolutions avoid it:
  * `convTranspose2dPath`), and so does the weight gradient outside `shuffle`.
@@ -400,27 +73,13 @@ export function conv2dVariant(rt: Tensor['rt']): Conv2dVariant {
   const auto = !rt.isSoftware ? 'tiled' : rt.subgroupMinSize >= SHUFFLE_LANES ? 'shuffle' : 'regblock';
   return rt.variant<Conv2dVariant>('conv2d', ['shuffle', 'regblock', 'tiled'], auto, { shuffle: SHUFFLE_LANES });
 }
-const cache = new Map<string, Kernel>();
-function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
-  const key = `${mode}:${tm}:${+bias}`;
-  let k = cache.get(key);
-  if (!k) {
-    const op = mode === 'transposed' ? 'convTranspose2d' : mode === 'weightGrad' || mode === 'weightGradShuffle' ? 'conv2dWeightGrad' : 'conv2d';
-    const wgsl = () =>
-      mode === 'forward'
-        ? forwardWgsl(tm, bias)
-        : mode === 'forwardShuffle' || mode === 'forwardShuffleRow3'
-          ? forwardShuffleWgsl(bias, mode === 'forwardShuffleRow3')
-          : mode === 'transposed'
-            ? transposedWgsl(tm, bias)
-            : weightGradWgsl(tm, mode === 'weightGradShuffle');
-    k = kernel(op, key, wgsl);
-    cache.set(key, k);
-  }
-  return k;
-}
 
 // ------------------------------------------------------------------------------------ launches
+
+/** The spec of the correlation of geometry `g`: x, w [Cout, Cin/g, kh, kw] read in place. */
+function correlationSpec(op: string, x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry, phase?: OutputPhase): ConvSpec {
+  return { ...g, ...correlationStrides(g), op, transposed: false, x, weight: w, flip: false, bias: bias ?? undefined, phase };
+}
 
 /**
  * conv2d gather: x [N, Cin, H, W], w [Cout, Cin/g, kh, kw] → [N, Cout, OH, OW], or into one phase
@@ -429,61 +88,17 @@ function convKernel(mode: Mode, tm: number, bias: boolean): Kernel {
 function runForward(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry, phase?: OutputPhase): Tensor {
   const rt = x.rt;
   const Mg = g.Cout / g.groups;
-  const Kg = g.Cin / g.groups;
-  const tm = tmFor(Mg);
-  const xBlocks = Math.ceil(g.OW / TN);
+  const spec = correlationSpec('conv2d', x, w, bias, g, phase);
   const variant = conv2dVariant(rt);
   const grid = variant === 'tiled' && !phase ? tiledGrid(rt, g.N, g.groups, Mg, g.OH, g.OW) : null;
-  if (grid) {
-    return tiledCorrelation(
-      {
-        op: 'conv2d', x, weight: w, bias: bias ?? undefined, Cout: g.Cout, OH: g.OH, OW: g.OW, kh: g.kh, kw: g.kw,
-        stride: [g.sy, g.sx], padding: [g.py, g.px], dilation: [g.dy, g.dx], groups: g.groups, wCo: Kg * g.kh * g.kw, wCi: g.kh * g.kw,
-      },
-      grid,
-    );
-  }
-  const out = phase?.out ?? rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'conv2d');
-  if (tm === SHUFFLE_LANES && variant === 'shuffle') {
-    const cBlocks = Math.ceil(Mg / SHUFFLE_LANES);
-    const total = xBlocks * g.OH * g.N;
-    const row3 = g.kw === 3 && g.sx === 1 && g.dx === 1;
-    rt.dispatch(convKernel(row3 ? 'forwardShuffleRow3' : 'forwardShuffle', SHUFFLE_LANES, !!bias), {
-      read: bias ? [x, w, bias] : [x, w],
-      write: [out],
-      uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg, phase),
-      workgroups: [Math.ceil(total / WG), cBlocks * g.groups, 1],
-    });
-    return out;
-  }
-  const cBlocks = Math.ceil(Mg / tm);
-  const total = xBlocks * g.OH * g.N * cBlocks * g.groups;
-  rt.dispatch(convKernel('forward', tm, !!bias), {
-    read: bias ? [x, w, bias] : [x, w],
-    write: [out],
-    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg, phase),
-    workgroups: Math.ceil(total / WG),
-  });
-  return out;
+  if (grid) return tiledCorrelation(spec, grid);
+  if (tmFor(Mg) === SHUFFLE_LANES && variant === 'shuffle') return shuffleCorrelation(spec);
+  return regblockCorrelation(spec);
 }
 
 /** conv_transpose2d gather: x [N, Cin, H, W], w [Cin, Cout/g, kh, kw] → [N, Cout, OH, OW]. */
 function runTransposed(x: Tensor, w: Tensor, bias: Tensor | null, g: Geometry): Tensor {
-  const rt = x.rt;
-  const out = rt.empty([g.N, g.Cout, g.OH, g.OW], 'f32', 'convTranspose2d');
-  const Mg = g.Cout / g.groups;
-  const Kg = g.Cin / g.groups;
-  const tm = tmFor(Mg);
-  const xBlocks = g.sx * Math.ceil(Math.ceil(g.OW / g.sx) / TN);
-  const cBlocks = Math.ceil(Mg / tm);
-  const total = xBlocks * g.OH * g.N * cBlocks * g.groups;
-  rt.dispatch(convKernel('transposed', tm, !!bias), {
-    read: bias ? [x, w, bias] : [x, w],
-    write: [out],
-    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
-    workgroups: Math.ceil(total / WG),
-  });
-  return out;
+  return transposedGather({ ...g, ...transposedStrides(g), op: 'convTranspose2d', transposed: true, x, weight: w, flip: false, bias: bias ?? undefined });
 }
 
 export type ConvTranspose2dPath = 'correlation' | 'gather';
@@ -511,7 +126,7 @@ function convTranspose2dPath(rt: Tensor['rt'], g: Geometry, outPad: readonly [nu
 }
 
 /**
- * A transposed convolution as correlations (conv-flip-weight.ts has the algebra). Stride 1:
+ * A transposed convolution as correlations (conv/flip-weight.ts has the algebra). Stride 1:
  * y = conv2d(x, ŵ) with padding d·(k − 1) − p — same output size, H + d·(k − 1) − 2p. Stride s:
  * output rows y = s·a + r (r < s) take the taps c = (r + p) mod s; with q = ⌊(r + p)/s⌋ and
  * L = ⌈(k − c)/s⌉ taps, row a of the phase is a stride-1 correlation of x with the phase's flipped
@@ -548,27 +163,15 @@ function runTransposedAsCorrelation(x: Tensor, w: Tensor, bias: Tensor | null, g
 /**
  * dw [Cout, Cin/g, kh, kw] = Σ_pixels gy[n, co, oy, ox] · src[n, ci, oy·s − p + ky·d, ox·s − p + kx·d]
  * for gy [N, Cout, OH, OW] and src [N, Cin, H, W] (geometry as the conv2d that maps src to gy).
+
+/**
+ * dw [Cout, Cin/g, kh, kw] = Σ_pixels gy[n, co, oy, ox] · src[n, ci, oy·s − p + ky·d, ox·s − p + kx·d]
+ * for gy [N, Cout, OH, OW] and src [N, Cin, H, W] (geometry as the conv2d that maps src to gy).
  */
 function runWeightGrad(gy: Tensor, src: Tensor, g: Geometry): Tensor {
-  const rt = gy.rt;
-  const Mg = g.Cout / g.groups;
-  const Kg = g.Cin / g.groups;
-  const out = rt.empty([g.Cout, Kg, g.kh, g.kw], 'f32', 'conv2d weight gradient');
-  const tm = tmFor(Mg);
-  const shuffle = tm === SHUFFLE_LANES && conv2dVariant(rt) === 'shuffle';
-  // K blocks of 4 taps; in the shuffle form padded to whole subgroups (a subgroup shares co0).
-  const kBlocks = Math.ceil((Kg * g.kh * g.kw) / TN);
-  const xBlocks = shuffle ? Math.ceil(kBlocks / SHUFFLE_LANES) * SHUFFLE_LANES : kBlocks;
-  const cBlocks = Math.ceil(Mg / tm);
-  const total = xBlocks * cBlocks * g.groups;
-  rt.dispatch(convKernel(shuffle ? 'weightGradShuffle' : 'weightGrad', tm, false), {
-    read: [gy, src],
-    write: [out],
-    uniforms: uniforms(g, total, xBlocks, cBlocks, Kg, Mg),
-    workgroups: Math.ceil(total / WG),
-  });
-  return out;
+  return weightGradStrided('conv2dWeightGrad', gy, src, g, conv2dVariant(gy.rt) === 'shuffle');
 }
+
 
 // ------------------------------------------------------------------------------------ arguments
 

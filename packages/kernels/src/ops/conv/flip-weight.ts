@@ -10,13 +10,18 @@
  * correlation with the L = ⌈(k − c)/s⌉ taps ŵ[…, j] = w[…, s·(L − 1 − j) + c], again flipped.
  * One thread per relaid weight, O(weights); nothing is cached, the weights change every step.
  */
-import { bindings, flatMain, kernel } from '../kernel.js';
-import type { Tensor } from '../tensor.js';
+import { bindings, flatMain, kernel } from '../../kernel.js';
+import type { Tensor } from '../../tensor.js';
+import { uniformStruct } from '../../uniforms.js';
 
 const WG = 64;
 
+const U = uniformStruct({
+  total: 'u32', Cig: 'u32', Cog: 'u32', kh: 'u32', kw: 'u32', Ly: 'u32', Lx: 'u32', sy: 'u32', sx: 'u32', cy: 'u32', cx: 'u32',
+});
+
 const flipKernel = kernel('convTranspose2d', 'flipWeight', () => `
-${bindings([['W', 'f32']], [['out', 'f32']], 'total: u32, Cig: u32, Cog: u32, kh: u32, kw: u32, Ly: u32, Lx: u32, sy: u32, sx: u32, cy: u32, cx: u32')}
+${bindings([['W', 'f32']], [['out', 'f32']], U.wgsl)}
 ${flatMain(WG, `  if (idx >= u.total) { return; }
   // Destination [groups·Cog, Cig, Ly, Lx] in order; the source is [groups·Cig, Cog, kh, kw].
   let jx = idx % u.Lx;
@@ -47,7 +52,7 @@ export function flipTransposeWeight(w: Tensor, groups: number, stride: readonly 
   rt.dispatch(flipKernel, {
     read: [w],
     write: [out],
-    uniforms: [total, Cig, Cog, kh, kw, Ly, Lx, stride[0], stride[1], tapPhase[0], tapPhase[1]],
+    uniforms: U.pack({ total, Cig, Cog, kh, kw, Ly, Lx, sy: stride[0], sx: stride[1], cy: tapPhase[0], cx: tapPhase[1] }),
     workgroups: Math.ceil(total / WG),
   });
   return out;

@@ -7,9 +7,7 @@
  *                            · pre[n, g·Kg + ci] · x[n, g·Kg + ci, oy·sy − py + ky·dly, ox·sx − px + kx·dlx]
  *                          + bias[g·Mg + co]
  *
- * with p = oy·OW + ox, zero outside the image, pre/post/bias optional (1, 1, 0), and the weight read
- * through strides, so the callers' layouts need no copy:
- *   W(n, g, co, ci, k) = Wt[n·wBatch + (g·Mg + co)·wCo + ci·wCi + (flip ? kh·kw − 1 − k : k)]
+ * with p = oy·OW + ox: the correlation of spec.ts, the weight read in place through its strides
  * (conv2d: [Cout, Kg, kh, kw]; modulatedConv2d's stride-1 adjoint reads [O, I, kh, kw] as [I ← O]
  * with the taps flipped; its unfused comparison route has one weight per sample, wBatch > 0).
  *
@@ -24,57 +22,27 @@
  * `shuffle` kernels are several times faster there), so only GPUs choose this by default; tests
  * force it to check it against the float64 references.
  */
-import { bindings, i32, kernel, type Kernel } from '../kernel.js';
-import type { Tensor } from '../tensor.js';
+import { bindings, kernel } from '../../kernel.js';
+import type { Tensor } from '../../tensor.js';
+import { uniformStruct } from '../../uniforms.js';
+import type { ConvSpec } from './spec.js';
 
 const TILE = 64;
 const TK = 16;
 
-export interface TiledCorrelation {
-  /** Op name, for errors and the pipeline cache. */
-  op: string;
-  /** [N, Cin, H, W]. */
-  x: Tensor;
-  /** Read through the strides below. */
-  weight: Tensor;
-  /** Per (sample, input channel) [N, Cin]: scales the input (modulation). */
-  pre?: Tensor;
-  /** Per (sample, output channel) [N, Cout]: scales the sums (demodulation). */
-  post?: Tensor;
-  /** Per output channel [Cout], added last. */
-  bias?: Tensor;
-  Cout: number;
-  OH: number;
-  OW: number;
-  kh: number;
-  kw: number;
-  stride: readonly [number, number];
-  /** Top and left zero padding (the output size carries the rest). */
-  padding: readonly [number, number];
-  dilation?: readonly [number, number];
-  groups?: number;
-  wCo: number;
-  wCi: number;
-  wBatch?: number;
-  flip?: boolean;
-}
+const U = uniformStruct({
+  N: 'u32', Cin: 'u32', H: 'u32', W: 'u32', Cout: 'u32', OH: 'u32', OW: 'u32', kh: 'u32', kw: 'u32', sy: 'u32', sx: 'u32',
+  py: 'i32', px: 'i32', dly: 'u32', dlx: 'u32', Kg: 'u32', Mg: 'u32', groups: 'u32', wGroup: 'u32', wCo: 'u32', wCi: 'u32', wBatch: 'u32', flip: 'u32',
+});
 
-const UNIFORMS =
-  'N: u32, Cin: u32, H: u32, W: u32, Cout: u32, OH: u32, OW: u32, kh: u32, kw: u32, sy: u32, sx: u32, ' +
-  'py: i32, px: i32, dly: u32, dlx: u32, Kg: u32, Mg: u32, groups: u32, wCo: u32, wCi: u32, wBatch: u32, flip: u32';
-
-const cache = new Map<string, Kernel>();
-function tiledKernel(op: string, pre: boolean, post: boolean, bias: boolean): Kernel {
-  const key = `tiledCorrelation:${+pre}${+post}${+bias}`;
-  let k = cache.get(`${op}|${key}`);
-  if (k) return k;
+function tiledWgsl(pre: boolean, post: boolean, bias: boolean): string {
   const reads: Array<[string, string]> = [['X', 'f32'], ['Wt', 'f32']];
   if (pre) reads.push(['pre', 'f32']);
   if (post) reads.push(['post', 'f32']);
   if (bias) reads.push(['bias', 'f32']);
   const rows = [0, 1, 2, 3];
-  k = kernel(op, key, () => `
-${bindings(reads, [['out', 'f32']], UNIFORMS)}
+  return `
+${bindings(reads, [['out', 'f32']], U.wgsl)}
 var<workgroup> As: array<f32, ${TK * TILE}>; // [k][output channel]
 var<workgroup> Bs: array<f32, ${TK * TILE}>; // [k][pixel]
 @compute @workgroup_size(256)
@@ -95,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let KK = u.Kg * taps;
   let plane = u.H * u.W;
   let xn = (n * u.Cin + g * u.Kg) * plane;
-  let wRow = n * u.wBatch + (g * u.Mg + min(co0 + col, u.Mg - 1u)) * u.wCo;
+  let wRow = n * u.wBatch + g * u.wGroup + min(co0 + col, u.Mg - 1u) * u.wCo;
   // The 4 × 4 block this thread computes.
   let ty = li / 16u;
   let tx = li % 16u;
@@ -136,9 +104,7 @@ ${rows
   }`,
   )
   .join('\n')}
-}`);
-  cache.set(`${op}|${key}`, k);
-  return k;
+}`;
 }
 
 /** The grid of a tiled correlation, or null when a dimension is over the adapter's limit (callers fall back). */
@@ -147,21 +113,21 @@ export function tiledGrid(rt: Tensor['rt'], N: number, groups: number, Mg: numbe
   return grid.every((c) => c <= rt.gpu.limits.maxComputeWorkgroupsPerDimension) ? grid : null;
 }
 
-/** Dispatches the tiled correlation into a new [N, Cout, OH, OW] tensor (see the file comment). */
-export function tiledCorrelation(c: TiledCorrelation, grid: [number, number, number]): Tensor {
+/** Dispatches the tiled correlation of `c` (not transposed, no output phase) into a new [N, Cout, OH, OW] tensor. */
+export function tiledCorrelation(c: ConvSpec, grid: [number, number, number]): Tensor {
+  if (c.transposed || c.phase) throw new Error(`${c.op}: the tiled kernel runs correlations into a whole output only`);
   const rt = c.x.rt;
-  const [N, Cin, H, W] = c.x.shape;
-  const groups = c.groups ?? 1;
-  const [dly, dlx] = c.dilation ?? [1, 1];
-  const out = rt.empty([N, c.Cout, c.OH, c.OW], 'f32', c.op);
+  const out = rt.empty([c.N, c.Cout, c.OH, c.OW], 'f32', c.op);
   const read = [c.x, c.weight, ...(c.pre ? [c.pre] : []), ...(c.post ? [c.post] : []), ...(c.bias ? [c.bias] : [])];
-  rt.dispatch(tiledKernel(c.op, !!c.pre, !!c.post, !!c.bias), {
+  const key = `tiledCorrelation:${+!!c.pre}${+!!c.post}${+!!c.bias}`;
+  rt.dispatch(kernel(c.op, key, () => tiledWgsl(!!c.pre, !!c.post, !!c.bias)), {
     read,
     write: [out],
-    uniforms: [
-      N, Cin, H, W, c.Cout, c.OH, c.OW, c.kh, c.kw, c.stride[0], c.stride[1], i32(c.padding[0]), i32(c.padding[1]),
-      dly, dlx, Cin / groups, c.Cout / groups, groups, c.wCo, c.wCi, c.wBatch ?? 0, +(c.flip ?? false),
-    ],
+    uniforms: U.pack({
+      N: c.N, Cin: c.Cin, H: c.H, W: c.W, Cout: c.Cout, OH: c.OH, OW: c.OW, kh: c.kh, kw: c.kw, sy: c.sy, sx: c.sx, py: c.py, px: c.px,
+      dly: c.dy, dlx: c.dx, Kg: c.Cin / c.groups, Mg: c.Cout / c.groups, groups: c.groups,
+      wGroup: c.wGroup, wCo: c.wCo, wCi: c.wCi, wBatch: c.wBatch, flip: +c.flip,
+    }),
     workgroups: grid,
   });
   return out;
