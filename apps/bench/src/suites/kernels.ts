@@ -14,6 +14,7 @@ import * as K from '@stylegpu/kernels';
 import { matmulRaw } from '@stylegpu/kernels/internals';
 import { clipCases } from './kernels-clip.js';
 import { convPeerWork, styleganCases } from './kernels-stylegan.js';
+import { kernelsFunction } from './op-case.js';
 import { compareSamples, randomData, sampleIndices } from './reference.js';
 import type { BenchCase, CaseInstance, PeerWork, RuntimeName, Suite } from './types.js';
 
@@ -249,7 +250,7 @@ function sumCase(kind: ReduceKind, rows: number, cols: number): BenchCase {
 const PENDING_OPS = ['upfirdn2d', 'biasAct', 'conv2d', 'modulatedConv2d', 'scaledDotProductAttention', 'layerNorm'] as const;
 
 export function hasOp(name: string): boolean {
-  return typeof (K as unknown as Record<string, unknown>)[name] === 'function';
+  return typeof kernelsFunction(name) === 'function';
 }
 
 function sizes(runtime: RuntimeName, quick: boolean) {

@@ -3,6 +3,7 @@
  * a float64 reference evaluated at sampled outputs (or sampled entries of one input's gradient).
  */
 import * as K from '@stylegpu/kernels';
+import * as internals from '@stylegpu/kernels/internals';
 import { compareSamples, randomData, sampleIndices } from './reference.js';
 import type { BenchCase } from './types.js';
 
@@ -37,10 +38,15 @@ export interface OpCaseSpec {
   samples?: number;
 }
 
+/** A function of @stylegpu/kernels by name: the public surface, else the internals (unfused routes, raw launches). */
+export function kernelsFunction(name: string): unknown {
+  return (K as unknown as Record<string, unknown>)[name] ?? (internals as unknown as Record<string, unknown>)[name];
+}
+
 /** Reads a function op from the kernels package by name (ops land over time; the suite checks presence first). */
 export function op<F extends (...args: never[]) => unknown>(name: string): F {
-  const f = (K as unknown as Record<string, unknown>)[name];
-  if (typeof f !== 'function') throw new Error(`bench: @stylegpu/kernels has no ${name}()`);
+  const f = kernelsFunction(name);
+  if (typeof f !== 'function') throw new Error(`bench: @stylegpu/kernels (and its /internals) has no ${name}()`);
   return f as F;
 }
 
