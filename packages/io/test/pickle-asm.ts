@@ -3,6 +3,7 @@
  * torch containers around them (a torch.save zip, a legacy torch.save file).
  */
 import { zipSync } from 'fflate';
+import { concatBytes } from '../src/testing/fuzz.js';
 
 const enc = new TextEncoder();
 
@@ -159,11 +160,5 @@ export function legacyFile(body: (p: PickleAsm) => PickleAsm, storages: Array<{ 
     new DataView(count.buffer).setBigInt64(0, BigInt(s.data.length), true);
     parts.push(count, new Uint8Array(s.data.buffer.slice(0)));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

@@ -1,5 +1,6 @@
 /** Builds PNG files chunk by chunk, for tests that need headers and data no encoder would write. */
 import { deflateSync } from 'node:zlib';
+import { concatBytes } from '../src/testing/fuzz.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -62,13 +63,7 @@ export function pngFile(header: Ihdr, raw: Uint8Array, options: { idat?: Uint8Ar
     pngChunk('IDAT', options.idat ?? new Uint8Array(deflateSync(raw))),
     pngChunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Adam7 passes: x start, y start, x step, y step. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJpeg, decodePng, encodeJpeg, encodePng, type Channels, type RasterImage } from '../../src/image-codec.js';
 import { pngChunk, pngFile, repairPngCrcs, scanlines } from '../png-chunks.js';
-import { formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '../../src/testing/index.js';
+import { concatBytes, formatFuzzReport, fuzz, fuzzCases, fuzzSeed, mulberry32 } from '../../src/testing/index.js';
 import { deflateSync } from 'node:zlib';
 
 const QUICK = 300;
@@ -36,13 +36,7 @@ function palettePng(width: number, height: number, bitDepth: 4 | 8, seed: number
   // Insert PLTE and tRNS after the IHDR (8-byte signature + 25-byte IHDR chunk).
   const extra = [pngChunk('PLTE', plte), pngChunk('tRNS', new Uint8Array([0, 128, 255]))];
   const parts = [file.subarray(0, 33), ...extra, file.subarray(33)];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** 16-bit grey, big-endian samples, written by hand (pngjs's encoder writes 8-bit only). */
